@@ -1,0 +1,245 @@
+//! The `lsgan` command line: parse, call the library, map errors to exit codes
+//! (0 success, 2 bad input or usage, 1 any other failure).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use lsgan::config::{
+    Activation, CriticOutput, DeviceChoice, LossKind, MarginDistance, NoiseKind, OptimizerKind,
+    TrainConfig,
+};
+use lsgan::train::run::RunOptions;
+use lsgan::Error;
+
+/// Loss-Sensitive GANs (Qi 2017) and their relatives: train, sample and measure.
+#[derive(Parser)]
+#[command(name = "lsgan", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a GAN and write a run folder (config, metrics, weights, pictures).
+    Train(TrainArgs),
+    /// Write samples from a finished run's generator (.csv or .npy).
+    Sample(SampleArgs),
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// Read options from this TOML file (flags override it; a run's config.toml works).
+    #[arg(long, value_name = "FILE.toml")]
+    config: Option<PathBuf>,
+    /// Run folder to write [default: runs/<data>-<loss>].
+    #[arg(long, value_name = "RUN_DIR")]
+    out: Option<PathBuf>,
+    /// Replace a run already in the folder.
+    #[arg(long)]
+    force: bool,
+    /// No progress bar and no metrics lines (the final summary is still printed).
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    options: TrainFlags,
+}
+
+/// Every training option; each overrides the config file and the loss's defaults.
+#[derive(Args, Serialize, Default)]
+struct TrainFlags {
+    /// `ring`, `grid` or a CSV file of x,y points [default: ring].
+    #[arg(long, value_name = "ring|grid|FILE.csv")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<String>,
+    /// The objective [default: lsgan].
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loss: Option<LossKind>,
+    /// Generator steps.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iters: Option<u64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch_size: Option<usize>,
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    noise: Option<NoiseKind>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    noise_dim: Option<usize>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gen_width: Option<usize>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gen_depth: Option<usize>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    critic_width: Option<usize>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    critic_depth: Option<usize>,
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activation: Option<Activation>,
+    /// Last activation of the critic L.
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    critic_output: Option<CriticOutput>,
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    optimizer: Option<OptimizerKind>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lr_generator: Option<f64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lr_critic: Option<f64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    beta1: Option<f64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    beta2: Option<f64>,
+    /// Critic steps per generator step.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    critic_steps: Option<usize>,
+    /// Distance in the margin Δ (LS-GAN, GLS-GAN).
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    margin: Option<MarginDistance>,
+    /// τ in Δ(x, y) = τ · dist(x, y).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    margin_scale: Option<f64>,
+    /// λ, the weight of the mean hinge.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hinge_weight: Option<f64>,
+    /// Weight of mean L(x) in the critic objective.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    real_weight: Option<f64>,
+    /// γ: gradient-penalty weight (zero-centred on real data; WGAN-GP: interpolates, at 1).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    penalty_weight: Option<f64>,
+    /// L2 weight decay on the critic.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weight_decay: Option<f64>,
+    /// ν in GLS-GAN's cost max(a, ν·a).
+    #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    glsgan_slope: Option<f64>,
+    /// WGAN weight-clipping bound c.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clip: Option<f64>,
+    /// Log and evaluate every N iterations.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_every: Option<u64>,
+    /// Generated points per evaluation.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eval_samples: Option<usize>,
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<DeviceChoice>,
+    /// CPU threads for libtorch (0: libtorch's choice).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threads: Option<usize>,
+}
+
+#[derive(Args)]
+struct SampleArgs {
+    /// A finished run folder.
+    run_dir: PathBuf,
+    /// Number of samples.
+    #[arg(short = 'n', long = "count", default_value_t = 2500)]
+    count: usize,
+    /// Output file: .csv (x,y per line) or .npy (N×2 float32).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Seed for the generator's noise.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => train(args),
+        Command::Sample(args) => {
+            lsgan::sample::write_samples(&args.run_dir, args.count, &args.out, args.seed)
+                .map(|()| println!("wrote {} samples to {}", args.count, args.out.display()))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(error.exit_code() as u8)
+        }
+    }
+}
+
+fn train(args: TrainArgs) -> Result<(), Error> {
+    let overrides = toml::Table::try_from(&args.options)
+        .map_err(|e| Error::bad_input(format!("command-line options: {e}")))?;
+    let config = TrainConfig::resolve(args.config.as_deref(), overrides)?;
+    let out = args.out.unwrap_or_else(|| default_run_dir(&config));
+    let options = RunOptions {
+        force: args.force,
+        verbose: !args.quiet,
+    };
+    eprintln!(
+        "training {} on {} for {} iterations (seed {}) into {}",
+        config.loss.name(),
+        config.data,
+        config.iters,
+        config.seed,
+        out.display()
+    );
+    let summary = lsgan::train::train(config, &out, options)?;
+    let mut line = format!("{} on {}: ", summary.loss, summary.data);
+    if let Some(modes) = &summary.metrics.modes {
+        line += &format!(
+            "{}/{} modes covered, {:.1}% high-quality, ",
+            modes.modes_covered,
+            modes.modes_total,
+            100.0 * modes.high_quality_share
+        );
+    }
+    line += &format!(
+        "energy distance {:.4}; {} iterations in {:.1} s ({:.1} ms/iteration)",
+        summary.metrics.energy_distance,
+        summary.iterations,
+        summary.seconds,
+        1000.0 * summary.seconds_per_iteration
+    );
+    println!("{line}");
+    println!(
+        "run folder: {} (critic_landscape.png, loss_curves.png, metrics.jsonl)",
+        out.display()
+    );
+    Ok(())
+}
+
+fn default_run_dir(config: &TrainConfig) -> PathBuf {
+    let data = Path::new(&config.data)
+        .file_stem()
+        .map_or_else(|| config.data.clone(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from("runs").join(format!("{data}-{}", config.loss.name()))
+}

@@ -1,0 +1,158 @@
+//! Multi-layer perceptrons for the toy data: `depth` hidden layers of `width` units with a
+//! chosen activation, then a linear layer and an optional output activation. The critic has
+//! no batch norm: the gradient penalty is a per-sample quantity.
+
+use tch::nn::{self, Module};
+use tch::Tensor;
+
+use crate::config::{Activation, CriticOutput, TrainConfig};
+
+/// Shape and activations of an MLP.
+#[derive(Clone, Copy, Debug)]
+pub struct MlpConfig {
+    pub input_dim: i64,
+    pub output_dim: i64,
+    pub width: i64,
+    pub depth: usize,
+    pub activation: Activation,
+    pub output: CriticOutput,
+}
+
+impl MlpConfig {
+    /// The generator of a run: noise_dim → data_dim, linear output.
+    pub fn generator(config: &TrainConfig, data_dim: i64) -> Self {
+        MlpConfig {
+            input_dim: config.noise_dim as i64,
+            output_dim: data_dim,
+            width: config.gen_width as i64,
+            depth: config.gen_depth,
+            activation: config.activation,
+            output: CriticOutput::Linear,
+        }
+    }
+
+    /// The critic of a run: data_dim → 1, with the configured output activation.
+    pub fn critic(config: &TrainConfig, data_dim: i64) -> Self {
+        MlpConfig {
+            input_dim: data_dim,
+            output_dim: 1,
+            width: config.critic_width as i64,
+            depth: config.critic_depth,
+            activation: config.activation,
+            output: config.critic_output,
+        }
+    }
+}
+
+/// An MLP whose parameters live under `path` in a [`nn::VarStore`].
+#[derive(Debug)]
+pub struct Mlp {
+    layers: Vec<nn::Linear>,
+    config: MlpConfig,
+}
+
+impl Mlp {
+    pub fn new(path: &nn::Path, config: MlpConfig) -> Self {
+        let mut layers = Vec::with_capacity(config.depth + 1);
+        let mut input = config.input_dim;
+        for index in 0..config.depth {
+            layers.push(torch_default_linear(
+                &(path / format!("hidden{index}")),
+                input,
+                config.width,
+            ));
+            input = config.width;
+        }
+        layers.push(torch_default_linear(
+            &(path / "out"),
+            input,
+            config.output_dim,
+        ));
+        Mlp { layers, config }
+    }
+
+    /// For a critic (output_dim 1): L(x) for each row of `x`, shape [n].
+    pub fn score(&self, x: &Tensor) -> Tensor {
+        self.forward(x).squeeze_dim(-1)
+    }
+}
+
+impl Module for Mlp {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        let (last, hidden) = self
+            .layers
+            .split_last()
+            .expect("an MLP has an output layer");
+        let mut h = x.shallow_clone();
+        for layer in hidden {
+            h = activate(&layer.forward(&h), self.config.activation);
+        }
+        let out = last.forward(&h);
+        match self.config.output {
+            CriticOutput::Linear => out,
+            CriticOutput::Relu => out.relu(),
+            CriticOutput::Softplus => out.softplus(),
+        }
+    }
+}
+
+/// A linear layer initialised as PyTorch's `nn.Linear` is: weights and bias uniform on
+/// ±1/√fan_in. (tch's default weight init is Kaiming-uniform with ReLU gain, √6 times wider;
+/// matching PyTorch keeps results comparable with the PyTorch reference.)
+fn torch_default_linear(path: &nn::Path, input: i64, output: i64) -> nn::Linear {
+    let bound = 1.0 / (input as f64).sqrt();
+    let uniform = nn::Init::Uniform {
+        lo: -bound,
+        up: bound,
+    };
+    nn::linear(
+        path,
+        input,
+        output,
+        nn::LinearConfig {
+            ws_init: uniform,
+            bs_init: Some(uniform),
+            bias: true,
+        },
+    )
+}
+
+fn activate(x: &Tensor, activation: Activation) -> Tensor {
+    match activation {
+        Activation::Relu => x.relu(),
+        Activation::LeakyRelu => x.leaky_relu(),
+        Activation::Tanh => x.tanh(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    #[test]
+    fn shapes_and_parameter_count() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let config = MlpConfig {
+            input_dim: 2,
+            output_dim: 1,
+            width: 8,
+            depth: 3,
+            activation: Activation::Relu,
+            output: CriticOutput::Relu,
+        };
+        let critic = Mlp::new(&vs.root(), config);
+        let scores = critic.score(&Tensor::randn([5, 2], (Kind::Float, Device::Cpu)));
+        assert_eq!(scores.size(), [5]);
+        assert!(
+            scores.min().double_value(&[]) >= 0.0,
+            "ReLU output is non-negative"
+        );
+        let parameters: i64 = vs
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum();
+        assert_eq!(parameters, (2 * 8 + 8) + 2 * (8 * 8 + 8) + (8 + 1));
+    }
+}

@@ -1,0 +1,252 @@
+//! The objectives, one file per loss (each a pure function on tensors, its formula in the
+//! doc comment), the margin Δ and the gradient penalties. [`Objective`] picks the pair of
+//! critic and generator objectives for a [`LossKind`] so every loss shares one training loop.
+//!
+//! | loss      | critic objective                 | file          |
+//! |-----------|----------------------------------|---------------|
+//! | `lsgan`   | w·E L(x) + λ·E (Δ + L(x) − L(G))_+ + γ·E‖∇L(x)‖² | `lsgan.rs` |
+//! | `glsgan`  | the same with max(a, ν·a)        | `glsgan.rs`   |
+//! | `wgan`    | E L(x) − E L(G), clipped weights | `wgan.rs`     |
+//! | `wgan-gp` | E L(x) − E L(G) + γ·E(‖∇L(x̂)‖ − 1)² | `wgan_gp.rs` |
+//! | `gan`     | E softplus(L(x)) + E softplus(−L(G)) | `gan.rs`  |
+//!
+//! The generator minimises E L(G(z)) for all but `gan` (E softplus(L(G(z)))).
+
+pub mod gan;
+pub mod glsgan;
+pub mod lsgan;
+pub mod margin;
+pub mod penalty;
+pub mod wgan;
+pub mod wgan_gp;
+
+use tch::{Kind, Tensor};
+
+use crate::config::{LossKind, MarginDistance, TrainConfig};
+pub use lsgan::LsGanWeights;
+
+/// The objective settings of a run.
+#[derive(Clone, Copy, Debug)]
+pub struct Objective {
+    pub kind: LossKind,
+    pub margin_distance: MarginDistance,
+    pub margin_scale: f64,
+    pub weights: LsGanWeights,
+    pub glsgan_slope: f64,
+    pub clip: f64,
+}
+
+/// The critic objective on one batch and the parts it was made of (for logging).
+#[derive(Debug)]
+pub struct CriticTerms {
+    /// The scalar the critic minimises.
+    pub objective: Tensor,
+    /// L(x_i), shape [n].
+    pub loss_real: Tensor,
+    /// L(G(z_i)), shape [n].
+    pub loss_fake: Tensor,
+    /// The gradient penalty's value (0 when the loss uses none).
+    pub penalty: Tensor,
+    /// Δ(x_i, G(z_i)) for the margin-based losses.
+    pub margin: Option<Tensor>,
+}
+
+impl CriticTerms {
+    /// Share of pairs with L(G(z)) − L(x) ≥ Δ(x, G(z)) (margin losses only).
+    pub fn margin_satisfaction(&self) -> Option<f64> {
+        let margin = self.margin.as_ref()?;
+        let satisfied = (&self.loss_fake - &self.loss_real).ge_tensor(margin);
+        Some(
+            satisfied
+                .to_kind(Kind::Double)
+                .mean(Kind::Double)
+                .double_value(&[]),
+        )
+    }
+}
+
+impl Objective {
+    pub fn from_config(config: &TrainConfig) -> Self {
+        Objective {
+            kind: config.loss,
+            margin_distance: config.margin,
+            margin_scale: config.margin_scale,
+            weights: LsGanWeights {
+                real: config.real_weight,
+                hinge: config.hinge_weight,
+                penalty: config.penalty_weight,
+            },
+            glsgan_slope: config.glsgan_slope,
+            clip: config.clip,
+        }
+    }
+
+    /// The critic objective on a batch of `real` samples paired row by row with `fake` ones
+    /// (detached from the generator). `critic` maps [n, ...] samples to L, shape [n].
+    pub fn critic_terms(
+        &self,
+        critic: &dyn Fn(&Tensor) -> Tensor,
+        real: &Tensor,
+        fake: &Tensor,
+    ) -> CriticTerms {
+        let gamma = self.weights.penalty;
+        let zero_centred = self.kind != LossKind::WganGp && gamma > 0.0;
+        // L(x) is computed once and serves both the objective and the penalty on real data.
+        let real = if zero_centred {
+            real.detach().set_requires_grad(true)
+        } else {
+            real.shallow_clone()
+        };
+        let loss_real = critic(&real);
+        let loss_fake = critic(fake);
+        let penalty = if self.kind == LossKind::WganGp {
+            let mixed = penalty::interpolates(&real, fake);
+            penalty::interpolate_gradient_penalty(&mixed, &critic(&mixed))
+        } else if zero_centred {
+            penalty::zero_centred_gradient_penalty(&real, &loss_real)
+        } else {
+            Tensor::zeros([], (loss_real.kind(), loss_real.device()))
+        };
+        let margin = matches!(self.kind, LossKind::Lsgan | LossKind::Glsgan)
+            .then(|| margin::margin(&real, fake, self.margin_distance, self.margin_scale));
+        let objective = match (self.kind, &margin) {
+            (LossKind::Lsgan, Some(margin)) => lsgan::lsgan_critic_objective(
+                &loss_real,
+                &loss_fake,
+                margin,
+                &penalty,
+                self.weights,
+            ),
+            (LossKind::Glsgan, Some(margin)) => glsgan::glsgan_critic_objective(
+                &loss_real,
+                &loss_fake,
+                margin,
+                &penalty,
+                self.weights,
+                self.glsgan_slope,
+            ),
+            (LossKind::WganGp, _) => {
+                wgan_gp::wgan_gp_critic_objective(&loss_real, &loss_fake, &penalty, gamma)
+            }
+            (LossKind::Gan, _) => {
+                gan::gan_critic_objective(&loss_real, &loss_fake, &penalty, gamma)
+            }
+            _ => wgan::wgan_critic_objective(&loss_real, &loss_fake, &penalty, gamma),
+        };
+        CriticTerms {
+            objective,
+            loss_real,
+            loss_fake,
+            penalty,
+            margin,
+        }
+    }
+
+    /// The generator's objective given L(G(z_i)): (1/n) Σ L(G(z_i)), or the non-saturating
+    /// (1/n) Σ softplus(L(G(z_i))) for `gan`.
+    pub fn generator_objective(&self, loss_fake: &Tensor) -> Tensor {
+        match self.kind {
+            LossKind::Gan => gan::gan_generator_objective(loss_fake),
+            _ => loss_fake.mean(None::<Kind>),
+        }
+    }
+
+    /// The clipping bound c when the loss clips critic weights (WGAN).
+    pub fn weight_clip(&self) -> Option<f64> {
+        (self.kind == LossKind::Wgan).then_some(self.clip)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::Device;
+
+    fn objective(kind: LossKind) -> Objective {
+        Objective::from_config(&TrainConfig::defaults_for(kind))
+    }
+
+    /// A fixed smooth critic, L(x) = ‖x‖² + x₀, whose input gradient is 2x + e₀.
+    fn critic(x: &Tensor) -> Tensor {
+        x.square().sum_dim_intlist(1, false, None) + x.select(1, 0)
+    }
+
+    fn pairs() -> (Tensor, Tensor) {
+        let real = Tensor::from_slice(&[1.0f64, 0.0, 0.0, 2.0]).view([2, 2]);
+        let fake = Tensor::from_slice(&[3.0f64, 0.0, 0.0, 0.0]).view([2, 2]);
+        (real, fake)
+    }
+
+    #[test]
+    fn lsgan_terms_by_hand() {
+        let (real, fake) = pairs();
+        let terms = objective(LossKind::Lsgan).critic_terms(&critic, &real, &fake);
+        // L(x) = [2, 4], L(G) = [12, 0], Δ (l1, τ = 1) = [2, 2].
+        // Hinges: (2 + 2 − 12)_+ = 0, (2 + 4 − 0)_+ = 6 → mean 3.
+        // ∇L(x) = [3, 0] and [1, 4]: penalty (9 + 17) / 2 = 13; γ = 0.1, w = 0, λ = 1.
+        assert!((terms.penalty.double_value(&[]) - 13.0).abs() < 1e-12);
+        assert!((terms.objective.double_value(&[]) - (3.0 + 1.3)).abs() < 1e-12);
+        assert_eq!(terms.margin_satisfaction(), Some(0.5));
+    }
+
+    #[test]
+    fn lsgan_penalty_uses_real_samples_only() {
+        let (real, fake) = pairs();
+        let lsgan = objective(LossKind::Lsgan);
+        let first = lsgan
+            .critic_terms(&critic, &real, &fake)
+            .penalty
+            .double_value(&[]);
+        let second = lsgan
+            .critic_terms(&critic, &real, &(fake * 10.0))
+            .penalty
+            .double_value(&[]);
+        assert_eq!(
+            first, second,
+            "moving the fakes must not change the penalty"
+        );
+    }
+
+    #[test]
+    fn wgan_gp_penalty_is_on_interpolates() {
+        // ∇L at an interpolate of x = (1, 0), y = (3, 0) is (2t + 1, 0) with t ∈ [1, 3]:
+        // (‖∇L‖ − 1)² = (2t)² ∈ [4, 36] — never the real-data value 4 for both rows.
+        tch::manual_seed(1);
+        let real = Tensor::from_slice(&[1.0f64, 0.0, 1.0, 0.0]).view([2, 2]);
+        let fake = Tensor::from_slice(&[3.0f64, 0.0, 3.0, 0.0]).view([2, 2]);
+        let terms = objective(LossKind::WganGp).critic_terms(&critic, &real, &fake);
+        let penalty = terms.penalty.double_value(&[]);
+        assert!(penalty > 4.0 && penalty < 36.0, "{penalty}");
+        let value = terms.objective.double_value(&[]);
+        assert!((value - ((2.0 - 12.0) + 10.0 * penalty)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn every_loss_produces_a_finite_differentiable_objective() {
+        let (real, fake) = pairs();
+        for kind in LossKind::ALL {
+            let w = Tensor::ones([2], (Kind::Double, Device::Cpu)).set_requires_grad(true);
+            let scorer = |x: &Tensor| critic(x) * w.get(0) + x.select(1, 1) * w.get(1);
+            let terms = objective(kind).critic_terms(&scorer, &real, &fake);
+            assert!(terms.objective.double_value(&[]).is_finite(), "{kind:?}");
+            let gradient = Tensor::run_backward(&[&terms.objective], &[&w], false, false);
+            assert!(
+                gradient[0].abs().sum(Kind::Double).double_value(&[]) > 0.0,
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn generator_objectives() {
+        let loss_fake = Tensor::from_slice(&[1.0f64, 3.0]);
+        assert_eq!(
+            objective(LossKind::Lsgan)
+                .generator_objective(&loss_fake)
+                .double_value(&[]),
+            2.0
+        );
+        assert_eq!(objective(LossKind::Wgan).weight_clip(), Some(0.01));
+        assert_eq!(objective(LossKind::Lsgan).weight_clip(), None);
+    }
+}

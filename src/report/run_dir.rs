@@ -1,0 +1,177 @@
+//! The run folder and its files:
+//!
+//! | file | what |
+//! |------|------|
+//! | `config.toml` | the resolved configuration; `lsgan train --config` runs it again |
+//! | `metrics.jsonl` | one [`LogRecord`](crate::train::LogRecord) per logged iteration |
+//! | `final_metrics.json` | the last evaluation, timing and the run's identity |
+//! | `generator.safetensors`, `critic.safetensors` | final weights (`lsgan sample` reads them) |
+//! | `critic_landscape.png`, `loss_curves.png` | pictures |
+//!
+//! Whole files are written atomically (temporary file, then rename), so a crash never leaves
+//! a half-written one; an existing run is only replaced when asked (`--force`).
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::TrainConfig;
+use crate::error::{Error, Result};
+
+pub const CONFIG_FILE: &str = "config.toml";
+pub const METRICS_LOG_FILE: &str = "metrics.jsonl";
+pub const FINAL_METRICS_FILE: &str = "final_metrics.json";
+pub const GENERATOR_FILE: &str = "generator.safetensors";
+pub const CRITIC_FILE: &str = "critic.safetensors";
+pub const LANDSCAPE_FILE: &str = "critic_landscape.png";
+pub const LOSS_CURVES_FILE: &str = "loss_curves.png";
+
+/// A run folder.
+#[derive(Clone, Debug)]
+pub struct RunDir {
+    pub path: PathBuf,
+}
+
+impl RunDir {
+    /// Creates `path` for a new run. A folder that already holds a run (its `config.toml`)
+    /// is refused unless `force`.
+    pub fn create(path: &Path, force: bool) -> Result<Self> {
+        if path.join(CONFIG_FILE).exists() && !force {
+            return Err(Error::bad_input(format!(
+                "{} already holds a run; pass --force to replace it, or choose another --out",
+                path.display()
+            )));
+        }
+        fs::create_dir_all(path).map_err(|e| Error::io("creating run folder", path, e))?;
+        Ok(RunDir {
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// An existing run folder (for `sample`): it must hold a configuration and a generator.
+    pub fn open(path: &Path) -> Result<Self> {
+        for file in [CONFIG_FILE, GENERATOR_FILE] {
+            if !path.join(file).is_file() {
+                return Err(Error::bad_input(format!(
+                    "{} is not a finished lsgan run folder: {file} is missing",
+                    path.display()
+                )));
+            }
+        }
+        Ok(RunDir {
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The path of `file` inside the run folder.
+    pub fn file(&self, file: &str) -> PathBuf {
+        self.path.join(file)
+    }
+
+    pub fn write_config(&self, config: &TrainConfig) -> Result<()> {
+        write_atomically(&self.file(CONFIG_FILE), config.to_toml().as_bytes())
+    }
+
+    pub fn read_config(&self) -> Result<TrainConfig> {
+        TrainConfig::from_file(&self.file(CONFIG_FILE))
+    }
+
+    /// Writes `value` as pretty JSON into `file`.
+    pub fn write_json(&self, file: &str, value: &impl Serialize) -> Result<()> {
+        let text = serde_json::to_string_pretty(value)
+            .map_err(|e| Error::bad_input(format!("serialising {file}: {e}")))?;
+        write_atomically(&self.file(file), text.as_bytes())
+    }
+
+    /// Saves a var store under `file` (safetensors), atomically.
+    pub fn save_weights(&self, store: &tch::nn::VarStore, file: &str) -> Result<()> {
+        let target = self.file(file);
+        let temporary = self.file(&format!("partial-{file}"));
+        store.save(&temporary)?;
+        fs::rename(&temporary, &target).map_err(|e| Error::io("renaming", &target, e))
+    }
+
+    /// A fresh `metrics.jsonl`, appended to line by line.
+    pub fn metrics_log(&self) -> Result<JsonLines> {
+        JsonLines::create(&self.file(METRICS_LOG_FILE))
+    }
+}
+
+/// A JSON-lines file: one serialised value per line, flushed after each.
+pub struct JsonLines {
+    path: PathBuf,
+    writer: BufWriter<File>,
+}
+
+impl JsonLines {
+    pub fn create(path: &Path) -> Result<Self> {
+        let file = File::create(path).map_err(|e| Error::io("creating", path, e))?;
+        Ok(JsonLines {
+            path: path.to_path_buf(),
+            writer: BufWriter::new(file),
+        })
+    }
+
+    pub fn append(&mut self, value: &impl Serialize) -> Result<()> {
+        let line = serde_json::to_string(value)
+            .map_err(|e| Error::bad_input(format!("serialising a log line: {e}")))?;
+        writeln!(self.writer, "{line}")
+            .and_then(|()| self.writer.flush())
+            .map_err(|e| Error::io("writing", &self.path, e))
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.partial"));
+    let write = || -> std::io::Result<()> {
+        let mut file = File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&temporary);
+        Error::io("writing", path, e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_existing_run_is_not_replaced_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::create(dir.path(), false).unwrap();
+        run.write_config(&TrainConfig::default()).unwrap();
+        let refused = RunDir::create(dir.path(), false).unwrap_err();
+        assert!(matches!(refused, Error::BadInput(_)));
+        assert!(refused.to_string().contains("--force"));
+        assert!(RunDir::create(dir.path(), true).is_ok());
+        assert_eq!(run.read_config().unwrap(), TrainConfig::default());
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        write_atomically(&path, b"{}").unwrap();
+        write_atomically(&path, b"[1]").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "[1]");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn opening_a_folder_without_a_generator_names_what_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let message = RunDir::open(dir.path()).unwrap_err().to_string();
+        assert!(message.contains(CONFIG_FILE), "{message}");
+    }
+}

@@ -1,0 +1,228 @@
+//! One training step, read top to bottom as in SPEC.md: `critic_steps` times {sample real
+//! points and fakes, minimise the critic objective, clip if WGAN}, then one generator step
+//! minimising its objective on fresh fakes. Also: building the nets and optimisers from a
+//! config, and the fixed evaluation batch used for metrics and pictures.
+
+use tch::nn::{self, Module, OptimizerConfig};
+use tch::{Device, Kind, Tensor};
+
+use crate::config::{DeviceChoice, NoiseKind, OptimizerKind, TrainConfig};
+use crate::data::PointData;
+use crate::error::{Error, Result};
+use crate::metrics::{energy_distance, mode_metrics, ToyMetrics};
+use crate::nets::{Mlp, MlpConfig};
+use crate::objectives::{wgan::clip_weights, Objective};
+
+/// Dimension of the toy data.
+pub const POINT_DIM: i64 = 2;
+
+/// Scalars of one training step (of its last critic step, for the critic's parts).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StepLosses {
+    pub critic_objective: f64,
+    pub generator_objective: f64,
+    /// Mean L(x) on the real batch.
+    pub loss_real: f64,
+    /// Mean L(G(z)) on the fake batch.
+    pub loss_fake: f64,
+    pub penalty: f64,
+    /// Share of pairs past the margin (LS-GAN, GLS-GAN), after the critic steps' last batch.
+    pub margin_satisfaction: Option<f64>,
+}
+
+/// A generator, a critic, their optimisers, the objective and the data: everything one
+/// training step needs.
+pub struct Trainer {
+    pub config: TrainConfig,
+    pub device: Device,
+    pub data: PointData,
+    pub generator_store: nn::VarStore,
+    pub critic_store: nn::VarStore,
+    pub generator: Mlp,
+    pub critic: Mlp,
+    generator_optimizer: nn::Optimizer,
+    critic_optimizer: nn::Optimizer,
+    objective: Objective,
+    /// Fixed noise for evaluation and pictures, drawn once so that evaluating does not
+    /// change the training's random stream and successive evaluations are comparable.
+    eval_noise: Tensor,
+    /// Fixed true points the generated ones are compared with.
+    eval_real: Tensor,
+    /// Generator steps done.
+    pub iteration: u64,
+}
+
+impl Trainer {
+    /// Seeds libtorch with `config.seed` and builds everything from `config`.
+    pub fn new(config: TrainConfig, data: PointData) -> Result<Self> {
+        let device = pick_device(config.device)?;
+        if config.threads > 0 {
+            tch::set_num_threads(config.threads as i32);
+        }
+        tch::manual_seed(config.seed as i64);
+        let generator_store = nn::VarStore::new(device);
+        let critic_store = nn::VarStore::new(device);
+        let generator = Mlp::new(
+            &generator_store.root(),
+            MlpConfig::generator(&config, POINT_DIM),
+        );
+        let critic = Mlp::new(&critic_store.root(), MlpConfig::critic(&config, POINT_DIM));
+        let generator_optimizer =
+            build_optimizer(&config, &generator_store, config.lr_generator, 0.0)?;
+        let critic_optimizer = build_optimizer(
+            &config,
+            &critic_store,
+            config.lr_critic,
+            config.weight_decay,
+        )?;
+        let objective = Objective::from_config(&config);
+        let eval_noise = sample_noise(config.noise, config.eval_samples, config.noise_dim, device);
+        let eval_real = data.sample(config.eval_samples, device);
+        Ok(Trainer {
+            config,
+            device,
+            data,
+            generator_store,
+            critic_store,
+            generator,
+            critic,
+            generator_optimizer,
+            critic_optimizer,
+            objective,
+            eval_noise,
+            eval_real,
+            iteration: 0,
+        })
+    }
+
+    /// One generator step, preceded by `critic_steps` critic steps.
+    pub fn step(&mut self) -> Result<StepLosses> {
+        let batch = self.config.batch_size;
+        let mut losses = StepLosses::default();
+        for _ in 0..self.config.critic_steps {
+            let real = self.data.sample(batch, self.device);
+            let fake = tch::no_grad(|| self.generator.forward(&self.noise(batch)));
+            let critic = &self.critic;
+            let terms = self
+                .objective
+                .critic_terms(&|x| critic.score(x), &real, &fake);
+            self.critic_optimizer.backward_step(&terms.objective);
+            if let Some(c) = self.objective.weight_clip() {
+                clip_weights(&self.critic_store, c);
+            }
+            losses.critic_objective = terms.objective.double_value(&[]);
+            losses.loss_real = terms.loss_real.mean(Kind::Float).double_value(&[]);
+            losses.loss_fake = terms.loss_fake.mean(Kind::Float).double_value(&[]);
+            losses.penalty = terms.penalty.double_value(&[]);
+            losses.margin_satisfaction = terms.margin_satisfaction();
+        }
+
+        // The critic is fixed during the generator step: no gradients for its parameters.
+        self.critic_store.freeze();
+        let fake = self.generator.forward(&self.noise(batch));
+        let generator_objective = self
+            .objective
+            .generator_objective(&self.critic.score(&fake));
+        self.generator_optimizer.backward_step(&generator_objective);
+        self.critic_store.unfreeze();
+        losses.generator_objective = generator_objective.double_value(&[]);
+
+        self.iteration += 1;
+        self.check_finite(&losses)?;
+        Ok(losses)
+    }
+
+    fn check_finite(&self, losses: &StepLosses) -> Result<()> {
+        let quantities = [
+            ("critic objective", losses.critic_objective),
+            ("generator objective", losses.generator_objective),
+            ("gradient penalty", losses.penalty),
+        ];
+        for (name, value) in quantities {
+            if !value.is_finite() {
+                return Err(Error::Diverged(format!(
+                    "training diverged at iteration {}: the {name} is {value}; try a lower learning \
+                     rate (--lr-critic, --lr-generator) or a larger penalty weight (--penalty-weight)",
+                    self.iteration
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Generator noise z, shape [n, noise_dim].
+    pub fn noise(&self, n: usize) -> Tensor {
+        sample_noise(self.config.noise, n, self.config.noise_dim, self.device)
+    }
+
+    /// G(z) on the fixed evaluation noise, on the CPU.
+    pub fn eval_samples(&self) -> Tensor {
+        tch::no_grad(|| self.generator.forward(&self.eval_noise)).to_device(Device::Cpu)
+    }
+
+    /// The fixed true points used for evaluation, on the CPU.
+    pub fn eval_real(&self) -> Tensor {
+        self.eval_real.to_device(Device::Cpu)
+    }
+
+    /// Toy metrics of the generator on the fixed evaluation noise.
+    pub fn evaluate(&self) -> ToyMetrics {
+        let generated = self.eval_samples();
+        ToyMetrics {
+            modes: self
+                .data
+                .mixture()
+                .map(|mixture| mode_metrics(&generated, mixture)),
+            energy_distance: energy_distance(&generated, &self.eval_real()),
+        }
+    }
+
+    /// L(x) at the points (rows of `points`), on the CPU.
+    pub fn critic_scores(&self, points: &Tensor) -> Tensor {
+        tch::no_grad(|| self.critic.score(&points.to_device(self.device))).to_device(Device::Cpu)
+    }
+}
+
+/// z: uniform on [−1, 1]^k or N(0, I_k), shape [n, k].
+pub fn sample_noise(kind: NoiseKind, n: usize, dim: usize, device: Device) -> Tensor {
+    let shape = [n as i64, dim as i64];
+    match kind {
+        NoiseKind::Normal => Tensor::randn(shape, (Kind::Float, device)),
+        NoiseKind::Uniform => Tensor::rand(shape, (Kind::Float, device)) * 2.0 - 1.0,
+    }
+}
+
+/// The device asked for; `cuda` when none is available is bad input.
+pub fn pick_device(choice: DeviceChoice) -> Result<Device> {
+    match choice {
+        DeviceChoice::Cpu => Ok(Device::Cpu),
+        DeviceChoice::Auto => Ok(Device::cuda_if_available()),
+        DeviceChoice::Cuda if tch::Cuda::is_available() => Ok(Device::Cuda(0)),
+        DeviceChoice::Cuda => Err(Error::bad_input(
+            "option --device: cuda was asked for but libtorch sees no CUDA device (use cpu or auto)",
+        )),
+    }
+}
+
+fn build_optimizer(
+    config: &TrainConfig,
+    store: &nn::VarStore,
+    lr: f64,
+    weight_decay: f64,
+) -> Result<nn::Optimizer> {
+    let optimizer = match config.optimizer {
+        OptimizerKind::Adam => nn::Adam {
+            beta1: config.beta1,
+            beta2: config.beta2,
+            wd: weight_decay,
+            ..Default::default()
+        }
+        .build(store, lr)?,
+        OptimizerKind::Rmsprop => nn::RmsProp {
+            wd: weight_decay,
+            ..Default::default()
+        }
+        .build(store, lr)?,
+    };
+    Ok(optimizer)
+}

@@ -1,0 +1,246 @@
+//! The command-line contract: exit codes, one clear error line naming the option/file, every
+//! loss on both toy data sets, `sample` outputs, and re-running a run's config.toml.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Small nets and budgets: these tests check plumbing, not quality.
+const TINY: &[&str] = &[
+    "--iters",
+    "20",
+    "--log-every",
+    "10",
+    "--gen-width",
+    "32",
+    "--critic-width",
+    "32",
+    "--eval-samples",
+    "300",
+    "--batch-size",
+    "64",
+    "--quiet",
+];
+
+fn lsgan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lsgan"))
+        .args(args)
+        .output()
+        .expect("the lsgan binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn train(out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["train", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(TINY);
+    args.extend_from_slice(extra);
+    lsgan(&args)
+}
+
+fn assert_bad_input(output: &Output, must_mention: &[&str]) {
+    let message = stderr(output);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "exit code 2 expected; stderr: {message}"
+    );
+    for needle in must_mention {
+        assert!(
+            message.contains(needle),
+            "`{needle}` missing from: {message}"
+        );
+    }
+    assert!(!message.contains("panicked"), "{message}");
+}
+
+#[test]
+fn bad_values_exit_2_naming_the_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    assert_bad_input(
+        &train(&out, &["--hinge-weight", "-1"]),
+        &["--hinge-weight", "at least 0"],
+    );
+    assert_bad_input(&train(&out, &["--batch-size", "0"]), &["--batch-size"]);
+    assert_bad_input(
+        &train(&out, &["--loss", "least-squares"]),
+        &["least-squares", "wgan-gp"],
+    );
+    assert_bad_input(
+        &train(&out, &["--data", "no-such-points.csv"]),
+        &["no-such-points.csv"],
+    );
+    assert_bad_input(
+        &train(&out, &["--config", "no-such-config.toml"]),
+        &["no-such-config.toml"],
+    );
+    assert!(
+        !out.join("config.toml").exists(),
+        "nothing is written for a bad invocation"
+    );
+}
+
+#[test]
+fn bad_csv_row_and_bad_config_key_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("points.csv");
+    std::fs::write(&csv, "0,0\n1,1\n2,x\n").unwrap();
+    let out = dir.path().join("run");
+    assert_bad_input(
+        &train(&out, &["--data", csv.to_str().unwrap()]),
+        &["points.csv:3", "two finite numbers"],
+    );
+
+    let config = dir.path().join("my.toml");
+    std::fs::write(&config, "loss = \"lsgan\"\nlearning_rate = 0.1\n").unwrap();
+    assert_bad_input(
+        &train(&out, &["--config", config.to_str().unwrap()]),
+        &["my.toml", "learning_rate", "unknown"],
+    );
+    std::fs::write(&config, "margin_scale = \"big\"\n").unwrap();
+    assert_bad_input(
+        &train(&out, &["--config", config.to_str().unwrap()]),
+        &["my.toml", "margin_scale"],
+    );
+}
+
+#[test]
+fn every_loss_runs_on_ring_and_grid_and_writes_its_run_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    for data in ["ring", "grid"] {
+        for loss in ["lsgan", "glsgan", "wgan", "wgan-gp", "gan"] {
+            let out = dir.path().join(format!("{data}-{loss}"));
+            let output = train(&out, &["--data", data, "--loss", loss]);
+            assert!(
+                output.status.success(),
+                "{data} {loss}: {}",
+                stderr(&output)
+            );
+            for file in [
+                "config.toml",
+                "metrics.jsonl",
+                "final_metrics.json",
+                "generator.safetensors",
+                "critic_landscape.png",
+                "loss_curves.png",
+            ] {
+                assert!(out.join(file).is_file(), "{data} {loss}: {file} missing");
+            }
+            let summary: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(out.join("final_metrics.json")).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(summary["loss"], loss);
+            assert_eq!(summary["modes_total"], if data == "ring" { 8 } else { 25 });
+            assert!(summary["energy_distance"].as_f64().unwrap().is_finite());
+            let png = std::fs::read(out.join("critic_landscape.png")).unwrap();
+            assert_eq!(&png[..4], b"\x89PNG");
+            assert_eq!(
+                std::fs::read_to_string(out.join("metrics.jsonl"))
+                    .unwrap()
+                    .lines()
+                    .count(),
+                2
+            );
+        }
+    }
+}
+
+#[test]
+fn an_existing_run_needs_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    assert!(train(&out, &[]).status.success());
+    assert_bad_input(&train(&out, &[]), &["already holds a run", "--force"]);
+    assert!(train(&out, &["--force"]).status.success());
+}
+
+#[test]
+fn csv_data_trains_and_sample_writes_csv_and_npy() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("line.csv");
+    let points: String = (0..200)
+        .map(|i| format!("{},{}\n", i as f32 / 100.0, 1.0 - i as f32 / 100.0))
+        .collect();
+    std::fs::write(&csv, format!("x,y\n{points}")).unwrap();
+    let out = dir.path().join("run");
+    let output = train(&out, &["--data", csv.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let samples = dir.path().join("s.csv");
+    let run = out.to_str().unwrap();
+    let output = lsgan(&[
+        "sample",
+        run,
+        "-n",
+        "123",
+        "--out",
+        samples.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&samples).unwrap();
+    assert_eq!(text.lines().count(), 123);
+    for line in text.lines() {
+        let values: Vec<f32> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        assert!(
+            values.len() == 2 && values.iter().all(|v| v.is_finite()),
+            "{line}"
+        );
+    }
+
+    let npy = dir.path().join("s.npy");
+    assert!(
+        lsgan(&["sample", run, "-n", "50", "--out", npy.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let bytes = std::fs::read(&npy).unwrap();
+    assert_eq!(&bytes[..6], b"\x93NUMPY");
+    let header = String::from_utf8_lossy(&bytes[..128]);
+    assert!(
+        header.contains("(50, 2)") && header.contains("<f4"),
+        "{header}"
+    );
+
+    assert_bad_input(
+        &lsgan(&[
+            "sample",
+            run,
+            "--out",
+            dir.path().join("s.txt").to_str().unwrap(),
+        ]),
+        &[".csv or .npy"],
+    );
+    assert_bad_input(
+        &lsgan(&["sample", dir.path().to_str().unwrap(), "--out", "x.csv"]),
+        &["config.toml is missing"],
+    );
+}
+
+#[test]
+fn a_runs_config_reruns_to_identical_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    assert!(train(&first, &["--loss", "wgan-gp", "--seed", "5"])
+        .status
+        .success());
+    let second = dir.path().join("second");
+    let config = first.join("config.toml");
+    let output = lsgan(&[
+        "train",
+        "--quiet",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        second.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let read = |run: &Path| std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    assert_eq!(read(&first), read(&second));
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        std::fs::read_to_string(second.join("config.toml")).unwrap()
+    );
+}
