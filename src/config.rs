@@ -97,6 +97,16 @@ pub enum OptimizerKind {
     Rmsprop,
 }
 
+/// How the learning rates change over the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum LrSchedule {
+    /// The configured rates throughout.
+    Constant,
+    /// From the configured rates at the first iteration linearly down to 0 at the last.
+    Linear,
+}
+
 /// Where tensors live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -129,6 +139,7 @@ pub struct TrainConfig {
     pub optimizer: OptimizerKind,
     pub lr_generator: f64,
     pub lr_critic: f64,
+    pub lr_schedule: LrSchedule,
     /// Adam's β1 (unused by RMSProp).
     pub beta1: f64,
     /// Adam's β2 (unused by RMSProp).
@@ -175,7 +186,7 @@ impl TrainConfig {
         let mut config = TrainConfig {
             data: "ring".into(),
             loss,
-            iters: 2000,
+            iters: 3000,
             seed: 0,
             batch_size: 256,
             noise: NoiseKind::Normal,
@@ -189,6 +200,7 @@ impl TrainConfig {
             optimizer: OptimizerKind::Adam,
             lr_generator: 1e-4,
             lr_critic: 1e-4,
+            lr_schedule: LrSchedule::Linear,
             beta1: 0.5,
             beta2: 0.9,
             critic_steps: 1,

@@ -198,10 +198,19 @@ fn csv_data_trains_and_sample_writes_csv_and_npy() {
     );
     let bytes = std::fs::read(&npy).unwrap();
     assert_eq!(&bytes[..6], b"\x93NUMPY");
-    let header = String::from_utf8_lossy(&bytes[..128]);
+    let header_length = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header: String = String::from_utf8_lossy(&bytes[10..10 + header_length])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     assert!(
-        header.contains("(50, 2)") && header.contains("<f4"),
+        header.contains("'shape':(50,2") && header.contains("'<f4'"),
         "{header}"
+    );
+    assert_eq!(
+        bytes.len(),
+        10 + header_length + 50 * 2 * 4,
+        "header plus 50×2 float32 values"
     );
 
     assert_bad_input(

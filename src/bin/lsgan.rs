@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use lsgan::config::{
-    Activation, CriticOutput, DeviceChoice, LossKind, MarginDistance, NoiseKind, OptimizerKind,
-    TrainConfig,
+    Activation, CriticOutput, DeviceChoice, LossKind, LrSchedule, MarginDistance, NoiseKind,
+    OptimizerKind, TrainConfig,
 };
 use lsgan::train::run::RunOptions;
 use lsgan::Error;
@@ -97,16 +97,20 @@ struct TrainFlags {
     #[arg(long, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
     optimizer: Option<OptimizerKind>,
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     lr_generator: Option<f64>,
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     lr_critic: Option<f64>,
-    #[arg(long)]
+    /// `linear`: learning rates fall linearly to 0 over the run; `constant`.
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lr_schedule: Option<LrSchedule>,
+    #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     beta1: Option<f64>,
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     beta2: Option<f64>,
     /// Critic steps per generator step.
@@ -118,23 +122,23 @@ struct TrainFlags {
     #[serde(skip_serializing_if = "Option::is_none")]
     margin: Option<MarginDistance>,
     /// τ in Δ(x, y) = τ · dist(x, y).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     margin_scale: Option<f64>,
     /// λ, the weight of the mean hinge.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     hinge_weight: Option<f64>,
     /// Weight of mean L(x) in the critic objective.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     real_weight: Option<f64>,
     /// γ: gradient-penalty weight (zero-centred on real data; WGAN-GP: interpolates, at 1).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     penalty_weight: Option<f64>,
     /// L2 weight decay on the critic.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     weight_decay: Option<f64>,
     /// ν in GLS-GAN's cost max(a, ν·a).
@@ -142,7 +146,7 @@ struct TrainFlags {
     #[serde(skip_serializing_if = "Option::is_none")]
     glsgan_slope: Option<f64>,
     /// WGAN weight-clipping bound c.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     clip: Option<f64>,
     /// Log and evaluate every N iterations.

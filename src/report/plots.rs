@@ -60,7 +60,7 @@ pub fn draw_landscape(path: &Path, landscape: &Landscape) -> Result<()> {
         || -> std::result::Result<(), Box<dyn std::error::Error>> {
             let root = BitMapBackend::new(path, (900, 820)).into_drawing_area();
             root.fill(&WHITE)?;
-            let (plot_area, legend_area) = root.split_horizontally(800);
+            let (plot_area, legend_area) = root.split_horizontally(790);
             let (lo, hi) = landscape.bounds;
             let (min_score, max_score) = landscape
                 .scores

@@ -6,7 +6,7 @@
 use tch::nn::{self, Module, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
-use crate::config::{DeviceChoice, NoiseKind, OptimizerKind, TrainConfig};
+use crate::config::{DeviceChoice, LrSchedule, NoiseKind, OptimizerKind, TrainConfig};
 use crate::data::PointData;
 use crate::error::{Error, Result};
 use crate::metrics::{energy_distance, mode_metrics, ToyMetrics};
@@ -99,6 +99,13 @@ impl Trainer {
     pub fn step(&mut self) -> Result<StepLosses> {
         let batch = self.config.batch_size;
         let mut losses = StepLosses::default();
+        if self.config.lr_schedule == LrSchedule::Linear {
+            let remaining = 1.0 - self.iteration as f64 / self.config.iters as f64;
+            self.critic_optimizer
+                .set_lr(self.config.lr_critic * remaining);
+            self.generator_optimizer
+                .set_lr(self.config.lr_generator * remaining);
+        }
         for _ in 0..self.config.critic_steps {
             let real = self.data.sample(batch, self.device);
             let fake = tch::no_grad(|| self.generator.forward(&self.noise(batch)));
