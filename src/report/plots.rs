@@ -115,14 +115,14 @@ pub fn draw_landscape(path: &Path, landscape: &Landscape) -> Result<()> {
             let mut bar = ChartBuilder::on(&legend_area)
                 .margin_top(45)
                 .margin_bottom(45)
-                .margin_right(45)
-                .y_label_area_size(0)
-                .right_y_label_area_size(40)
+                .margin_right(15)
+                .y_label_area_size(55)
                 .caption("L(x)", ("sans-serif", 16))
                 .build_cartesian_2d(0.0..1.0, min_score as f64..(min_score + span) as f64)?;
             bar.configure_mesh()
                 .disable_mesh()
                 .disable_x_axis()
+                .y_label_style(("sans-serif", 13))
                 .draw()?;
             let steps = 100;
             bar.draw_series((0..steps).map(|i| {
