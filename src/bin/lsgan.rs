@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a GAN and write a run folder (config, metrics, weights, pictures).
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Write samples from a finished run's generator (.csv or .npy).
     Sample(SampleArgs),
 }
@@ -184,7 +184,7 @@ struct SampleArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train(args) => train(args),
+        Command::Train(args) => train(*args),
         Command::Sample(args) => {
             lsgan::sample::write_samples(&args.run_dir, args.count, &args.out, args.seed)
                 .map(|()| println!("wrote {} samples to {}", args.count, args.out.display()))

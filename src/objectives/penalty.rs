@@ -86,12 +86,16 @@ mod tests {
             for index in 0..flat.size()[0] {
                 let original = flat.double_value(&[index]);
                 let value_at = |x: f64| {
-                    tch::no_grad(|| flat.get(index).fill_(x));
+                    tch::no_grad(|| {
+                        let _ = flat.get(index).fill_(x);
+                    });
                     penalty_of().double_value(&[])
                 };
                 let numeric =
                     (value_at(original + step) - value_at(original - step)) / (2.0 * step);
-                tch::no_grad(|| flat.get(index).fill_(original));
+                tch::no_grad(|| {
+                    let _ = flat.get(index).fill_(original);
+                });
                 let exact = flat_gradient.double_value(&[index]);
                 let error = (exact - numeric).abs() / numeric.abs().max(exact.abs()).max(1e-3);
                 assert!(

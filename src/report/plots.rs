@@ -148,7 +148,7 @@ pub fn draw_loss_curves(path: &Path, title: &str, records: &[LogRecord]) -> Resu
         let (top, bottom) = root.split_vertically(390);
         let last_iteration = records.last().map_or(1, |r| r.iteration).max(1) as f64;
 
-        let losses: [(&str, RGBColor, fn(&LogRecord) -> f64); 4] = [
+        let losses: [Series; 4] = [
             ("critic objective", BLUE, |r| r.critic_objective),
             ("generator objective", RED, |r| r.generator_objective),
             ("mean L(x), real", RGBColor(0, 150, 0), |r| r.loss_real),
@@ -164,7 +164,7 @@ pub fn draw_loss_curves(path: &Path, title: &str, records: &[LogRecord]) -> Resu
             &losses,
         )?;
 
-        let mut metrics: Vec<(&str, RGBColor, fn(&LogRecord) -> f64)> = Vec::new();
+        let mut metrics: Vec<Series> = Vec::new();
         if records.iter().any(|r| r.metrics.modes.is_some()) {
             metrics.push(("share of modes covered", BLUE, |r| {
                 r.metrics
@@ -202,12 +202,15 @@ pub fn draw_loss_curves(path: &Path, title: &str, records: &[LogRecord]) -> Resu
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
+/// One curve of a panel: its legend label, its colour, and how to read it from a record.
+type Series = (&'static str, RGBColor, fn(&LogRecord) -> f64);
+
 fn draw_panel(
     area: &Area,
     caption: &str,
     last_iteration: f64,
     records: &[LogRecord],
-    series: &[(&str, RGBColor, fn(&LogRecord) -> f64)],
+    series: &[Series],
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let values = records
         .iter()
