@@ -107,6 +107,16 @@ pub enum LrSchedule {
     Linear,
 }
 
+/// Normalisation inside the convolutional critic (never batch norm: the gradient penalty is
+/// per sample).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum CriticNorm {
+    /// Layer norm over channels × height × width, per sample.
+    Layer,
+    None,
+}
+
 /// Where tensors live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -121,8 +131,15 @@ pub enum DeviceChoice {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
-    /// `ring`, `grid` or the path of a CSV file with two numbers per line.
+    /// `ring`, `grid`, the path of a CSV file with two numbers per line, `mnist`,
+    /// `fashion-mnist`, `cifar10`, or a folder of images.
     pub data: String,
+    /// Where image datasets are looked for; empty: the per-user cache.
+    pub data_dir: String,
+    /// Side of the (square) images the networks make; 0: the dataset's own (64 for folders).
+    pub image_size: usize,
+    /// 1 (grayscale) or 3 (RGB); 0: the dataset's own (3 for folders).
+    pub image_channels: usize,
     pub loss: LossKind,
     /// Generator steps.
     pub iters: u64,
@@ -134,8 +151,13 @@ pub struct TrainConfig {
     pub gen_depth: usize,
     pub critic_width: usize,
     pub critic_depth: usize,
+    /// Hidden activation of the MLPs (the DCGAN nets use ReLU / leaky ReLU).
     pub activation: Activation,
     pub critic_output: CriticOutput,
+    /// Batch norm in the DCGAN generator.
+    pub gen_batch_norm: bool,
+    /// Normalisation in the DCGAN critic.
+    pub critic_norm: CriticNorm,
     pub optimizer: OptimizerKind,
     pub lr_generator: f64,
     pub lr_critic: f64,
@@ -163,8 +185,15 @@ pub struct TrainConfig {
     pub glsgan_slope: f64,
     /// c: WGAN clips critic weights to [−c, c] after each step.
     pub clip: f64,
+    /// Decay of the exponential moving average of the generator's weights (e.g. 0.999), used
+    /// for samples and metrics; 0 turns it off.
+    pub ema_decay: f64,
     /// Log losses and metrics every this many iterations.
     pub log_every: u64,
+    /// Write a sample grid (images) every this many iterations; 0: only the final one.
+    pub sample_every: u64,
+    /// Write a checkpoint every this many iterations; 0: only at the end or on Ctrl-C.
+    pub checkpoint_every: u64,
     /// Generated points used for the toy metrics.
     pub eval_samples: usize,
     pub device: DeviceChoice,
@@ -185,6 +214,9 @@ impl TrainConfig {
     pub fn defaults_for(loss: LossKind) -> Self {
         let mut config = TrainConfig {
             data: "ring".into(),
+            data_dir: String::new(),
+            image_size: 0,
+            image_channels: 0,
             loss,
             iters: 3000,
             seed: 0,
@@ -197,6 +229,8 @@ impl TrainConfig {
             critic_depth: 3,
             activation: Activation::Relu,
             critic_output: CriticOutput::Linear,
+            gen_batch_norm: true,
+            critic_norm: CriticNorm::Layer,
             optimizer: OptimizerKind::Adam,
             lr_generator: 1e-4,
             lr_critic: 1e-4,
@@ -212,7 +246,10 @@ impl TrainConfig {
             weight_decay: 0.0,
             glsgan_slope: 0.5,
             clip: 0.01,
+            ema_decay: 0.0,
             log_every: 100,
+            sample_every: 0,
+            checkpoint_every: 500,
             eval_samples: 2500,
             device: DeviceChoice::Cpu,
             threads: 0,
@@ -235,6 +272,42 @@ impl TrainConfig {
             LossKind::Gan => {}
         }
         config
+    }
+
+    /// The defaults for `loss` on `data`: [`TrainConfig::defaults_for`] for 2-D points; for
+    /// image data the DCGAN setting of SPEC.md §5 (batch 64, uniform noise of dimension 100,
+    /// Adam 1e-4 with β1 = 0.5, l1 margin with τ = 0.0002) with each loss's own optimiser,
+    /// critic steps and regulariser.
+    pub fn defaults_for_data(loss: LossKind, data: &str) -> Self {
+        let mut config = TrainConfig::defaults_for(loss);
+        config.data = data.to_string();
+        if !is_image_data(data) {
+            return config;
+        }
+        config.batch_size = 64;
+        config.noise = NoiseKind::Uniform;
+        config.noise_dim = 100;
+        config.gen_width = 64;
+        config.critic_width = 64;
+        config.lr_schedule = LrSchedule::Constant;
+        config.beta2 = 0.999;
+        config.margin_scale = 0.0002;
+        config.iters = 3000;
+        config.log_every = 250;
+        config.sample_every = 250;
+        config.eval_samples = 1000;
+        config.ema_decay = 0.999;
+        match loss {
+            LossKind::Lsgan | LossKind::Glsgan => config.weight_decay = 5e-5,
+            LossKind::WganGp => config.beta2 = 0.9,
+            LossKind::Wgan | LossKind::Gan => {}
+        }
+        config
+    }
+
+    /// True when the data is images (and so the networks are DCGAN).
+    pub fn is_image_data(&self) -> bool {
+        is_image_data(&self.data)
     }
 
     /// Resolves the configuration: the loss's defaults, then `file` (a TOML file), then
@@ -260,7 +333,12 @@ impl TrainConfig {
             Some(value) => LossKind::deserialize(value.clone())
                 .map_err(|e| Error::bad_input(format!("{}: {}", origin("loss"), e.message())))?,
         };
-        let defaults = toml::Table::try_from(TrainConfig::defaults_for(loss))
+        let data = match given.get("data") {
+            None => "ring".to_string(),
+            Some(value) => String::deserialize(value.clone())
+                .map_err(|e| Error::bad_input(format!("{}: {}", origin("data"), e.message())))?,
+        };
+        let defaults = toml::Table::try_from(TrainConfig::defaults_for_data(loss, &data))
             .map_err(|e| Error::bad_input(format!("internal: defaults do not serialise: {e}")))?;
 
         // One key at a time over the defaults, so that an error names its key.
@@ -340,11 +418,29 @@ impl TrainConfig {
                 return Err((key, "a number in [0, 1)"));
             }
         }
+        if !(self.ema_decay.is_finite() && (0.0..1.0).contains(&self.ema_decay)) {
+            return Err(("ema_decay", "a number in [0, 1) (0 turns the average off)"));
+        }
+        if !matches!(self.image_channels, 0 | 1 | 3) {
+            return Err((
+                "image_channels",
+                "1 (grayscale) or 3 (RGB), or 0 for the dataset's own",
+            ));
+        }
+        if !matches!(self.image_size, 0 | 28 | 32 | 64) {
+            return Err((
+                "image_size",
+                "28, 32 or 64 (the DCGAN sizes), or 0 for the dataset's own",
+            ));
+        }
         if !(self.glsgan_slope.is_finite() && self.glsgan_slope <= 1.0) {
             return Err(("glsgan_slope", "a finite number of at most 1"));
         }
         if self.data.trim().is_empty() {
-            return Err(("data", "`ring`, `grid` or the path of a CSV file"));
+            return Err((
+                "data",
+                "`ring`, `grid`, a CSV file, `mnist`, `fashion-mnist`, `cifar10` or an image folder",
+            ));
         }
         Ok(())
     }
@@ -367,6 +463,11 @@ impl TrainConfig {
     pub fn from_file(path: &Path) -> Result<Self> {
         TrainConfig::resolve(Some(path), toml::Table::new())
     }
+}
+
+/// `mnist`, `fashion-mnist`, `cifar10` or an existing folder.
+pub fn is_image_data(data: &str) -> bool {
+    matches!(data, "mnist" | "fashion-mnist" | "cifar10") || Path::new(data).is_dir()
 }
 
 fn read_toml_table(path: &Path) -> Result<toml::Table> {

@@ -24,6 +24,9 @@ pub enum Error {
     /// Training produced NaN or infinity.
     #[error("{0}")]
     Diverged(String),
+    /// Stopped by Ctrl-C after writing a checkpoint (exit code 130, as shells report SIGINT).
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl Error {
@@ -41,10 +44,12 @@ impl Error {
         }
     }
 
-    /// The process exit code the CLI uses for this error: 2 for bad input, 1 otherwise.
+    /// The process exit code the CLI uses for this error: 2 for bad input, 130 after Ctrl-C,
+    /// 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::BadInput(_) => 2,
+            Error::Interrupted(_) => 130,
             _ => 1,
         }
     }

@@ -25,7 +25,7 @@
 //! config.data = "ring".into();
 //! config.iters = 500;
 //! let summary = train(config, "runs/demo".as_ref(), RunOptions { force: true, verbose: true })?;
-//! let modes = summary.metrics.modes.expect("the ring is a known mixture");
+//! let modes = summary.metrics.modes().expect("the ring is a known mixture");
 //! println!("{} of {} modes covered", modes.modes_covered, modes.modes_total);
 //! # Ok::<(), lsgan::Error>(())
 //! ```

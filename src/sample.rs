@@ -4,13 +4,14 @@
 use std::io::Write;
 use std::path::Path;
 
-use tch::nn::{self, Module};
+use tch::nn;
 use tch::{Device, Tensor};
 
+use crate::data::SampleShape;
 use crate::error::{Error, Result};
-use crate::nets::{Mlp, MlpConfig};
+use crate::nets::Generator;
 use crate::report::run_dir::{write_atomically, RunDir, GENERATOR_FILE};
-use crate::train::trainer::{sample_noise, POINT_DIM};
+use crate::train::trainer::sample_noise;
 
 /// The output formats, picked by the file extension.
 enum SampleFormat {
@@ -60,7 +61,7 @@ pub fn generate(run_dir: &Path, count: usize, seed: u64) -> Result<Tensor> {
     let run = RunDir::open(run_dir)?;
     let config = run.read_config()?;
     let mut store = nn::VarStore::new(Device::Cpu);
-    let generator = Mlp::new(&store.root(), MlpConfig::generator(&config, POINT_DIM));
+    let generator = Generator::build(&store.root(), &config, SampleShape::of(&config))?;
     let weights = run.file(GENERATOR_FILE);
     store.load(&weights).map_err(|e| {
         Error::bad_input(format!(
@@ -70,5 +71,5 @@ pub fn generate(run_dir: &Path, count: usize, seed: u64) -> Result<Tensor> {
     })?;
     tch::manual_seed(seed as i64);
     let noise = sample_noise(config.noise, count, config.noise_dim, Device::Cpu);
-    Ok(tch::no_grad(|| generator.forward(&noise)))
+    Ok(tch::no_grad(|| generator.forward_t(&noise, false)))
 }

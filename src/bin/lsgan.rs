@@ -8,10 +8,10 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use lsgan::config::{
-    Activation, CriticOutput, DeviceChoice, LossKind, LrSchedule, MarginDistance, NoiseKind,
-    OptimizerKind, TrainConfig,
+    Activation, CriticNorm, CriticOutput, DeviceChoice, LossKind, LrSchedule, MarginDistance,
+    NoiseKind, OptimizerKind, TrainConfig,
 };
-use lsgan::train::run::RunOptions;
+use lsgan::train::run::{RunOptions, RunSummary};
 use lsgan::Error;
 
 /// Loss-Sensitive GANs (Qi 2017) and their relatives: train, sample and measure.
@@ -26,8 +26,22 @@ struct Cli {
 enum Command {
     /// Train a GAN and write a run folder (config, metrics, weights, pictures).
     Train(Box<TrainArgs>),
+    /// Continue a run from its checkpoint (after Ctrl-C, a crash, or to train further).
+    Resume(ResumeArgs),
     /// Write samples from a finished run's generator (.csv or .npy).
     Sample(SampleArgs),
+}
+
+#[derive(Args)]
+struct ResumeArgs {
+    /// The run folder (it holds config.toml and checkpoint.safetensors).
+    run_dir: PathBuf,
+    /// New total number of iterations [default: the run's own].
+    #[arg(long)]
+    iters: Option<u64>,
+    /// No progress bar and no metrics lines.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -51,10 +65,26 @@ struct TrainArgs {
 /// Every training option; each overrides the config file and the loss's defaults.
 #[derive(Args, Serialize, Default)]
 struct TrainFlags {
-    /// `ring`, `grid` or a CSV file of x,y points [default: ring].
-    #[arg(long, value_name = "ring|grid|FILE.csv")]
+    /// `ring`, `grid`, a CSV file of x,y points, `mnist`, `fashion-mnist`, `cifar10` or a
+    /// folder of images [default: ring].
+    #[arg(
+        long,
+        value_name = "ring|grid|FILE.csv|mnist|fashion-mnist|cifar10|DIR"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<String>,
+    /// Where image datasets are looked for [default: the per-user cache].
+    #[arg(long, value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_dir: Option<String>,
+    /// Image side the networks make: 28, 32 or 64 [default: the dataset's own].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_size: Option<usize>,
+    /// 1 (grayscale) or 3 (RGB) [default: the dataset's own].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_channels: Option<usize>,
     /// The objective [default: lsgan].
     #[arg(long, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,6 +124,14 @@ struct TrainFlags {
     #[arg(long, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
     critic_output: Option<CriticOutput>,
+    /// Batch norm in the DCGAN generator.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gen_batch_norm: Option<bool>,
+    /// Normalisation in the DCGAN critic.
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    critic_norm: Option<CriticNorm>,
     #[arg(long, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
     optimizer: Option<OptimizerKind>,
@@ -149,10 +187,22 @@ struct TrainFlags {
     #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     clip: Option<f64>,
+    /// Decay of the generator's weight average (0: off), used for samples and metrics.
+    #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ema_decay: Option<f64>,
     /// Log and evaluate every N iterations.
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     log_every: Option<u64>,
+    /// Write a sample grid every N iterations (images; 0: only the final one).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sample_every: Option<u64>,
+    /// Write a checkpoint every N iterations (0: only at the end and on Ctrl-C).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkpoint_every: Option<u64>,
     /// Generated points per evaluation.
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -185,6 +235,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => train(*args),
+        Command::Resume(args) => resume(args),
         Command::Sample(args) => {
             lsgan::sample::write_samples(&args.run_dir, args.count, &args.out, args.seed)
                 .map(|()| println!("wrote {} samples to {}", args.count, args.out.display()))
@@ -217,28 +268,36 @@ fn train(args: TrainArgs) -> Result<(), Error> {
         out.display()
     );
     let summary = lsgan::train::train(config, &out, options)?;
-    let mut line = format!("{} on {}: ", summary.loss, summary.data);
-    if let Some(modes) = &summary.metrics.modes {
-        line += &format!(
-            "{}/{} modes covered, {:.1}% high-quality, ",
-            modes.modes_covered,
-            modes.modes_total,
-            100.0 * modes.high_quality_share
-        );
-    }
-    line += &format!(
-        "energy distance {:.4}; {} iterations in {:.1} s ({:.1} ms/iteration)",
-        summary.metrics.energy_distance,
+    report(&summary, &out);
+    Ok(())
+}
+
+fn resume(args: ResumeArgs) -> Result<(), Error> {
+    let options = RunOptions {
+        force: false,
+        verbose: !args.quiet,
+    };
+    eprintln!("resuming {}", args.run_dir.display());
+    let summary = lsgan::train::run::resume(&args.run_dir, args.iters, options)?;
+    report(&summary, &args.run_dir);
+    Ok(())
+}
+
+/// Prints the final metrics and where the run folder is.
+fn report(summary: &RunSummary, out: &Path) {
+    println!(
+        "{} on {}:{}; {} iterations in {:.1} s ({:.1} ms/iteration)",
+        summary.loss,
+        summary.data,
+        summary.metrics.summary(),
         summary.iterations,
         summary.seconds,
         1000.0 * summary.seconds_per_iteration
     );
-    println!("{line}");
     println!(
-        "run folder: {} (critic_landscape.png, loss_curves.png, metrics.jsonl)",
+        "run folder: {} (pictures, metrics.jsonl, final_metrics.json)",
         out.display()
     );
-    Ok(())
 }
 
 fn default_run_dir(config: &TrainConfig) -> PathBuf {

@@ -1,8 +1,11 @@
-//! Where real samples come from. Issue-3 scope is 2-D point data: the 8-Gaussian ring and
-//! 25-Gaussian grid of SPEC.md §6 (`toy`) and any two-column CSV file (`csv`).
+//! Where real samples come from: 2-D points — the 8-Gaussian ring and 25-Gaussian grid of
+//! SPEC.md §6 (`toy`) and any two-column CSV file (`csv`) — and images (`images`).
+//! [`TrainingData`] is what the trainer draws its real batches from, whichever kind.
 //!
-//! All randomness goes through libtorch's generator, seeded once per run, so a seed fixes
-//! the whole run.
+//! Point batches are drawn with libtorch's generator, which the trainer seeds at every
+//! iteration from (seed, iteration); image batches come from a loader whose order is a pure
+//! function of (seed, batch index). Either way a run is a function of its seed, and a resumed
+//! run continues exactly.
 
 pub mod csv;
 pub mod toy;
@@ -11,8 +14,93 @@ use std::path::Path;
 
 use tch::{Device, Kind, Tensor};
 
+use crate::config::TrainConfig;
 use crate::error::Result;
 pub use toy::GaussianMixture;
+
+/// The kind and shape of one sample, which fixes the networks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SampleShape {
+    /// A point of `dim` coordinates.
+    Point { dim: i64 },
+    /// A square image.
+    Image { channels: i64, side: i64 },
+}
+
+impl SampleShape {
+    /// The shape a run's configuration trains on (its config.toml has the image size and
+    /// channels filled in).
+    pub fn of(config: &TrainConfig) -> SampleShape {
+        if config.is_image_data() {
+            SampleShape::Image {
+                channels: config.image_channels as i64,
+                side: config.image_size as i64,
+            }
+        } else {
+            SampleShape::Point {
+                dim: crate::train::trainer::POINT_DIM,
+            }
+        }
+    }
+}
+
+/// The real data of a training run.
+#[derive(Debug)]
+pub enum TrainingData {
+    Points(PointData),
+}
+
+impl TrainingData {
+    /// The data `config.data` names. Image batches start at batch `first_batch` (counted
+    /// from the start of training), so that a resumed run continues the same sequence.
+    pub fn load(config: &TrainConfig, first_batch: u64) -> Result<Self> {
+        let _ = first_batch;
+        Ok(TrainingData::Points(PointData::from_spec(&config.data)?))
+    }
+
+    /// `config` with the data's own values filled in where it left them to the data (the
+    /// image size and channels), so that the written config.toml says what was trained.
+    pub fn complete(&self, config: TrainConfig) -> TrainConfig {
+        config
+    }
+
+    /// The next real batch of `n` samples on `device`.
+    pub fn next_batch(&mut self, n: usize, device: Device) -> Tensor {
+        match self {
+            TrainingData::Points(points) => points.sample(n, device),
+        }
+    }
+
+    /// `n` real samples for evaluation (drawn with libtorch's generator as it is seeded now).
+    pub fn evaluation_samples(&self, n: usize, device: Device) -> Tensor {
+        match self {
+            TrainingData::Points(points) => points.sample(n, device),
+        }
+    }
+
+    /// The shape of one sample.
+    pub fn shape(&self) -> SampleShape {
+        match self {
+            TrainingData::Points(_) => SampleShape::Point {
+                dim: crate::train::trainer::POINT_DIM,
+            },
+        }
+    }
+
+    /// The 2-D points, when the data is points.
+    pub fn points(&self) -> Option<&PointData> {
+        match self {
+            TrainingData::Points(points) => Some(points),
+        }
+    }
+
+    /// Short name for titles.
+    pub fn name(&self) -> &str {
+        match self {
+            TrainingData::Points(points) => points.name(),
+        }
+    }
+}
 
 /// A source of real 2-D points.
 #[derive(Debug)]

@@ -87,12 +87,7 @@ impl Module for Mlp {
         for layer in hidden {
             h = activate(&layer.forward(&h), self.config.activation);
         }
-        let out = last.forward(&h);
-        match self.config.output {
-            CriticOutput::Linear => out,
-            CriticOutput::Relu => out.relu(),
-            CriticOutput::Softplus => out.softplus(),
-        }
+        super::apply_output(&last.forward(&h), self.config.output)
     }
 }
 

@@ -1,6 +1,99 @@
-//! The networks: a generator G_φ(z) and a critic ("loss function") L_θ(x). Issue-3 scope is
-//! the MLP pair for 2-D data (`mlp`).
+//! The networks: a generator G_φ(z) and a critic ("loss function") L_θ(x). MLPs for 2-D
+//! points (`mlp`), DCGAN convolutional nets for images (`dcgan`); [`Generator`] and
+//! [`Critic`] are what the trainer holds, whichever kind the data needs.
 
+pub mod dcgan;
 pub mod mlp;
 
+use tch::nn::{self, Module, ModuleT};
+use tch::Tensor;
+
+use crate::config::{CriticOutput, TrainConfig};
+use crate::data::SampleShape;
+use crate::error::Result;
+pub use dcgan::{DcganConfig, DcganCritic, DcganGenerator};
 pub use mlp::{Mlp, MlpConfig};
+
+/// A generator network.
+#[derive(Debug)]
+pub enum Generator {
+    Mlp(Mlp),
+    Dcgan(DcganGenerator),
+}
+
+/// The DCGAN shape of a run whose samples are images.
+fn dcgan_config(config: &TrainConfig, channels: i64, side: i64) -> DcganConfig {
+    DcganConfig {
+        noise_dim: config.noise_dim as i64,
+        channels,
+        side,
+        gen_width: config.gen_width as i64,
+        critic_width: config.critic_width as i64,
+        gen_batch_norm: config.gen_batch_norm,
+        critic_norm: config.critic_norm,
+        critic_output: config.critic_output,
+    }
+}
+
+impl Generator {
+    /// The generator `config` asks for, making samples of `shape`, under `path`.
+    pub fn build(path: &nn::Path, config: &TrainConfig, shape: SampleShape) -> Result<Self> {
+        Ok(match shape {
+            SampleShape::Point { dim } => {
+                Generator::Mlp(Mlp::new(path, MlpConfig::generator(config, dim)))
+            }
+            SampleShape::Image { channels, side } => Generator::Dcgan(DcganGenerator::new(
+                path,
+                &dcgan_config(config, channels, side),
+            )?),
+        })
+    }
+
+    /// G(z); `train` selects batch statistics (training) or running ones (evaluation) in
+    /// batch norm, when there is one.
+    pub fn forward_t(&self, z: &Tensor, train: bool) -> Tensor {
+        match self {
+            Generator::Mlp(mlp) => mlp.forward(z),
+            Generator::Dcgan(net) => net.forward_t(z, train),
+        }
+    }
+}
+
+/// A critic network: L(x), one number per sample.
+#[derive(Debug)]
+pub enum Critic {
+    Mlp(Mlp),
+    Dcgan(DcganCritic),
+}
+
+impl Critic {
+    /// The critic `config` asks for, scoring samples of `shape`, under `path`.
+    pub fn build(path: &nn::Path, config: &TrainConfig, shape: SampleShape) -> Result<Self> {
+        Ok(match shape {
+            SampleShape::Point { dim } => {
+                Critic::Mlp(Mlp::new(path, MlpConfig::critic(config, dim)))
+            }
+            SampleShape::Image { channels, side } => Critic::Dcgan(DcganCritic::new(
+                path,
+                &dcgan_config(config, channels, side),
+            )?),
+        })
+    }
+
+    /// L(x) for each sample of the batch `x`, shape [n].
+    pub fn score(&self, x: &Tensor) -> Tensor {
+        match self {
+            Critic::Mlp(mlp) => mlp.score(x),
+            Critic::Dcgan(net) => net.score(x),
+        }
+    }
+}
+
+/// The critic's last activation (SPEC.md §2: ReLU keeps L non-negative).
+pub fn apply_output(out: &Tensor, output: CriticOutput) -> Tensor {
+    match output {
+        CriticOutput::Linear => out.shallow_clone(),
+        CriticOutput::Relu => out.relu(),
+        CriticOutput::Softplus => out.softplus(),
+    }
+}

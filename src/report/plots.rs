@@ -165,18 +165,14 @@ pub fn draw_loss_curves(path: &Path, title: &str, records: &[LogRecord]) -> Resu
         )?;
 
         let mut metrics: Vec<Series> = Vec::new();
-        if records.iter().any(|r| r.metrics.modes.is_some()) {
+        if records.iter().any(|r| r.metrics.modes().is_some()) {
             metrics.push(("share of modes covered", BLUE, |r| {
                 r.metrics
-                    .modes
-                    .as_ref()
+                    .modes()
                     .map_or(0.0, |m| m.modes_covered as f64 / m.modes_total as f64)
             }));
             metrics.push(("high-quality share", RED, |r| {
-                r.metrics
-                    .modes
-                    .as_ref()
-                    .map_or(0.0, |m| m.high_quality_share)
+                r.metrics.modes().map_or(0.0, |m| m.high_quality_share)
             }));
         }
         if records.iter().any(|r| r.margin_satisfaction.is_some()) {
@@ -184,9 +180,14 @@ pub fn draw_loss_curves(path: &Path, title: &str, records: &[LogRecord]) -> Resu
                 r.margin_satisfaction.unwrap_or(0.0)
             }));
         }
-        metrics.push(("energy distance", RGBColor(120, 120, 120), |r| {
-            r.metrics.energy_distance
-        }));
+        if records
+            .iter()
+            .any(|r| r.metrics.energy_distance().is_some())
+        {
+            metrics.push(("energy distance", RGBColor(120, 120, 120), |r| {
+                r.metrics.energy_distance().unwrap_or(f64::NAN)
+            }));
+        }
         draw_panel(
             &bottom,
             "metrics on fixed evaluation noise",

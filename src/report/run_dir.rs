@@ -6,7 +6,10 @@
 //! | `metrics.jsonl` | one [`LogRecord`](crate::train::LogRecord) per logged iteration |
 //! | `final_metrics.json` | the last evaluation, timing and the run's identity |
 //! | `generator.safetensors`, `critic.safetensors` | final weights (`lsgan sample` reads them) |
-//! | `critic_landscape.png`, `loss_curves.png` | pictures |
+//! | `generator_ema.safetensors` | final averaged generator weights, when `ema_decay` > 0 |
+//! | `checkpoint.safetensors` | everything `lsgan resume` needs (see `train::checkpoint`) |
+//! | `critic_landscape.png` (2-D data), `loss_curves.png` | pictures |
+//! | `samples.png`, `samples/iter_NNNNNN.png` (images) | sample grids on fixed noise |
 //!
 //! Whole files are written atomically (temporary file, then rename), so a crash never leaves
 //! a half-written one; an existing run is only replaced when asked (`--force`).
@@ -19,6 +22,7 @@ use serde::Serialize;
 
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
+use crate::train::LogRecord;
 
 pub const CONFIG_FILE: &str = "config.toml";
 pub const METRICS_LOG_FILE: &str = "metrics.jsonl";
@@ -27,6 +31,15 @@ pub const GENERATOR_FILE: &str = "generator.safetensors";
 pub const CRITIC_FILE: &str = "critic.safetensors";
 pub const LANDSCAPE_FILE: &str = "critic_landscape.png";
 pub const LOSS_CURVES_FILE: &str = "loss_curves.png";
+pub const EMA_GENERATOR_FILE: &str = "generator_ema.safetensors";
+pub const SAMPLES_FILE: &str = "samples.png";
+pub const SAMPLES_FOLDER: &str = "samples";
+/// Files of an earlier run that `--force` removes, so they cannot be mistaken for this run's.
+const STALE_ON_FORCE: [&str; 3] = [
+    crate::train::checkpoint::CHECKPOINT_FILE,
+    EMA_GENERATOR_FILE,
+    FINAL_METRICS_FILE,
+];
 
 /// A run folder.
 #[derive(Clone, Debug)]
@@ -45,6 +58,27 @@ impl RunDir {
             )));
         }
         fs::create_dir_all(path).map_err(|e| Error::io("creating run folder", path, e))?;
+        for file in STALE_ON_FORCE {
+            let stale = path.join(file);
+            if stale.exists() {
+                fs::remove_file(&stale).map_err(|e| Error::io("removing", &stale, e))?;
+            }
+        }
+        Ok(RunDir {
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// An existing run folder with a checkpoint to continue from (for `resume`).
+    pub fn open_to_resume(path: &Path) -> Result<Self> {
+        for file in [CONFIG_FILE, crate::train::checkpoint::CHECKPOINT_FILE] {
+            if !path.join(file).is_file() {
+                return Err(Error::bad_input(format!(
+                    "{} cannot be resumed: {file} is missing (is it an lsgan run folder?)",
+                    path.display()
+                )));
+            }
+        }
         Ok(RunDir {
             path: path.to_path_buf(),
         })
@@ -97,6 +131,48 @@ impl RunDir {
     pub fn metrics_log(&self) -> Result<JsonLines> {
         JsonLines::create(&self.file(METRICS_LOG_FILE))
     }
+
+    /// The records of `metrics.jsonl` (none when the file is absent). A line that does not
+    /// parse is an error naming the file and line, except a torn last line (a crash while
+    /// appending), which is dropped.
+    pub fn read_metrics_log(&self) -> Result<Vec<LogRecord>> {
+        let path = self.file(METRICS_LOG_FILE);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("reading", &path, e)),
+        };
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let mut records = Vec::with_capacity(lines.len());
+        for (index, line) in lines.iter().enumerate() {
+            match serde_json::from_str(line) {
+                Ok(record) => records.push(record),
+                Err(_) if index + 1 == lines.len() && !text.ends_with('\n') => break,
+                Err(e) => {
+                    return Err(Error::bad_input(format!(
+                        "{}:{}: not a metrics record: {e}",
+                        path.display(),
+                        index + 1
+                    )))
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    /// Replaces `metrics.jsonl` by `records` (atomically) and opens it for appending.
+    pub fn rewrite_metrics_log(&self, records: &[LogRecord]) -> Result<JsonLines> {
+        let path = self.file(METRICS_LOG_FILE);
+        let mut text = String::new();
+        for record in records {
+            let line = serde_json::to_string(record)
+                .map_err(|e| Error::bad_input(format!("serialising a log line: {e}")))?;
+            text += &line;
+            text.push('\n');
+        }
+        write_atomically(&path, text.as_bytes())?;
+        JsonLines::append_to(&path)
+    }
 }
 
 /// A JSON-lines file: one serialised value per line, flushed after each.
@@ -108,6 +184,18 @@ pub struct JsonLines {
 impl JsonLines {
     pub fn create(path: &Path) -> Result<Self> {
         let file = File::create(path).map_err(|e| Error::io("creating", path, e))?;
+        Ok(JsonLines {
+            path: path.to_path_buf(),
+            writer: BufWriter::new(file),
+        })
+    }
+
+    /// Opens an existing file to append to it.
+    pub fn append_to(path: &Path) -> Result<Self> {
+        let file = fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| Error::io("opening", path, e))?;
         Ok(JsonLines {
             path: path.to_path_buf(),
             writer: BufWriter::new(file),

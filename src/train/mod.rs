@@ -1,6 +1,11 @@
-//! Training: one step of the algorithm (`trainer`), the loop that runs a whole job and writes
-//! its run folder (`run`), and the record each logged iteration leaves (`record`).
+//! Training: one step of the algorithm (`trainer`), its optimisers (`optim`) and generator
+//! average (`ema`), the loop that runs a whole job and writes its run folder (`run`), the
+//! checkpoint that lets it resume (`checkpoint`), and the record each logged iteration
+//! leaves (`record`).
 
+pub mod checkpoint;
+pub mod ema;
+pub mod optim;
 pub mod record;
 pub mod run;
 pub mod trainer;

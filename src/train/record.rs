@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::ToyMetrics;
+use crate::metrics::Evaluation;
 use crate::train::StepLosses;
 
 /// A logged iteration.
@@ -23,12 +23,12 @@ pub struct LogRecord {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub margin_satisfaction: Option<f64>,
     #[serde(flatten)]
-    pub metrics: ToyMetrics,
+    pub metrics: Evaluation,
 }
 
 impl LogRecord {
     /// The record for `iteration` from the steps of its interval and an evaluation.
-    pub fn new(iteration: u64, steps: &[StepLosses], metrics: ToyMetrics) -> Self {
+    pub fn new(iteration: u64, steps: &[StepLosses], metrics: Evaluation) -> Self {
         let mean = |value: fn(&StepLosses) -> f64| {
             steps.iter().map(value).sum::<f64>() / steps.len().max(1) as f64
         };
@@ -60,14 +60,6 @@ impl LogRecord {
         if let Some(share) = self.margin_satisfaction {
             line += &format!("  margin ok {:>5.1}%", 100.0 * share);
         }
-        if let Some(modes) = &self.metrics.modes {
-            line += &format!(
-                "  modes {}/{}  high-quality {:>5.1}%",
-                modes.modes_covered,
-                modes.modes_total,
-                100.0 * modes.high_quality_share
-            );
-        }
-        line + &format!("  energy {:.4}", self.metrics.energy_distance)
+        line + &self.metrics.summary()
     }
 }

@@ -1,8 +1,11 @@
 //! A whole training job, top to bottom: resolve the data, create the run folder, train for
 //! `iters` generator steps with a progress bar, log and evaluate every `log_every`
-//! iterations, then save the weights, the final metrics and the pictures.
+//! iterations, checkpoint every `checkpoint_every` (and on Ctrl-C), then save the weights,
+//! the final metrics and the pictures. [`resume`] continues a run from its checkpoint.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -10,11 +13,12 @@ use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
 use crate::config::TrainConfig;
-use crate::data::PointData;
-use crate::error::Result;
-use crate::metrics::ToyMetrics;
+use crate::data::TrainingData;
+use crate::error::{Error, Result};
+use crate::metrics::Evaluation;
 use crate::report::plots::{draw_landscape, draw_loss_curves, grid_points, Landscape};
-use crate::report::run_dir::{self, RunDir};
+use crate::report::run_dir::{self, JsonLines, RunDir};
+use crate::train::checkpoint::{self, Progress, CHECKPOINT_FILE};
 use crate::train::{LogRecord, Trainer};
 
 /// Cells per side of the critic heat map.
@@ -40,40 +44,113 @@ pub struct RunSummary {
     pub seconds_per_iteration: f64,
     pub device: String,
     #[serde(flatten)]
-    pub metrics: ToyMetrics,
+    pub metrics: Evaluation,
+}
+
+/// Set by Ctrl-C; the loop checkpoints and stops at the end of the current step.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C handler once per process.
+fn watch_for_interrupt() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // Without a handler Ctrl-C still stops the run, only without a last checkpoint.
+        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    });
 }
 
 /// Trains with `config` and writes the run folder `out`.
 pub fn train(config: TrainConfig, out: &Path, options: RunOptions) -> Result<RunSummary> {
-    let data = PointData::from_spec(&config.data)?;
+    let data = TrainingData::load(&config, 0)?;
+    let config = data.complete(config);
     let run = RunDir::create(out, options.force)?;
     run.write_config(&config)?;
-    let mut log = run.metrics_log()?;
-    let mut trainer = Trainer::new(config, data)?;
-    let config = trainer.config.clone();
+    let log = run.metrics_log()?;
+    let trainer = Trainer::new(config, data)?;
+    run_loop(&run, trainer, log, Vec::new(), Progress::default(), options)
+}
 
-    let progress = progress_bar(config.iters, options.verbose);
-    let mut interval = Vec::with_capacity(config.log_every as usize);
-    let mut history = Vec::new();
-    let started = Instant::now();
-    for iteration in 1..=config.iters {
-        interval.push(trainer.step()?);
-        progress.inc(1);
-        if iteration % config.log_every == 0 || iteration == config.iters {
-            let record = LogRecord::new(iteration, &interval, trainer.evaluate());
-            interval.clear();
+/// Continues the run in `out` from its checkpoint up to `iters` iterations (default: the
+/// run's own budget). On the CPU the result equals that of a run never interrupted.
+pub fn resume(out: &Path, iters: Option<u64>, options: RunOptions) -> Result<RunSummary> {
+    let run = RunDir::open_to_resume(out)?;
+    let mut config = run.read_config()?;
+    let checkpoint_path = run.file(CHECKPOINT_FILE);
+    let done = checkpoint::iteration_of(&checkpoint_path)?;
+    if let Some(iters) = iters {
+        config.iters = iters;
+    }
+    if done >= config.iters {
+        return Err(Error::bad_input(format!(
+            "{}: the run is at iteration {done} of {}; pass --iters with a larger total to train further",
+            out.display(),
+            config.iters
+        )));
+    }
+    run.write_config(&config)?;
+    let data = TrainingData::load(&config, done * config.critic_steps as u64)?;
+    let mut trainer = Trainer::new(config, data)?;
+    let progress = checkpoint::restore(&mut trainer, &checkpoint_path)?;
+    let history: Vec<LogRecord> = run
+        .read_metrics_log()?
+        .into_iter()
+        .filter(|record| record.iteration <= done)
+        .collect();
+    let log = run.rewrite_metrics_log(&history)?;
+    run_loop(&run, trainer, log, history, progress, options)
+}
+
+/// Steps `trainer` from its iteration to its budget, logging, checkpointing and, at the
+/// end, writing weights, final metrics and pictures.
+fn run_loop(
+    run: &RunDir,
+    mut trainer: Trainer,
+    mut log: JsonLines,
+    mut history: Vec<LogRecord>,
+    mut progress: Progress,
+    options: RunOptions,
+) -> Result<RunSummary> {
+    watch_for_interrupt();
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    let config = trainer.config.clone();
+    let bar = progress_bar(config.iters, trainer.iteration, options.verbose);
+    let (earlier_seconds, started) = (progress.seconds, Instant::now());
+    let seconds_so_far = || earlier_seconds + started.elapsed().as_secs_f64();
+    while trainer.iteration < config.iters {
+        progress.interval.push(trainer.step()?);
+        let iteration = trainer.iteration;
+        bar.inc(1);
+        if iteration.is_multiple_of(config.log_every) || iteration == config.iters {
+            let record = LogRecord::new(iteration, &progress.interval, trainer.evaluate());
+            progress.interval.clear();
             log.append(&record)?;
             if options.verbose {
-                progress.suspend(|| eprintln!("{}", record.summary()));
+                bar.suspend(|| eprintln!("{}", record.summary()));
             }
             history.push(record);
         }
+        let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+        let due = config.checkpoint_every > 0 && iteration.is_multiple_of(config.checkpoint_every);
+        if due || interrupted || iteration == config.iters {
+            progress.seconds = seconds_so_far();
+            checkpoint::save(&trainer, &progress, &run.file(CHECKPOINT_FILE))?;
+        }
+        if interrupted && iteration < config.iters {
+            bar.abandon();
+            return Err(Error::Interrupted(format!(
+                "interrupted at iteration {iteration}; checkpoint written; continue with `lsgan resume {}`",
+                run.path.display()
+            )));
+        }
     }
-    let seconds = started.elapsed().as_secs_f64();
-    progress.finish_and_clear();
+    let seconds = seconds_so_far();
+    bar.finish_and_clear();
 
     run.save_weights(&trainer.generator_store, run_dir::GENERATOR_FILE)?;
     run.save_weights(&trainer.critic_store, run_dir::CRITIC_FILE)?;
+    if let Some(ema) = &trainer.ema {
+        run.save_weights(&ema.store, run_dir::EMA_GENERATOR_FILE)?;
+    }
     let summary = RunSummary {
         loss: config.loss.name().into(),
         data: trainer.data.name().into(),
@@ -87,15 +164,17 @@ pub fn train(config: TrainConfig, out: &Path, options: RunOptions) -> Result<Run
             .map_or_else(|| trainer.evaluate(), |r| r.metrics.clone()),
     };
     run.write_json(run_dir::FINAL_METRICS_FILE, &summary)?;
-    draw_pictures(&run, &trainer, &history)?;
+    draw_pictures(run, &trainer, &history)?;
     Ok(summary)
 }
 
-fn progress_bar(iterations: u64, visible: bool) -> ProgressBar {
+fn progress_bar(iterations: u64, done: u64, visible: bool) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(iterations);
+    bar.set_position(done);
+    bar.reset_eta();
     let style = ProgressStyle::with_template(
         "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} iterations  {per_sec}  ETA {eta}",
     );
@@ -107,7 +186,17 @@ fn progress_bar(iterations: u64, visible: bool) -> ProgressBar {
 
 fn draw_pictures(run: &RunDir, trainer: &Trainer, history: &[LogRecord]) -> Result<()> {
     let config = &trainer.config;
-    let bounds = trainer.data.plot_bounds();
+    let title = format!(
+        "{} on {}, seed {}",
+        config.loss.name(),
+        trainer.data.name(),
+        config.seed
+    );
+    draw_loss_curves(&run.file(run_dir::LOSS_CURVES_FILE), &title, history)?;
+    let Some(points) = trainer.data.points() else {
+        return Ok(());
+    };
+    let bounds = points.plot_bounds();
     let cells = grid_points(bounds, LANDSCAPE_RESOLUTION);
     let flat: Vec<f32> = cells.iter().flat_map(|&(x, y)| [x, y]).collect();
     let grid = Tensor::from_slice(&flat).view([-1, 2]);
@@ -130,14 +219,7 @@ fn draw_pictures(run: &RunDir, trainer: &Trainer, history: &[LogRecord]) -> Resu
             real: &real,
             generated: &generated,
         },
-    )?;
-    let title = format!(
-        "{} on {}, seed {}",
-        config.loss.name(),
-        trainer.data.name(),
-        config.seed
-    );
-    draw_loss_curves(&run.file(run_dir::LOSS_CURVES_FILE), &title, history)
+    )
 }
 
 /// Rows of an [n, 2] tensor as (x, y) pairs.

@@ -3,15 +3,17 @@
 //! minimising its objective on fresh fakes. Also: building the nets and optimisers from a
 //! config, and the fixed evaluation batch used for metrics and pictures.
 
-use tch::nn::{self, Module, OptimizerConfig};
+use tch::nn;
 use tch::{Device, Kind, Tensor};
 
-use crate::config::{DeviceChoice, LrSchedule, NoiseKind, OptimizerKind, TrainConfig};
-use crate::data::PointData;
+use crate::config::{DeviceChoice, LrSchedule, NoiseKind, TrainConfig};
+use crate::data::TrainingData;
 use crate::error::{Error, Result};
-use crate::metrics::{energy_distance, mode_metrics, ToyMetrics};
-use crate::nets::{Mlp, MlpConfig};
+use crate::metrics::{energy_distance, mode_metrics, Evaluation, ToyMetrics};
+use crate::nets::{Critic, Generator};
 use crate::objectives::{wgan::clip_weights, Objective};
+use crate::train::ema::Ema;
+use crate::train::optim::Optimizer;
 
 /// Dimension of the toy data.
 pub const POINT_DIM: i64 = 2;
@@ -35,18 +37,20 @@ pub struct StepLosses {
 pub struct Trainer {
     pub config: TrainConfig,
     pub device: Device,
-    pub data: PointData,
+    pub data: TrainingData,
     pub generator_store: nn::VarStore,
     pub critic_store: nn::VarStore,
-    pub generator: Mlp,
-    pub critic: Mlp,
-    generator_optimizer: nn::Optimizer,
-    critic_optimizer: nn::Optimizer,
+    pub generator: Generator,
+    pub critic: Critic,
+    /// The moving average of the generator's weights, when `ema_decay` > 0.
+    pub ema: Option<Ema>,
+    pub(crate) generator_optimizer: Optimizer,
+    pub(crate) critic_optimizer: Optimizer,
     objective: Objective,
     /// Fixed noise for evaluation and pictures, drawn once so that evaluating does not
     /// change the training's random stream and successive evaluations are comparable.
     eval_noise: Tensor,
-    /// Fixed true points the generated ones are compared with.
+    /// Fixed true samples the generated ones are compared with.
     eval_real: Tensor,
     /// Generator steps done.
     pub iteration: u64,
@@ -54,30 +58,38 @@ pub struct Trainer {
 
 impl Trainer {
     /// Seeds libtorch with `config.seed` and builds everything from `config`.
-    pub fn new(config: TrainConfig, data: PointData) -> Result<Self> {
+    pub fn new(config: TrainConfig, data: TrainingData) -> Result<Self> {
         let device = pick_device(config.device)?;
         if config.threads > 0 {
             tch::set_num_threads(config.threads as i32);
         }
         tch::manual_seed(config.seed as i64);
+        let shape = data.shape();
         let generator_store = nn::VarStore::new(device);
         let critic_store = nn::VarStore::new(device);
-        let generator = Mlp::new(
-            &generator_store.root(),
-            MlpConfig::generator(&config, POINT_DIM),
+        let generator = Generator::build(&generator_store.root(), &config, shape)?;
+        let critic = Critic::build(&critic_store.root(), &config, shape)?;
+        let ema = (config.ema_decay > 0.0)
+            .then(|| Ema::new(&generator_store, &config, shape, config.ema_decay))
+            .transpose()?;
+        let betas = (config.beta1, config.beta2);
+        let generator_optimizer = Optimizer::new(
+            &generator_store,
+            config.optimizer,
+            betas,
+            config.lr_generator,
+            0.0,
         );
-        let critic = Mlp::new(&critic_store.root(), MlpConfig::critic(&config, POINT_DIM));
-        let generator_optimizer =
-            build_optimizer(&config, &generator_store, config.lr_generator, 0.0)?;
-        let critic_optimizer = build_optimizer(
-            &config,
+        let critic_optimizer = Optimizer::new(
             &critic_store,
+            config.optimizer,
+            betas,
             config.lr_critic,
             config.weight_decay,
-        )?;
+        );
         let objective = Objective::from_config(&config);
         let eval_noise = sample_noise(config.noise, config.eval_samples, config.noise_dim, device);
-        let eval_real = data.sample(config.eval_samples, device);
+        let eval_real = data.evaluation_samples(config.eval_samples, device);
         Ok(Trainer {
             config,
             device,
@@ -86,6 +98,7 @@ impl Trainer {
             critic_store,
             generator,
             critic,
+            ema,
             generator_optimizer,
             critic_optimizer,
             objective,
@@ -96,19 +109,21 @@ impl Trainer {
     }
 
     /// One generator step, preceded by `critic_steps` critic steps.
+    ///
+    /// libtorch's generator is seeded from (seed, iteration) first, so the step's randomness
+    /// depends on nothing before it: a run resumed from a checkpoint continues exactly.
     pub fn step(&mut self) -> Result<StepLosses> {
+        tch::manual_seed(iteration_seed(self.config.seed, self.iteration));
         let batch = self.config.batch_size;
         let mut losses = StepLosses::default();
         if self.config.lr_schedule == LrSchedule::Linear {
-            let remaining = 1.0 - self.iteration as f64 / self.config.iters as f64;
-            self.critic_optimizer
-                .set_lr(self.config.lr_critic * remaining);
-            self.generator_optimizer
-                .set_lr(self.config.lr_generator * remaining);
+            let remaining = (1.0 - self.iteration as f64 / self.config.iters as f64).max(0.0);
+            self.critic_optimizer.lr = self.config.lr_critic * remaining;
+            self.generator_optimizer.lr = self.config.lr_generator * remaining;
         }
         for _ in 0..self.config.critic_steps {
-            let real = self.data.sample(batch, self.device);
-            let fake = tch::no_grad(|| self.generator.forward(&self.noise(batch)));
+            let real = self.data.next_batch(batch, self.device);
+            let fake = tch::no_grad(|| self.generator.forward_t(&self.noise(batch), true));
             let critic = &self.critic;
             let terms = self
                 .objective
@@ -126,13 +141,16 @@ impl Trainer {
 
         // The critic is fixed during the generator step: no gradients for its parameters.
         self.critic_store.freeze();
-        let fake = self.generator.forward(&self.noise(batch));
+        let fake = self.generator.forward_t(&self.noise(batch), true);
         let generator_objective = self
             .objective
             .generator_objective(&self.critic.score(&fake));
         self.generator_optimizer.backward_step(&generator_objective);
         self.critic_store.unfreeze();
         losses.generator_objective = generator_objective.double_value(&[]);
+        if let Some(ema) = &mut self.ema {
+            ema.update(&self.generator_store);
+        }
 
         self.iteration += 1;
         self.check_finite(&losses)?;
@@ -162,9 +180,17 @@ impl Trainer {
         sample_noise(self.config.noise, n, self.config.noise_dim, self.device)
     }
 
-    /// G(z) on the fixed evaluation noise, on the CPU.
+    /// The generator samples and metrics come from: the moving average when there is one.
+    pub fn sampling_generator(&self) -> &Generator {
+        self.ema
+            .as_ref()
+            .map_or(&self.generator, |ema| &ema.generator)
+    }
+
+    /// G(z) on the fixed evaluation noise (batch norm in evaluation mode), on the CPU.
     pub fn eval_samples(&self) -> Tensor {
-        tch::no_grad(|| self.generator.forward(&self.eval_noise)).to_device(Device::Cpu)
+        tch::no_grad(|| self.sampling_generator().forward_t(&self.eval_noise, false))
+            .to_device(Device::Cpu)
     }
 
     /// The fixed true points used for evaluation, on the CPU.
@@ -172,22 +198,36 @@ impl Trainer {
         self.eval_real.to_device(Device::Cpu)
     }
 
-    /// Toy metrics of the generator on the fixed evaluation noise.
-    pub fn evaluate(&self) -> ToyMetrics {
+    /// Metrics of the generator on the fixed evaluation noise.
+    pub fn evaluate(&self) -> Evaluation {
         let generated = self.eval_samples();
-        ToyMetrics {
+        let toy = ToyMetrics {
             modes: self
                 .data
-                .mixture()
+                .points()
+                .and_then(|points| points.mixture())
                 .map(|mixture| mode_metrics(&generated, mixture)),
             energy_distance: energy_distance(&generated, &self.eval_real()),
-        }
+        };
+        Evaluation { toy: Some(toy) }
     }
 
     /// L(x) at the points (rows of `points`), on the CPU.
     pub fn critic_scores(&self, points: &Tensor) -> Tensor {
         tch::no_grad(|| self.critic.score(&points.to_device(self.device))).to_device(Device::Cpu)
     }
+}
+
+/// The seed of libtorch's generator for the step after `iteration` steps: a SplitMix64 mix
+/// of the run's seed and the iteration, so neighbouring steps get unrelated streams.
+pub fn iteration_seed(seed: u64, iteration: u64) -> i64 {
+    let mut z = seed
+        ^ iteration
+            .wrapping_add(1)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) >> 1) as i64
 }
 
 /// z: uniform on [−1, 1]^k or N(0, I_k), shape [n, k].
@@ -209,27 +249,4 @@ pub fn pick_device(choice: DeviceChoice) -> Result<Device> {
             "option --device: cuda was asked for but libtorch sees no CUDA device (use cpu or auto)",
         )),
     }
-}
-
-fn build_optimizer(
-    config: &TrainConfig,
-    store: &nn::VarStore,
-    lr: f64,
-    weight_decay: f64,
-) -> Result<nn::Optimizer> {
-    let optimizer = match config.optimizer {
-        OptimizerKind::Adam => nn::Adam {
-            beta1: config.beta1,
-            beta2: config.beta2,
-            wd: weight_decay,
-            ..Default::default()
-        }
-        .build(store, lr)?,
-        OptimizerKind::Rmsprop => nn::RmsProp {
-            wd: weight_decay,
-            ..Default::default()
-        }
-        .build(store, lr)?,
-    };
-    Ok(optimizer)
 }

@@ -1,0 +1,265 @@
+//! DCGAN-style convolutional networks for square images of side 28, 32 or 64 with 1 or 3
+//! channels (Radford et al. 2016).
+//!
+//! Generator: z → transposed conv (kernel s₀) to s₀×s₀ → k transposed convs (kernel 4,
+//! stride 2) doubling the side each time → tanh. s₀ = 7, k = 2 for 28×28; s₀ = 4, k = 3 or 4
+//! for 32×32 or 64×64. Batch norm + ReLU between layers (batch norm optional).
+//!
+//! Critic: k strided convs (kernel 4, stride 2) halving the side, leaky ReLU (0.2), then a
+//! conv with kernel s₀ to one number, and the configured output activation. It has no batch
+//! norm, because the gradient penalty is a per-sample quantity; layer norm (over C×H×W) or no
+//! normalisation after every conv but the first.
+//!
+//! Weights are initialised as in DCGAN: N(0, 0.02), norm scales N(1, 0.02), biases 0.
+
+use tch::nn::{self, ModuleT};
+use tch::Tensor;
+
+use crate::config::{CriticNorm, CriticOutput};
+use crate::error::{Error, Result};
+
+/// The critic's leaky ReLU slope, as in DCGAN.
+const LEAKY_SLOPE: f64 = 0.2;
+
+/// The spatial plan for one image side: start side s₀ and number of doublings k.
+fn plan(side: i64) -> Result<(i64, usize)> {
+    match side {
+        28 => Ok((7, 2)),
+        32 => Ok((4, 3)),
+        64 => Ok((4, 4)),
+        other => Err(Error::bad_input(format!(
+            "option --image-size: DCGAN networks exist for images of side 28, 32 or 64, got {other}"
+        ))),
+    }
+}
+
+/// Shape of a DCGAN pair.
+#[derive(Clone, Copy, Debug)]
+pub struct DcganConfig {
+    pub noise_dim: i64,
+    pub channels: i64,
+    pub side: i64,
+    /// Channels of the widest-resolution layer; deeper layers double it.
+    pub gen_width: i64,
+    pub critic_width: i64,
+    pub gen_batch_norm: bool,
+    pub critic_norm: CriticNorm,
+    pub critic_output: CriticOutput,
+}
+
+fn normal(std: f64) -> nn::Init {
+    nn::Init::Randn {
+        mean: 0.0,
+        stdev: std,
+    }
+}
+
+fn conv_config(stride: i64, padding: i64, bias: bool) -> nn::ConvConfig {
+    nn::ConvConfig {
+        stride,
+        padding,
+        bias,
+        ws_init: normal(0.02),
+        bs_init: nn::Init::Const(0.0),
+        ..Default::default()
+    }
+}
+
+fn transposed_config(stride: i64, padding: i64, bias: bool) -> nn::ConvTransposeConfig {
+    nn::ConvTransposeConfig {
+        stride,
+        padding,
+        bias,
+        ws_init: normal(0.02),
+        bs_init: nn::Init::Const(0.0),
+        ..Default::default()
+    }
+}
+
+fn batch_norm(path: &nn::Path, channels: i64) -> nn::BatchNorm {
+    nn::batch_norm2d(
+        path,
+        channels,
+        nn::BatchNormConfig {
+            ws_init: nn::Init::Randn {
+                mean: 1.0,
+                stdev: 0.02,
+            },
+            bs_init: nn::Init::Const(0.0),
+            ..Default::default()
+        },
+    )
+}
+
+/// The DCGAN generator: z [n, noise_dim] → images [n, C, side, side] in [−1, 1].
+#[derive(Debug)]
+pub struct DcganGenerator {
+    layers: Vec<(nn::ConvTranspose2D, Option<nn::BatchNorm>)>,
+    noise_dim: i64,
+}
+
+impl DcganGenerator {
+    pub fn new(path: &nn::Path, config: &DcganConfig) -> Result<Self> {
+        let (start, doublings) = plan(config.side)?;
+        let norm = config.gen_batch_norm;
+        let mut width = config.gen_width << (doublings - 1);
+        let mut layers = vec![(
+            nn::conv_transpose2d(
+                path / "in",
+                config.noise_dim,
+                width,
+                start,
+                transposed_config(1, 0, !norm),
+            ),
+            norm.then(|| batch_norm(&(path / "in_norm"), width)),
+        )];
+        for index in 0..doublings {
+            let last = index + 1 == doublings;
+            let out = if last { config.channels } else { width / 2 };
+            let bias = last || !norm;
+            layers.push((
+                nn::conv_transpose2d(
+                    path / format!("up{index}"),
+                    width,
+                    out,
+                    4,
+                    transposed_config(2, 1, bias),
+                ),
+                (norm && !last).then(|| batch_norm(&(path / format!("up{index}_norm")), out)),
+            ));
+            width = out;
+        }
+        Ok(DcganGenerator {
+            layers,
+            noise_dim: config.noise_dim,
+        })
+    }
+}
+
+impl ModuleT for DcganGenerator {
+    fn forward_t(&self, z: &Tensor, train: bool) -> Tensor {
+        let mut h = z.view([-1, self.noise_dim, 1, 1]);
+        let last = self.layers.len() - 1;
+        for (index, (conv, norm)) in self.layers.iter().enumerate() {
+            h = h.apply(conv);
+            if let Some(norm) = norm {
+                h = h.apply_t(norm, train);
+            }
+            h = if index == last { h.tanh() } else { h.relu() };
+        }
+        h
+    }
+}
+
+/// The DCGAN critic: images [n, C, side, side] → L(x) [n].
+#[derive(Debug)]
+pub struct DcganCritic {
+    layers: Vec<(nn::Conv2D, Option<nn::LayerNorm>)>,
+    out: nn::Conv2D,
+    output: CriticOutput,
+}
+
+impl DcganCritic {
+    pub fn new(path: &nn::Path, config: &DcganConfig) -> Result<Self> {
+        let (start, doublings) = plan(config.side)?;
+        let mut layers = Vec::with_capacity(doublings);
+        let (mut channels, mut side, mut width) =
+            (config.channels, config.side, config.critic_width);
+        for index in 0..doublings {
+            side /= 2;
+            let norm = (index > 0 && config.critic_norm == CriticNorm::Layer).then(|| {
+                nn::layer_norm(
+                    path / format!("down{index}_norm"),
+                    vec![width, side, side],
+                    nn::LayerNormConfig::default(),
+                )
+            });
+            layers.push((
+                nn::conv2d(
+                    path / format!("down{index}"),
+                    channels,
+                    width,
+                    4,
+                    conv_config(2, 1, true),
+                ),
+                norm,
+            ));
+            channels = width;
+            width *= 2;
+        }
+        let out = nn::conv2d(path / "out", channels, 1, start, conv_config(1, 0, true));
+        Ok(DcganCritic {
+            layers,
+            out,
+            output: config.critic_output,
+        })
+    }
+
+    /// L(x) for each image, shape [n].
+    pub fn score(&self, x: &Tensor) -> Tensor {
+        let mut h = x.shallow_clone();
+        for (conv, norm) in &self.layers {
+            h = h.apply(conv);
+            if let Some(norm) = norm {
+                h = h.apply(norm);
+            }
+            h = h.maximum(&(&h * LEAKY_SLOPE));
+        }
+        let out = h.apply(&self.out).view([-1]);
+        super::apply_output(&out, self.output)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    fn config(side: i64, channels: i64) -> DcganConfig {
+        DcganConfig {
+            noise_dim: 10,
+            channels,
+            side,
+            gen_width: 8,
+            critic_width: 8,
+            gen_batch_norm: true,
+            critic_norm: CriticNorm::Layer,
+            critic_output: CriticOutput::Linear,
+        }
+    }
+
+    #[test]
+    fn shapes_for_every_supported_size() {
+        for (side, channels) in [(28, 1), (32, 3), (64, 3), (64, 1)] {
+            let vs = nn::VarStore::new(Device::Cpu);
+            let config = config(side, channels);
+            let generator = DcganGenerator::new(&(vs.root() / "g"), &config).unwrap();
+            let critic = DcganCritic::new(&(vs.root() / "c"), &config).unwrap();
+            let z = Tensor::randn([3, 10], (Kind::Float, Device::Cpu));
+            let images = generator.forward_t(&z, true);
+            assert_eq!(images.size(), [3, channels, side, side]);
+            assert!(images.abs().max().double_value(&[]) <= 1.0);
+            assert_eq!(critic.score(&images).size(), [3]);
+        }
+    }
+
+    #[test]
+    fn unsupported_size_is_bad_input() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let err = DcganGenerator::new(&vs.root(), &config(48, 1)).unwrap_err();
+        assert!(err.to_string().contains("28, 32 or 64"), "{err}");
+    }
+
+    /// The critic is per-sample: one image's score does not depend on the rest of the batch
+    /// (no batch norm), which the per-sample gradient penalty needs.
+    #[test]
+    fn critic_scores_are_per_sample() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let critic = DcganCritic::new(&vs.root(), &config(28, 1)).unwrap();
+        let batch = Tensor::randn([4, 1, 28, 28], (Kind::Float, Device::Cpu));
+        let together = critic.score(&batch);
+        let alone = critic.score(&batch.narrow(0, 0, 1));
+        let gap = (together.get(0) - alone.get(0)).abs().double_value(&[]);
+        assert!(gap < 1e-5, "score changed with the batch by {gap}");
+    }
+}
