@@ -18,6 +18,28 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An image dataset's files are not in any of the folders where they were looked for.
+    #[error(
+        "{dataset}: cannot find {} in {}; download them with `lsgan download {dataset} --dir {}` \
+         (or point --data-dir at the folder that holds them)",
+        .files.join(", "),
+        list_paths(.searched),
+        .download_dir.display()
+    )]
+    MissingData {
+        /// The dataset's name (`mnist`, `fashion-mnist`, `cifar10`).
+        dataset: String,
+        /// The file names that were looked for.
+        files: Vec<String>,
+        /// The folders that were searched, in order.
+        searched: Vec<PathBuf>,
+        /// The folder `lsgan download` should write to so that the next load finds them.
+        download_dir: PathBuf,
+    },
+    /// Downloading a dataset failed: the server, the network, or a checksum that did not
+    /// match. Nothing half-written is left behind.
+    #[error("{0}")]
+    Download(String),
     /// libtorch reported an error.
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
@@ -44,14 +66,24 @@ impl Error {
         }
     }
 
-    /// The process exit code the CLI uses for this error: 2 for bad input, 130 after Ctrl-C,
-    /// 1 otherwise.
+    /// The process exit code the CLI uses for this error: 2 for bad input (missing dataset
+    /// files included), 130 after Ctrl-C, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::BadInput(_) => 2,
+            Error::BadInput(_) | Error::MissingData { .. } => 2,
             Error::Interrupted(_) => 130,
             _ => 1,
         }
+    }
+}
+
+/// `a, b or c` for the folders of an error message.
+fn list_paths(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    match names.as_slice() {
+        [] => "no folder".into(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }
 
