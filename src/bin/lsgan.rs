@@ -30,6 +30,19 @@ enum Command {
     Resume(ResumeArgs),
     /// Write samples from a finished run's generator (.csv or .npy).
     Sample(SampleArgs),
+    /// Download MNIST, Fashion-MNIST or CIFAR-10, checked against the mirror's MD5s.
+    Download {
+        #[arg(value_parser = ["mnist", "fashion-mnist", "cifar10"])]
+        dataset: String,
+        /// Folder to write the files into; `--data-dir DIR` then finds them
+        /// [default: the per-user cache, ~/.cache/lsgan/data/<dataset>].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// URL of the mirror folder the canonical file names are appended to
+        /// [default: the dataset's public mirror].
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -240,6 +253,11 @@ fn main() -> ExitCode {
             lsgan::sample::write_samples(&args.run_dir, args.count, &args.out, args.seed)
                 .map(|()| println!("wrote {} samples to {}", args.count, args.out.display()))
         }
+        Command::Download {
+            dataset,
+            dir,
+            base_url,
+        } => download(&dataset, dir, base_url),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -280,6 +298,30 @@ fn resume(args: ResumeArgs) -> Result<(), Error> {
     eprintln!("resuming {}", args.run_dir.display());
     let summary = lsgan::train::run::resume(&args.run_dir, args.iters, options)?;
     report(&summary, &args.run_dir);
+    Ok(())
+}
+
+/// `lsgan download`: fetches a public dataset into `dir` (default: the per-user cache) and
+/// says how to train on it.
+fn download(name: &str, dir: Option<PathBuf>, base_url: Option<String>) -> Result<(), Error> {
+    use lsgan::data::images::{download, ImageDataset};
+    let dataset = ImageDataset::from_spec(name).ok_or_else(|| {
+        Error::bad_input(format!("{name}: expected mnist, fashion-mnist or cifar10"))
+    })?;
+    let data_dir_flag = match &dir {
+        Some(dir) => format!(" --data-dir {}", dir.display()),
+        None => String::new(),
+    };
+    let dir = dir.unwrap_or_else(|| dataset.download_dir(Path::new("")));
+    let base_url = base_url
+        .or_else(|| download::default_base_url(&dataset).map(String::from))
+        .unwrap_or_default();
+    eprintln!("downloading {name} from {base_url} into {}", dir.display());
+    download::download(&dataset, &dir, &base_url)?;
+    println!(
+        "{name} is in {}; train on it with `lsgan train --data {name}{data_dir_flag}`",
+        dir.display()
+    );
     Ok(())
 }
 
