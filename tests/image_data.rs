@@ -552,7 +552,8 @@ fn answer(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
             let body = std::fs::read(file)?;
             write!(
                 stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
                 body.len()
             )?;
             stream.write_all(&body)?;

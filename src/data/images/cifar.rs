@@ -43,7 +43,7 @@ pub(super) fn file_names(split: Split) -> Vec<FileName> {
         .collect()
 }
 
-/// Reads batch files one after the other: u8 images [N, 3, 32, 32] and i64 labels [N].
+/// Reads batch files one after the other: u8 images `[N, 3, 32, 32]` and i64 labels `[N]`.
 pub fn read_batches(paths: &[PathBuf]) -> Result<(Tensor, Tensor)> {
     let mut images = Vec::with_capacity(paths.len());
     let mut labels = Vec::with_capacity(paths.len());
@@ -58,7 +58,7 @@ pub fn read_batches(paths: &[PathBuf]) -> Result<(Tensor, Tensor)> {
     Ok((Tensor::cat(&images, 0), Tensor::cat(&labels, 0)))
 }
 
-/// Reads one batch file: u8 images [N, 3, 32, 32] and i64 labels [N].
+/// Reads one batch file: u8 images `[N, 3, 32, 32]` and i64 labels `[N]`.
 pub fn read_batch(path: &Path) -> Result<(Tensor, Tensor)> {
     let bad = |message: String| Error::bad_input(format!("{}: {message}", path.display()));
     let size = std::fs::metadata(path)

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 /// File extensions read, compared without case.
 pub const EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
 
-/// Reads every image under `root` as u8 [N, channels, side, side]; `channels` is 1 or 3.
+/// Reads every image under `root` as u8 `[N, channels, side, side]`; `channels` is 1 or 3.
 pub fn read_folder(root: &Path, channels: i64, side: i64) -> Result<Tensor> {
     if !matches!(channels, 1 | 3) || side < 1 {
         return Err(Error::bad_input(format!(

@@ -42,8 +42,8 @@ pub(super) fn file_names(split: Split) -> [FileName; 2] {
     [images, labels].map(|name| FileName { name, gz: true })
 }
 
-/// Reads a matching pair of image and label files: u8 images [N, 1, H, W] and i64 labels [N].
-/// The two must hold the same number of items.
+/// Reads a matching pair of image and label files: u8 images `[N, 1, H, W]` and i64 labels
+/// `[N]`. The two must hold the same number of items.
 pub fn read_pair(images_path: &Path, labels_path: &Path) -> Result<(Tensor, Tensor)> {
     let images = read_images(images_path)?;
     let labels = read_labels(labels_path)?;
@@ -59,14 +59,14 @@ pub fn read_pair(images_path: &Path, labels_path: &Path) -> Result<(Tensor, Tens
     Ok((images, labels))
 }
 
-/// Reads an IDX image file (magic 2051) into u8 [N, 1, H, W].
+/// Reads an IDX image file (magic 2051) into u8 `[N, 1, H, W]`.
 pub fn read_images(path: &Path) -> Result<Tensor> {
     let (dims, values) = read_idx(path, IMAGES_MAGIC)?;
     let [count, rows, columns] = [dims[0], dims[1], dims[2]].map(|d| d as i64);
     Ok(Tensor::from_slice(&values).view([count, 1, rows, columns]))
 }
 
-/// Reads an IDX label file (magic 2049) into i64 [N].
+/// Reads an IDX label file (magic 2049) into i64 `[N]`.
 pub fn read_labels(path: &Path) -> Result<Tensor> {
     let (_, values) = read_idx(path, LABELS_MAGIC)?;
     Ok(Tensor::from_slice(&values).to_kind(Kind::Int64))

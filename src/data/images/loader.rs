@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 /// Batches assembled ahead of the trainer.
 pub const PREFETCH: usize = 4;
 
-/// Serves batches of an [`ImageSet`] as f32 in [−1, 1], [B, C, H, W], on the CPU.
+/// Serves batches of an [`ImageSet`] as f32 in `[−1, 1]`, `[B, C, H, W]`, on the CPU.
 ///
 /// Dropping the loader stops its thread (it is joined).
 pub struct BatchLoader {
@@ -75,7 +75,7 @@ impl BatchLoader {
         })
     }
 
-    /// The next batch: f32 in [−1, 1], [B, C, H, W], on the CPU.
+    /// The next batch: f32 in `[−1, 1]`, `[B, C, H, W]`, on the CPU.
     pub fn next_batch(&mut self) -> Tensor {
         let prefetched = self.receiver.as_ref().and_then(|r| r.recv().ok());
         let batch = match prefetched {

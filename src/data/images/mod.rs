@@ -129,9 +129,9 @@ pub enum Split {
 pub struct ImageSet {
     /// The dataset's name (see [`ImageDataset::name`]).
     pub name: String,
-    /// Every image, u8 [N, C, H, W] on the CPU, values 0..=255.
+    /// Every image, u8 `[N, C, H, W]` on the CPU, values 0..=255.
     pub images: Tensor,
-    /// The class of each image, i64 [N], where the dataset has classes (not folders).
+    /// The class of each image, i64 `[N]`, where the dataset has classes (not folders).
     pub labels: Option<Tensor>,
 }
 
@@ -153,12 +153,14 @@ impl ImageSet {
         let (channels, side) = want;
         if !matches!(channels, 0 | 1 | 3) {
             return Err(Error::bad_input(format!(
-                "image channels {channels}: expected 1 (grayscale), 3 (RGB) or 0 for the dataset's own"
+                "image channels {channels}: expected 1 (grayscale), 3 (RGB) or 0 for the \
+                 dataset's own"
             )));
         }
         if !(0..=MAX_SIDE).contains(&side) {
             return Err(Error::bad_input(format!(
-                "image size {side}: expected a side of 1 to {MAX_SIDE} pixels, or 0 for the dataset's own"
+                "image size {side}: expected a side of 1 to {MAX_SIDE} pixels, or 0 for the \
+                 dataset's own"
             )));
         }
         let (images, labels) = match dataset {
@@ -216,7 +218,7 @@ impl ImageSet {
     }
 }
 
-/// u8 images (any shape) as f32 in [−1, 1]: x / 127.5 − 1, the range of the generator's tanh.
+/// u8 images (any shape) as f32 in `[−1, 1]`: x / 127.5 − 1, the range of the generator's tanh.
 pub fn to_unit_range(images_u8: &Tensor) -> Tensor {
     images_u8.to_kind(Kind::Float) / 127.5 - 1.0
 }

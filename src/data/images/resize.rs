@@ -12,13 +12,13 @@ const CHUNK: i64 = 1024;
 /// Luma weights of R, G and B.
 const LUMA: [f32; 3] = [0.299, 0.587, 0.114];
 
-/// u8 images [N, C, H, W] with `channels` channels and side `side`; a 0 keeps the images' own.
+/// u8 images `[N, C, H, W]` with `channels` channels and side `side`; a 0 keeps the images' own.
 pub fn adapt(images: Tensor, channels: i64, side: i64) -> Result<Tensor> {
     let images = to_channels(images, channels)?;
     to_side(images, side)
 }
 
-/// u8 images [N, C, H, W] with `channels` (0: unchanged, 1 or 3) channels.
+/// u8 images `[N, C, H, W]` with `channels` (0: unchanged, 1 or 3) channels.
 pub fn to_channels(images: Tensor, channels: i64) -> Result<Tensor> {
     let have = images.size()[1];
     match (have, channels) {
@@ -37,7 +37,7 @@ pub fn to_channels(images: Tensor, channels: i64) -> Result<Tensor> {
     }
 }
 
-/// u8 images [N, C, side, side]; `side` 0 leaves them as they are. Non-square images are
+/// u8 images `[N, C, side, side]`; `side` 0 leaves them as they are. Non-square images are
 /// stretched to the square.
 pub fn to_side(images: Tensor, side: i64) -> Result<Tensor> {
     let size = images.size();
