@@ -467,7 +467,7 @@ impl TrainConfig {
 
 /// `mnist`, `fashion-mnist`, `cifar10` or an existing folder.
 pub fn is_image_data(data: &str) -> bool {
-    matches!(data, "mnist" | "fashion-mnist" | "cifar10") || Path::new(data).is_dir()
+    crate::data::images::ImageDataset::from_spec(data).is_some()
 }
 
 fn read_toml_table(path: &Path) -> Result<toml::Table> {

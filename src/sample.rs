@@ -1,32 +1,111 @@
-//! `lsgan sample`: draw N points from a finished run's generator and write them as CSV (one
-//! `x,y` per line) or NumPy `.npy` (an N×2 float32 array).
+//! Samples from a finished run: `lsgan sample` writes N generated samples as CSV (one `x,y`
+//! per line, 2-D runs), NumPy `.npy` (N×2, or N×C×H×W with values in [−1, 1]), a `.png` grid
+//! or a folder of N PNG files (image runs, for external evaluators); `lsgan interpolate`
+//! writes latent interpolation strips. Either generator can be used: the final one or its
+//! moving average (`--ema`).
 
 use std::io::Write;
 use std::path::Path;
 
 use tch::nn;
-use tch::{Device, Tensor};
+use tch::{Device, Kind, Tensor};
 
+use crate::config::{NoiseKind, TrainConfig};
 use crate::data::SampleShape;
 use crate::error::{Error, Result};
 use crate::nets::Generator;
-use crate::report::run_dir::{write_atomically, RunDir, GENERATOR_FILE};
+use crate::report::grid::{square_columns, write_grid, write_image_files};
+use crate::report::run_dir::{write_atomically, RunDir, EMA_GENERATOR_FILE, GENERATOR_FILE};
 use crate::train::trainer::sample_noise;
 
-/// The output formats, picked by the file extension.
+/// The output formats, picked by the file extension (none: a folder of PNG files).
 enum SampleFormat {
     Csv,
     Npy,
+    PngGrid,
+    PngFolder,
 }
 
-/// Writes `count` samples of the generator in `run_dir` to `out`, drawing noise with `seed`.
-pub fn write_samples(run_dir: &Path, count: usize, out: &Path, seed: u64) -> Result<()> {
+/// Which of a run's generators to draw from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weights {
+    /// The generator's final weights.
+    Final,
+    /// The moving average of its weights (runs with `ema_decay` > 0).
+    Averaged,
+}
+
+/// A run's generator, loaded on the CPU, with the configuration it was trained with.
+pub struct TrainedGenerator {
+    pub config: TrainConfig,
+    pub generator: Generator,
+    _store: nn::VarStore,
+}
+
+impl TrainedGenerator {
+    /// Loads the generator of the run in `run_dir`.
+    pub fn load(run_dir: &Path, weights: Weights) -> Result<Self> {
+        let run = RunDir::open(run_dir)?;
+        let config = run.read_config()?;
+        let mut store = nn::VarStore::new(Device::Cpu);
+        let generator = Generator::build(&store.root(), &config, SampleShape::of(&config))?;
+        let file = match weights {
+            Weights::Final => GENERATOR_FILE,
+            Weights::Averaged => EMA_GENERATOR_FILE,
+        };
+        let path = run.file(file);
+        if weights == Weights::Averaged && !path.exists() {
+            return Err(Error::bad_input(format!(
+                "{}: no averaged generator; the run was trained with ema_decay = 0 (drop --ema)",
+                path.display()
+            )));
+        }
+        store.load(&path).map_err(|e| {
+            Error::bad_input(format!(
+                "{}: cannot load the generator ({e}); was the run's config.toml edited?",
+                path.display()
+            ))
+        })?;
+        Ok(TrainedGenerator {
+            config,
+            generator,
+            _store: store,
+        })
+    }
+
+    /// G(z) for a batch of noise (batch norm in evaluation mode).
+    pub fn generate(&self, noise: &Tensor) -> Tensor {
+        tch::no_grad(|| self.generator.forward_t(noise, false))
+    }
+
+    /// `count` samples drawn with noise from `seed`.
+    pub fn samples(&self, count: usize, seed: u64) -> Tensor {
+        tch::manual_seed(seed as i64);
+        let noise = sample_noise(self.config.noise, count, self.config.noise_dim, Device::Cpu);
+        self.generate(&noise)
+    }
+
+    fn is_images(&self) -> bool {
+        matches!(SampleShape::of(&self.config), SampleShape::Image { .. })
+    }
+}
+
+/// Writes `count` samples of the run in `run_dir` to `out`, drawing noise with `seed`.
+pub fn write_samples(
+    run_dir: &Path,
+    count: usize,
+    out: &Path,
+    seed: u64,
+    weights: Weights,
+) -> Result<()> {
     let format = match out.extension().and_then(|e| e.to_str()) {
         Some("csv") => SampleFormat::Csv,
         Some("npy") => SampleFormat::Npy,
-        _ => {
+        Some("png") => SampleFormat::PngGrid,
+        None => SampleFormat::PngFolder,
+        Some(_) => {
             return Err(Error::bad_input(format!(
-                "--out {}: expected a file name ending in .csv or .npy",
+                "--out {}: expected a file name ending in .csv, .npy or .png, or a folder name",
                 out.display()
             )))
         }
@@ -34,42 +113,134 @@ pub fn write_samples(run_dir: &Path, count: usize, out: &Path, seed: u64) -> Res
     if count == 0 {
         return Err(Error::bad_input("-n: expected at least 1 sample"));
     }
-    let samples = generate(run_dir, count, seed)?;
+    let trained = TrainedGenerator::load(run_dir, weights)?;
+    let images = trained.is_images();
+    match (&format, images) {
+        (SampleFormat::Csv, true) => {
+            return Err(Error::bad_input(format!(
+                "--out {}: CSV holds 2-D points; write images as .npy, .png or a folder",
+                out.display()
+            )))
+        }
+        (SampleFormat::PngGrid | SampleFormat::PngFolder, false) => {
+            return Err(Error::bad_input(format!(
+                "--out {}: this run makes 2-D points; write them as .csv or .npy",
+                out.display()
+            )))
+        }
+        _ => {}
+    }
+    let samples = trained.samples(count, seed);
     match format {
-        SampleFormat::Csv => {
-            let points = crate::train::run::points_of(&samples)?;
-            let mut text = Vec::with_capacity(count * 24);
-            for (x, y) in points {
-                writeln!(text, "{x},{y}").map_err(|e| Error::io("formatting", out, e))?;
-            }
-            write_atomically(out, &text)
-        }
-        SampleFormat::Npy => {
-            let file_name = out
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let temporary = out.with_file_name(format!(".{file_name}.partial.npy"));
-            samples.write_npy(&temporary)?;
-            std::fs::rename(&temporary, out).map_err(|e| Error::io("writing", out, e))
-        }
+        SampleFormat::Csv => write_csv(out, &samples),
+        SampleFormat::Npy => write_npy(out, &samples),
+        SampleFormat::PngGrid => write_grid(out, &samples, square_columns(count)),
+        SampleFormat::PngFolder => write_image_files(out, &samples),
     }
 }
 
-/// `count` samples, shape [count, 2], from the final generator of the run in `run_dir`.
-pub fn generate(run_dir: &Path, count: usize, seed: u64) -> Result<Tensor> {
-    let run = RunDir::open(run_dir)?;
-    let config = run.read_config()?;
-    let mut store = nn::VarStore::new(Device::Cpu);
-    let generator = Generator::build(&store.root(), &config, SampleShape::of(&config))?;
-    let weights = run.file(GENERATOR_FILE);
-    store.load(&weights).map_err(|e| {
-        Error::bad_input(format!(
-            "{}: cannot load the generator ({e}); was the run's config.toml edited?",
-            weights.display()
-        ))
-    })?;
+fn write_csv(out: &Path, samples: &Tensor) -> Result<()> {
+    let points = crate::train::run::points_of(samples)?;
+    let mut text = Vec::with_capacity(points.len() * 24);
+    for (x, y) in points {
+        writeln!(text, "{x},{y}").map_err(|e| Error::io("formatting", out, e))?;
+    }
+    write_atomically(out, &text)
+}
+
+fn write_npy(out: &Path, samples: &Tensor) -> Result<()> {
+    let file_name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = out.with_file_name(format!(".{file_name}.partial.npy"));
+    samples.to_kind(Kind::Float).write_npy(&temporary)?;
+    std::fs::rename(&temporary, out).map_err(|e| Error::io("writing", out, e))
+}
+
+/// Writes `rows` latent interpolation strips of `steps` images each to the PNG `out`: each
+/// row walks from one noise vector to another (spherically for normal noise, whose mass
+/// lies on a shell; linearly for uniform noise, which stays in the cube).
+pub fn write_interpolation(
+    run_dir: &Path,
+    out: &Path,
+    rows: usize,
+    steps: usize,
+    seed: u64,
+    weights: Weights,
+) -> Result<()> {
+    if out.extension().and_then(|e| e.to_str()) != Some("png") {
+        return Err(Error::bad_input(format!(
+            "--out {}: expected a file name ending in .png",
+            out.display()
+        )));
+    }
+    if rows == 0 || steps < 2 {
+        return Err(Error::bad_input(
+            "--rows must be at least 1 and --steps at least 2",
+        ));
+    }
+    let trained = TrainedGenerator::load(run_dir, weights)?;
+    if !trained.is_images() {
+        return Err(Error::bad_input(format!(
+            "{}: interpolation strips are drawn for image runs; this run makes 2-D points",
+            run_dir.display()
+        )));
+    }
     tch::manual_seed(seed as i64);
-    let noise = sample_noise(config.noise, count, config.noise_dim, Device::Cpu);
-    Ok(tch::no_grad(|| generator.forward_t(&noise, false)))
+    let config = &trained.config;
+    let start = sample_noise(config.noise, rows, config.noise_dim, Device::Cpu);
+    let end = sample_noise(config.noise, rows, config.noise_dim, Device::Cpu);
+    let path = interpolate(&start, &end, steps, config.noise);
+    let images = trained.generate(&path);
+    write_grid(out, &images, steps)
+}
+
+/// Row-major [rows·steps, k] noise: row r goes from `start[r]` to `end[r]` in `steps` points.
+pub fn interpolate(start: &Tensor, end: &Tensor, steps: usize, noise: NoiseKind) -> Tensor {
+    let t = Tensor::linspace(0.0, 1.0, steps as i64, (Kind::Float, Device::Cpu)).view([1, -1, 1]);
+    let (a, b) = (start.unsqueeze(1), end.unsqueeze(1));
+    let path = match noise {
+        NoiseKind::Uniform => &a * (-&t + 1.0) + &b * &t,
+        NoiseKind::Normal => {
+            let cos = (start * end).sum_dim_intlist(1, false, Kind::Float)
+                / (start.norm_scalaropt_dim(2, [1], false) * end.norm_scalaropt_dim(2, [1], false));
+            let omega = cos.clamp(-1.0, 1.0).acos().clamp_min(1e-6).view([-1, 1, 1]);
+            let sin = omega.sin();
+            let from_start: Tensor = (-&t + 1.0) * &omega;
+            let to_end: Tensor = &t * &omega;
+            &a * from_start.sin() / &sin + &b * to_end.sin() / &sin
+        }
+    };
+    path.reshape([-1, start.size()[1]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_paths_start_and_end_at_the_endpoints() {
+        let start = Tensor::from_slice(&[0.0f32, 1.0, -1.0, 0.5]).view([2, 2]);
+        let end = Tensor::from_slice(&[1.0f32, -1.0, 1.0, 0.5]).view([2, 2]);
+        let path = interpolate(&start, &end, 3, NoiseKind::Uniform);
+        let rows = Vec::<f32>::try_from(path.view([-1])).unwrap();
+        assert_eq!(
+            rows,
+            vec![0.0, 1.0, 0.5, 0.0, 1.0, -1.0, -1.0, 0.5, 0.0, 0.5, 1.0, 0.5]
+        );
+    }
+
+    #[test]
+    fn spherical_paths_keep_the_norm_between_equal_norm_endpoints() {
+        let start = Tensor::from_slice(&[3.0f32, 0.0]).view([1, 2]);
+        let end = Tensor::from_slice(&[0.0f32, 3.0]).view([1, 2]);
+        let path = interpolate(&start, &end, 5, NoiseKind::Normal);
+        let norms = Vec::<f32>::try_from(path.norm_scalaropt_dim(2, [1], false)).unwrap();
+        for norm in norms {
+            assert!((norm - 3.0).abs() < 1e-5, "{norm}");
+        }
+        let last = Vec::<f32>::try_from(path.get(4)).unwrap();
+        assert!((last[0]).abs() < 1e-5 && (last[1] - 3.0).abs() < 1e-5);
+    }
 }

@@ -11,6 +11,7 @@ use lsgan::config::{
     Activation, CriticNorm, CriticOutput, DeviceChoice, LossKind, LrSchedule, MarginDistance,
     NoiseKind, OptimizerKind, TrainConfig,
 };
+use lsgan::sample::{self, Weights};
 use lsgan::train::run::{RunOptions, RunSummary};
 use lsgan::Error;
 
@@ -28,8 +29,10 @@ enum Command {
     Train(Box<TrainArgs>),
     /// Continue a run from its checkpoint (after Ctrl-C, a crash, or to train further).
     Resume(ResumeArgs),
-    /// Write samples from a finished run's generator (.csv or .npy).
+    /// Write samples from a finished run's generator (.csv, .npy, a .png grid or a folder of PNGs).
     Sample(SampleArgs),
+    /// Write latent interpolation strips of an image run's generator as a PNG grid.
+    Interpolate(InterpolateArgs),
     /// Download MNIST, Fashion-MNIST or CIFAR-10, checked against the mirror's MD5s.
     Download {
         #[arg(value_parser = ["mnist", "fashion-mnist", "cifar10"])]
@@ -236,12 +239,45 @@ struct SampleArgs {
     /// Number of samples.
     #[arg(short = 'n', long = "count", default_value_t = 2500)]
     count: usize,
-    /// Output file: .csv (x,y per line) or .npy (N×2 float32).
-    #[arg(long, value_name = "FILE")]
+    /// Output: .csv (x,y per line; 2-D runs), .npy (N×2, or N×C×H×W in [-1, 1]), .png (a
+    /// grid; image runs) or a folder name without extension (N PNG files; image runs).
+    #[arg(long, value_name = "FILE|DIR")]
     out: PathBuf,
     /// Seed for the generator's noise.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Use the moving average of the generator's weights.
+    #[arg(long)]
+    ema: bool,
+}
+
+#[derive(Args)]
+struct InterpolateArgs {
+    /// A finished image run folder.
+    run_dir: PathBuf,
+    /// The PNG to write.
+    #[arg(long, value_name = "FILE.png")]
+    out: PathBuf,
+    /// Strips (pairs of noise vectors).
+    #[arg(long, default_value_t = 8)]
+    rows: usize,
+    /// Images per strip, endpoints included.
+    #[arg(long, default_value_t = 10)]
+    steps: usize,
+    /// Seed for the endpoints.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Use the moving average of the generator's weights.
+    #[arg(long)]
+    ema: bool,
+}
+
+fn weights(ema: bool) -> Weights {
+    if ema {
+        Weights::Averaged
+    } else {
+        Weights::Final
+    }
 }
 
 fn main() -> ExitCode {
@@ -249,10 +285,29 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Train(args) => train(*args),
         Command::Resume(args) => resume(args),
-        Command::Sample(args) => {
-            lsgan::sample::write_samples(&args.run_dir, args.count, &args.out, args.seed)
-                .map(|()| println!("wrote {} samples to {}", args.count, args.out.display()))
-        }
+        Command::Sample(args) => sample::write_samples(
+            &args.run_dir,
+            args.count,
+            &args.out,
+            args.seed,
+            weights(args.ema),
+        )
+        .map(|()| println!("wrote {} samples to {}", args.count, args.out.display())),
+        Command::Interpolate(args) => sample::write_interpolation(
+            &args.run_dir,
+            &args.out,
+            args.rows,
+            args.steps,
+            args.seed,
+            weights(args.ema),
+        )
+        .map(|()| {
+            println!(
+                "wrote {} interpolation strips to {}",
+                args.rows,
+                args.out.display()
+            )
+        }),
         Command::Download {
             dataset,
             dir,

@@ -19,6 +19,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::config::TrainConfig;
 use crate::error::Result;
+use images::{BatchLoader, ImageDataset, ImageSet, Split};
 pub use toy::GaussianMixture;
 
 /// The kind and shape of one sample, which fixes the networks.
@@ -51,33 +52,49 @@ impl SampleShape {
 #[derive(Debug)]
 pub enum TrainingData {
     Points(PointData),
+    Images(ImageData),
 }
 
 impl TrainingData {
-    /// The data `config.data` names. Image batches start at batch `first_batch` (counted
-    /// from the start of training), so that a resumed run continues the same sequence.
+    /// The data `config.data` names. Image batches of `config.batch_size` start at batch
+    /// `first_batch` (counted from the start of training), so that a resumed run continues
+    /// the same sequence.
     pub fn load(config: &TrainConfig, first_batch: u64) -> Result<Self> {
-        let _ = first_batch;
-        Ok(TrainingData::Points(PointData::from_spec(&config.data)?))
+        match ImageDataset::from_spec(&config.data) {
+            Some(dataset) => Ok(TrainingData::Images(ImageData::load(
+                &dataset,
+                config,
+                first_batch,
+            )?)),
+            None => Ok(TrainingData::Points(PointData::from_spec(&config.data)?)),
+        }
     }
 
     /// `config` with the data's own values filled in where it left them to the data (the
     /// image size and channels), so that the written config.toml says what was trained.
-    pub fn complete(&self, config: TrainConfig) -> TrainConfig {
+    pub fn complete(&self, mut config: TrainConfig) -> TrainConfig {
+        if let SampleShape::Image { channels, side } = self.shape() {
+            config.image_channels = channels as usize;
+            config.image_size = side as usize;
+        }
         config
     }
 
-    /// The next real batch of `n` samples on `device`.
+    /// The next real batch of `n` samples on `device` (images come in the loader's batch
+    /// size, which is the run's).
     pub fn next_batch(&mut self, n: usize, device: Device) -> Tensor {
         match self {
             TrainingData::Points(points) => points.sample(n, device),
+            TrainingData::Images(images) => images.loader.next_batch().to_device(device),
         }
     }
 
-    /// `n` real samples for evaluation (drawn with libtorch's generator as it is seeded now).
+    /// `n` real samples for evaluation: points drawn with libtorch's generator as it is
+    /// seeded now; the first `n` images of the test split (or of the set, for folders).
     pub fn evaluation_samples(&self, n: usize, device: Device) -> Tensor {
         match self {
             TrainingData::Points(points) => points.sample(n, device),
+            TrainingData::Images(images) => images.evaluation_samples(n).to_device(device),
         }
     }
 
@@ -87,6 +104,10 @@ impl TrainingData {
             TrainingData::Points(_) => SampleShape::Point {
                 dim: crate::train::trainer::POINT_DIM,
             },
+            TrainingData::Images(images) => SampleShape::Image {
+                channels: images.train.channels(),
+                side: images.train.height(),
+            },
         }
     }
 
@@ -94,6 +115,15 @@ impl TrainingData {
     pub fn points(&self) -> Option<&PointData> {
         match self {
             TrainingData::Points(points) => Some(points),
+            TrainingData::Images(_) => None,
+        }
+    }
+
+    /// The images, when the data is images.
+    pub fn images(&self) -> Option<&ImageData> {
+        match self {
+            TrainingData::Points(_) => None,
+            TrainingData::Images(images) => Some(images),
         }
     }
 
@@ -101,7 +131,58 @@ impl TrainingData {
     pub fn name(&self) -> &str {
         match self {
             TrainingData::Points(points) => points.name(),
+            TrainingData::Images(images) => &images.train.name,
         }
+    }
+}
+
+/// An image dataset: the training images with their batch loader, and the held-out images
+/// generated ones are compared with.
+#[derive(Debug)]
+pub struct ImageData {
+    pub dataset: ImageDataset,
+    pub train: ImageSet,
+    /// The test split; for an image folder, which has none, the training images.
+    pub reference: ImageSet,
+    loader: BatchLoader,
+}
+
+impl ImageData {
+    /// Loads `dataset` at the size and channels `config` asks for (0: the dataset's own).
+    pub fn load(dataset: &ImageDataset, config: &TrainConfig, first_batch: u64) -> Result<Self> {
+        let data_dir = if config.data_dir.is_empty() {
+            images::default_data_dir()
+        } else {
+            Path::new(&config.data_dir).to_path_buf()
+        };
+        let want = (config.image_channels as i64, config.image_size as i64);
+        let train = ImageSet::load(dataset, &data_dir, Split::Train, want)?;
+        let reference = match dataset {
+            ImageDataset::Folder(_) => ImageSet {
+                name: train.name.clone(),
+                images: train.images.shallow_clone(),
+                labels: None,
+            },
+            _ => ImageSet::load(
+                dataset,
+                &data_dir,
+                Split::Test,
+                (train.channels(), train.height()),
+            )?,
+        };
+        let loader = BatchLoader::new(&train, config.batch_size, config.seed, first_batch)?;
+        Ok(ImageData {
+            dataset: dataset.clone(),
+            train,
+            reference,
+            loader,
+        })
+    }
+
+    /// The first `n` held-out images (all of them when there are fewer), f32 in [−1, 1].
+    pub fn evaluation_samples(&self, n: usize) -> Tensor {
+        let n = (n as i64).min(self.reference.len() as i64);
+        images::to_unit_range(&self.reference.images.narrow(0, 0, n))
     }
 }
 

@@ -1,6 +1,8 @@
 //! What a run leaves for people and scripts: the run folder's files (`run_dir`) and the
-//! pictures (`plots`): the critic landscape with real and generated points, loss curves.
+//! pictures: the critic landscape with real and generated points and loss curves (`plots`),
+//! image sample grids (`grid`).
 
+pub mod grid;
 pub mod plots;
 pub mod run_dir;
 

@@ -16,6 +16,7 @@ use crate::config::TrainConfig;
 use crate::data::TrainingData;
 use crate::error::{Error, Result};
 use crate::metrics::Evaluation;
+use crate::report::grid::{square_columns, write_grid};
 use crate::report::plots::{draw_landscape, draw_loss_curves, grid_points, Landscape};
 use crate::report::run_dir::{self, JsonLines, RunDir};
 use crate::train::checkpoint::{self, Progress, CHECKPOINT_FILE};
@@ -23,6 +24,8 @@ use crate::train::{LogRecord, Trainer};
 
 /// Cells per side of the critic heat map.
 const LANDSCAPE_RESOLUTION: usize = 150;
+/// Images in a sample grid (8×8).
+const GRID_IMAGES: usize = 64;
 
 /// How a run talks to the terminal and treats an existing folder.
 #[derive(Clone, Copy, Debug)]
@@ -129,6 +132,12 @@ fn run_loop(
             }
             history.push(record);
         }
+        if config.sample_every > 0
+            && iteration.is_multiple_of(config.sample_every)
+            && trainer.data.images().is_some()
+        {
+            write_sample_grid(run, &trainer)?;
+        }
         let interrupted = INTERRUPTED.load(Ordering::SeqCst);
         let due = config.checkpoint_every > 0 && iteration.is_multiple_of(config.checkpoint_every);
         if due || interrupted || iteration == config.iters {
@@ -193,6 +202,14 @@ fn draw_pictures(run: &RunDir, trainer: &Trainer, history: &[LogRecord]) -> Resu
         config.seed
     );
     draw_loss_curves(&run.file(run_dir::LOSS_CURVES_FILE), &title, history)?;
+    if trainer.data.images().is_some() {
+        let grid = trainer.grid_samples(GRID_IMAGES);
+        return write_grid(
+            &run.file(run_dir::SAMPLES_FILE),
+            &grid,
+            square_columns(GRID_IMAGES),
+        );
+    }
     let Some(points) = trainer.data.points() else {
         return Ok(());
     };
@@ -219,6 +236,18 @@ fn draw_pictures(run: &RunDir, trainer: &Trainer, history: &[LogRecord]) -> Resu
             real: &real,
             generated: &generated,
         },
+    )
+}
+
+/// The grid of the fixed noise batch at this iteration: `samples/iter_NNNNNN.png`.
+fn write_sample_grid(run: &RunDir, trainer: &Trainer) -> Result<()> {
+    let folder = run.file(run_dir::SAMPLES_FOLDER);
+    std::fs::create_dir_all(&folder).map_err(|e| Error::io("creating", &folder, e))?;
+    let path = folder.join(format!("iter_{:06}.png", trainer.iteration));
+    write_grid(
+        &path,
+        &trainer.grid_samples(GRID_IMAGES),
+        square_columns(GRID_IMAGES),
     )
 }
 

@@ -193,6 +193,14 @@ impl Trainer {
             .to_device(Device::Cpu)
     }
 
+    /// G(z) on the first `n` rows of the fixed evaluation noise, on the CPU: the sample grid,
+    /// the same noise at every iteration so that progress is visible.
+    pub fn grid_samples(&self, n: usize) -> Tensor {
+        let n = (n as i64).min(self.eval_noise.size()[0]);
+        let noise = self.eval_noise.narrow(0, 0, n);
+        tch::no_grad(|| self.sampling_generator().forward_t(&noise, false)).to_device(Device::Cpu)
+    }
+
     /// The fixed true points used for evaluation, on the CPU.
     pub fn eval_real(&self) -> Tensor {
         self.eval_real.to_device(Device::Cpu)
@@ -200,6 +208,9 @@ impl Trainer {
 
     /// Metrics of the generator on the fixed evaluation noise.
     pub fn evaluate(&self) -> Evaluation {
+        if self.data.images().is_some() {
+            return Evaluation::default();
+        }
         let generated = self.eval_samples();
         let toy = ToyMetrics {
             modes: self

@@ -1,0 +1,153 @@
+//! Image batches as pictures: a grid PNG of a batch (the sample grids of a run, `lsgan sample
+//! --out x.png`, interpolation strips) and one PNG per image (`lsgan sample --out DIR/`, for
+//! external evaluators). Pixels in [−1, 1] map to 0..255, as the data loader mapped them in.
+
+use std::path::Path;
+
+use image::{DynamicImage, GrayImage, RgbImage};
+use tch::{Kind, Tensor};
+
+use crate::error::{Error, Result};
+use crate::report::run_dir::write_atomically;
+
+/// Pixels between neighbouring images of a grid.
+const GAP: u32 = 2;
+
+/// [N, C, H, W] values in [−1, 1] as u8 [N, H, W, C] bytes.
+fn to_bytes(images: &Tensor) -> Result<(Vec<u8>, [usize; 4])> {
+    let size = images.size();
+    let [n, c, h, w] = size[..] else {
+        return Err(Error::bad_input(format!(
+            "an image batch must be [N, C, H, W], got {size:?}"
+        )));
+    };
+    if c != 1 && c != 3 {
+        return Err(Error::bad_input(format!(
+            "images must have 1 or 3 channels, got {c}"
+        )));
+    }
+    let bytes = ((images.to_device(tch::Device::Cpu).to_kind(Kind::Float) + 1.0) * 127.5)
+        .round()
+        .clamp(0.0, 255.0)
+        .to_kind(Kind::Uint8)
+        .permute([0, 2, 3, 1])
+        .contiguous()
+        .view([-1]);
+    let shape = [n as usize, c as usize, h as usize, w as usize];
+    Ok((Vec::<u8>::try_from(bytes)?, shape))
+}
+
+/// The batch laid out `columns` images wide (rows as needed) on a white background.
+pub fn grid_image(images: &Tensor, columns: usize) -> Result<DynamicImage> {
+    let (bytes, [n, c, h, w]) = to_bytes(images)?;
+    let columns = columns.clamp(1, n.max(1));
+    let rows = n.div_ceil(columns);
+    let width = columns as u32 * (w as u32 + GAP) + GAP;
+    let height = rows as u32 * (h as u32 + GAP) + GAP;
+    let mut canvas = RgbImage::from_pixel(width, height, image::Rgb([255, 255, 255]));
+    for (index, pixels) in bytes.chunks_exact(h * w * c).enumerate() {
+        let left = GAP + (index % columns) as u32 * (w as u32 + GAP);
+        let top = GAP + (index / columns) as u32 * (h as u32 + GAP);
+        for (offset, pixel) in pixels.chunks_exact(c).enumerate() {
+            let rgb = if c == 1 {
+                [pixel[0]; 3]
+            } else {
+                [pixel[0], pixel[1], pixel[2]]
+            };
+            let (x, y) = ((offset % w) as u32, (offset / w) as u32);
+            canvas.put_pixel(left + x, top + y, image::Rgb(rgb));
+        }
+    }
+    Ok(DynamicImage::ImageRgb8(canvas))
+}
+
+/// Writes the batch as a grid PNG at `path`, atomically.
+pub fn write_grid(path: &Path, images: &Tensor, columns: usize) -> Result<()> {
+    let grid = grid_image(images, columns)?;
+    write_atomically(path, &encode_png(&grid, path)?)
+}
+
+/// A near-square column count for `n` images.
+pub fn square_columns(n: usize) -> usize {
+    (n as f64).sqrt().ceil().max(1.0) as usize
+}
+
+/// Writes each image of the batch as `dir/000000.png`, `dir/000001.png`, ….
+pub fn write_image_files(dir: &Path, images: &Tensor) -> Result<()> {
+    let (bytes, [_, c, h, w]) = to_bytes(images)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+    for (index, pixels) in bytes.chunks_exact(h * w * c).enumerate() {
+        let picture = if c == 1 {
+            GrayImage::from_raw(w as u32, h as u32, pixels.to_vec()).map(DynamicImage::ImageLuma8)
+        } else {
+            RgbImage::from_raw(w as u32, h as u32, pixels.to_vec()).map(DynamicImage::ImageRgb8)
+        };
+        let path = dir.join(format!("{index:06}.png"));
+        let picture = picture.ok_or_else(|| {
+            Error::io(
+                "encoding",
+                &path,
+                std::io::Error::other("pixel count mismatch"),
+            )
+        })?;
+        write_atomically(&path, &encode_png(&picture, &path)?)?;
+    }
+    Ok(())
+}
+
+fn encode_png(picture: &DynamicImage, path: &Path) -> Result<Vec<u8>> {
+    let mut encoded = std::io::Cursor::new(Vec::new());
+    picture
+        .write_to(&mut encoded, image::ImageFormat::Png)
+        .map_err(|e| Error::io("encoding PNG", path, std::io::Error::other(e)))?;
+    Ok(encoded.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_places_each_image_with_its_pixels() {
+        // Two 1-channel 2x2 images: all −1 (black) and all +1 (white).
+        let images = Tensor::cat(
+            &[
+                Tensor::full([1, 1, 2, 2], -1.0, (Kind::Float, tch::Device::Cpu)),
+                Tensor::full([1, 1, 2, 2], 1.0, (Kind::Float, tch::Device::Cpu)),
+            ],
+            0,
+        );
+        let grid = grid_image(&images, 2).unwrap().to_rgb8();
+        assert_eq!(grid.dimensions(), (2 * (2 + GAP) + GAP, 2 + 2 * GAP));
+        assert_eq!(grid.get_pixel(GAP, GAP).0, [0, 0, 0]);
+        assert_eq!(grid.get_pixel(2 * GAP + 2, GAP).0, [255, 255, 255]);
+        assert_eq!(grid.get_pixel(0, 0).0, [255, 255, 255], "gap is white");
+    }
+
+    #[test]
+    fn colour_channels_keep_their_order() {
+        // One 3-channel 1x1 image: red.
+        let red = Tensor::from_slice(&[1.0f32, -1.0, -1.0]).view([1, 3, 1, 1]);
+        let grid = grid_image(&red, 1).unwrap().to_rgb8();
+        assert_eq!(grid.get_pixel(GAP, GAP).0, [255, 0, 0]);
+    }
+
+    #[test]
+    fn image_files_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let images = Tensor::from_slice(&[-1.0f32, 0.0, 0.5, 1.0]).view([1, 1, 2, 2]);
+        write_image_files(dir.path(), &images).unwrap();
+        let back = image::open(dir.path().join("000000.png"))
+            .unwrap()
+            .to_luma8();
+        assert_eq!(back.into_raw(), vec![0, 128, 191, 255]);
+    }
+
+    #[test]
+    fn wrong_shapes_are_refused() {
+        let flat = Tensor::zeros([4, 2], (Kind::Float, tch::Device::Cpu));
+        assert!(grid_image(&flat, 2).is_err());
+        let four = Tensor::zeros([1, 4, 2, 2], (Kind::Float, tch::Device::Cpu));
+        assert!(grid_image(&four, 1).is_err());
+    }
+}

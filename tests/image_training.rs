@@ -1,0 +1,206 @@
+//! Image runs end to end through the CLI on the real MNIST files in ../shared/data: training
+//! writes sample grids, checkpoints and weights; a run trained in two parts (resumed from its
+//! checkpoint) equals one trained in one go; `sample` writes .npy, a .png grid and a folder;
+//! `interpolate` writes strips. Tiny networks: these check plumbing, not quality.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn data_dir() -> String {
+    format!("{}/../shared/data", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tiny(iters: &str) -> Vec<String> {
+    [
+        "--data",
+        "mnist",
+        "--data-dir",
+        &data_dir(),
+        "--iters",
+        iters,
+        "--log-every",
+        "3",
+        "--sample-every",
+        "3",
+        "--checkpoint-every",
+        "3",
+        "--gen-width",
+        "8",
+        "--critic-width",
+        "8",
+        "--batch-size",
+        "16",
+        "--eval-samples",
+        "64",
+        "--threads",
+        "1",
+        "--quiet",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn lsgan(args: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lsgan"))
+        .args(args)
+        .output()
+        .expect("the lsgan binary runs")
+}
+
+fn ok(output: Output) -> Output {
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn train(out: &Path, iters: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["train".to_string(), "--out".into(), path(out)];
+    args.extend(tiny(iters));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    lsgan(&args)
+}
+
+fn path(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn bytes(file: PathBuf) -> Vec<u8> {
+    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+#[test]
+fn an_mnist_run_writes_grids_checkpoints_and_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    ok(train(&whole, "6", &[]));
+    for file in [
+        "config.toml",
+        "metrics.jsonl",
+        "final_metrics.json",
+        "generator.safetensors",
+        "generator_ema.safetensors",
+        "critic.safetensors",
+        "checkpoint.safetensors",
+        "samples.png",
+        "samples/iter_000003.png",
+        "samples/iter_000006.png",
+        "loss_curves.png",
+    ] {
+        assert!(whole.join(file).is_file(), "{file} missing");
+    }
+    let config = std::fs::read_to_string(whole.join("config.toml")).unwrap();
+    assert!(config.contains("image_size = 28") && config.contains("image_channels = 1"));
+    let grid = image::open(whole.join("samples.png")).unwrap();
+    // 8×8 images of 28 pixels with 2-pixel gaps.
+    assert_eq!((grid.width(), grid.height()), (8 * 30 + 2, 8 * 30 + 2));
+
+    // The same run in two parts: 3 iterations, then resumed to 6.
+    let parts = dir.path().join("parts");
+    ok(train(&parts, "3", &[]));
+    ok(lsgan(&[
+        "resume".into(),
+        path(&parts),
+        "--iters".into(),
+        "6".into(),
+        "--quiet".into(),
+    ]));
+    assert_eq!(
+        std::fs::read_to_string(parts.join("metrics.jsonl")).unwrap(),
+        std::fs::read_to_string(whole.join("metrics.jsonl")).unwrap()
+    );
+    for file in [
+        "generator.safetensors",
+        "generator_ema.safetensors",
+        "critic.safetensors",
+        "samples/iter_000006.png",
+    ] {
+        assert!(
+            bytes(parts.join(file)) == bytes(whole.join(file)),
+            "{file} differs"
+        );
+    }
+}
+
+#[test]
+fn samples_of_an_image_run_come_as_npy_grid_folder_and_strips() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    ok(train(&run, "3", &[]));
+    let sample = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "sample".to_string(),
+            path(&run),
+            "-n".into(),
+            "10".into(),
+            "--out".into(),
+            path(out),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        lsgan(&args)
+    };
+
+    let npy = dir.path().join("s.npy");
+    ok(sample(&npy, &["--ema"]));
+    let array = tch::Tensor::read_npy(&npy).unwrap();
+    assert_eq!(array.size(), [10, 1, 28, 28]);
+    assert!(array.abs().max().double_value(&[]) <= 1.0);
+
+    let grid = dir.path().join("s.png");
+    ok(sample(&grid, &[]));
+    assert_eq!(image::open(&grid).unwrap().width(), 4 * 30 + 2);
+
+    let folder = dir.path().join("pngs");
+    ok(sample(&folder, &[]));
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 10);
+    let first = image::open(folder.join("000000.png")).unwrap();
+    assert_eq!((first.width(), first.height()), (28, 28));
+
+    let csv = dir.path().join("s.csv");
+    let refused = sample(&csv, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("s.csv"));
+
+    let strips = dir.path().join("strips.png");
+    ok(lsgan(&[
+        "interpolate".into(),
+        path(&run),
+        "--out".into(),
+        path(&strips),
+        "--rows".into(),
+        "3".into(),
+        "--steps".into(),
+        "5".into(),
+    ]));
+    let picture = image::open(&strips).unwrap();
+    assert_eq!(
+        (picture.width(), picture.height()),
+        (5 * 30 + 2, 3 * 30 + 2)
+    );
+}
+
+#[test]
+fn missing_dataset_files_name_the_folder_and_the_download_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = lsgan(&[
+        "train".into(),
+        "--data".into(),
+        "fashion-mnist".into(),
+        "--data-dir".into(),
+        path(dir.path()),
+        "--out".into(),
+        path(&dir.path().join("run")),
+        "--quiet".into(),
+    ]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("lsgan download fashion-mnist"),
+        "{message}"
+    );
+    assert!(message.contains(&path(dir.path())), "{message}");
+}
