@@ -298,7 +298,12 @@ impl TrainConfig {
         config.eval_samples = 1000;
         config.ema_decay = 0.999;
         match loss {
-            LossKind::Lsgan | LossKind::Glsgan => config.weight_decay = 5e-5,
+            LossKind::Lsgan | LossKind::Glsgan => {
+                config.weight_decay = 5e-5;
+                // A ReLU output died within 20 DCGAN steps on MNIST (L = 0 everywhere, no
+                // gradient left); softplus keeps L ≥ 0 and never dies (EXPERIMENTS.md).
+                config.critic_output = CriticOutput::Softplus;
+            }
             LossKind::WganGp => config.beta2 = 0.9,
             LossKind::Wgan | LossKind::Gan => {}
         }

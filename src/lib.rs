@@ -9,13 +9,13 @@
 //! | module | what lives there |
 //! |--------|------------------|
 //! | [`config`] | every option, per-loss defaults, TOML + flags merging, validation |
-//! | [`data`] | real samples: the ring and grid mixtures, CSV point files |
-//! | [`nets`] | generator and critic networks (MLP) |
+//! | [`data`] | real samples: the ring and grid mixtures, CSV point files, image datasets |
+//! | [`nets`] | generator and critic networks (MLP for points, DCGAN for images) |
 //! | [`objectives`] | one pure function per loss (`objectives/lsgan.rs` is LS-GAN), margin, penalties |
-//! | [`train`] | one training step ([`train::Trainer`]), the whole job ([`train::train`]) |
+//! | [`train`] | one training step ([`train::Trainer`]), the whole job ([`train::train`]), checkpoints and resume |
 //! | [`metrics`] | modes covered, high-quality share, energy distance |
-//! | [`report`] | the run folder's files and pictures |
-//! | [`sample`] | samples from a finished run |
+//! | [`report`] | the run folder's files and pictures (plots, image grids) |
+//! | [`sample`] | samples and interpolation strips from a finished run |
 //!
 //! ```no_run
 //! use lsgan::config::{LossKind, TrainConfig};

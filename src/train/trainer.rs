@@ -149,7 +149,7 @@ impl Trainer {
         self.critic_store.unfreeze();
         losses.generator_objective = generator_objective.double_value(&[]);
         if let Some(ema) = &mut self.ema {
-            ema.update(&self.generator_store);
+            ema.update(&self.generator_store, self.iteration);
         }
 
         self.iteration += 1;
