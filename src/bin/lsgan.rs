@@ -30,6 +30,25 @@ enum Command {
     Resume(ResumeArgs),
     /// Write samples from a finished run's generator (.csv or .npy).
     Sample(SampleArgs),
+    /// Train the digit classifier whose features FID, KID and precision/recall use for
+    /// 28×28 images; prints its test accuracy and writes its weights.
+    TrainClassifier {
+        /// The dataset.
+        #[arg(long, value_name = "mnist|fashion-mnist")]
+        data: String,
+        /// Folder holding <data>/train-images-idx3-ubyte.gz and the rest [default: the
+        /// per-user cache's data folder].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Weights file to write [default: ~/.cache/lsgan/classifiers/<data>.safetensors].
+        #[arg(long, value_name = "FILE.safetensors")]
+        out: Option<PathBuf>,
+        /// Passes over the training set.
+        #[arg(long, default_value_t = 2)]
+        epochs: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 #[derive(Args)]
@@ -240,6 +259,13 @@ fn main() -> ExitCode {
             lsgan::sample::write_samples(&args.run_dir, args.count, &args.out, args.seed)
                 .map(|()| println!("wrote {} samples to {}", args.count, args.out.display()))
         }
+        Command::TrainClassifier {
+            data,
+            data_dir,
+            out,
+            epochs,
+            seed,
+        } => train_classifier(&data, data_dir, out, epochs, seed),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -298,6 +324,52 @@ fn report(summary: &RunSummary, out: &Path) {
         "run folder: {} (pictures, metrics.jsonl, final_metrics.json)",
         out.display()
     );
+}
+
+/// Trains the digit classifier on the training split, reports test accuracy, saves it.
+fn train_classifier(
+    data: &str,
+    data_dir: Option<PathBuf>,
+    out: Option<PathBuf>,
+    epochs: usize,
+    seed: u64,
+) -> Result<(), Error> {
+    use lsgan::metrics::{cache_root, classifier, idx_temporary};
+    let data_dir = data_dir.unwrap_or_else(|| cache_root().join("data"));
+    let (train_images, train_labels) = idx_temporary::load_split(&data_dir, data, true)?;
+    let (test_images, test_labels) = idx_temporary::load_split(&data_dir, data, false)?;
+    let out = out.unwrap_or_else(|| classifier::default_weights_path(data));
+    let options = classifier::TrainOptions {
+        epochs,
+        seed,
+        ..Default::default()
+    };
+    let device = tch::Device::cuda_if_available();
+    eprintln!(
+        "training the {data} classifier on {} images for {epochs} epochs (seed {seed}, {device:?})",
+        train_images.size()[0]
+    );
+    let network = classifier::Classifier::train(
+        &train_images,
+        &train_labels,
+        &options,
+        device,
+        &mut |report| {
+            eprintln!(
+                "epoch {}/{epochs}: mean loss {:.4} ({:.0} s)",
+                report.epoch, report.mean_loss, report.seconds
+            )
+        },
+    )?;
+    let accuracy = network.accuracy(&test_images, &test_labels)?;
+    network.save(&out)?;
+    println!(
+        "{data} classifier: test accuracy {:.2}% on {} images; weights: {}",
+        100.0 * accuracy,
+        test_images.size()[0],
+        out.display()
+    );
+    Ok(())
 }
 
 fn default_run_dir(config: &TrainConfig) -> PathBuf {
