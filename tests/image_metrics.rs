@@ -53,7 +53,7 @@ fn trained() -> &'static Trained {
             &labels,
             &TrainOptions::default(),
             Device::Cpu,
-            &mut |report| eprintln!("classifier {report:?}"),
+            &mut |report, _| eprintln!("classifier {report:?}"),
         )
         .unwrap();
         let seconds = started.elapsed().as_secs_f64();
@@ -101,7 +101,7 @@ fn classifier_training_is_a_function_of_the_seed() {
             seed,
             ..Default::default()
         };
-        Classifier::train(&images, &labels, &options, Device::Cpu, &mut |_| {})
+        Classifier::train(&images, &labels, &options, Device::Cpu, &mut |_, _| {})
             .unwrap()
             .fingerprint()
     };

