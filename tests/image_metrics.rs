@@ -146,6 +146,8 @@ fn image_metrics_in_classifier_space_with_a_cached_reference() {
     let classifier = classifier();
     let (test_images, _) = mnist(false);
     let (train_images, _) = mnist(true);
+    // Held-out digits on both sides: the classifier's features of its own training images
+    // are a little different (more confident) from those of digits it never saw.
     let real = test_images.narrow(0, 0, 1000);
     let key = ReferenceKey {
         dataset: "mnist",
@@ -153,7 +155,8 @@ fn image_metrics_in_classifier_space_with_a_cached_reference() {
     };
     let cache = tempfile::tempdir().unwrap();
     let options = MetricOptions {
-        kid_subsets: 20,
+        kid_subsets: 50,
+        kid_subset_size: 500,
         ..Default::default()
     };
     let measure = |generated: &Tensor| {
@@ -167,8 +170,9 @@ fn image_metrics_in_classifier_space_with_a_cached_reference() {
         )
         .unwrap()
     };
-    let good = measure(&train_images.narrow(0, 0, 1000));
-    // A "generator" that only draws blurred digits, and one that draws a single digit.
+    // A perfect "generator" (other test digits), one that draws blurred digits, and one that
+    // draws a single digit.
+    let good = measure(&test_images.narrow(0, 1000, 1000));
     let blurred =
         train_images
             .narrow(0, 0, 1000)
@@ -181,21 +185,23 @@ fn image_metrics_in_classifier_space_with_a_cached_reference() {
         ("classifier", 1000, 1000)
     );
     assert!(good.fid < 0.2 * blurry.fid, "{good:?} {blurry:?}");
-    assert!(good.kid_mean < 3.0 * good.kid_std.max(1e-4), "{good:?}");
+    assert!(good.kid_mean.abs() < 3.0 * good.kid_std, "{good:?}");
     assert!(
-        blurry.kid_mean > good.kid_mean + 3.0 * blurry.kid_std,
+        blurry.kid_mean > good.kid_mean + 10.0 * blurry.kid_std,
         "{blurry:?}"
     );
     assert!(good.precision > 0.6 && good.recall > 0.6, "{good:?}");
+    assert!(blurry.precision < 0.5 * good.precision, "{blurry:?}");
     assert!(
-        collapsed.recall < 0.05 && collapsed.fid > good.fid,
+        collapsed.precision > 0.9 && collapsed.recall < 0.05,
         "{collapsed:?}"
     );
-    assert!(
+    assert!(collapsed.fid > blurry.fid, "{collapsed:?}");
+    assert_eq!(
         std::fs::read_dir(cache.path().join("reference-stats"))
             .unwrap()
-            .count()
-            == 1,
+            .count(),
+        1,
         "one cached reference for one (dataset, split, network, N)"
     );
     let evaluation = Evaluation {
@@ -208,9 +214,9 @@ fn image_metrics_in_classifier_space_with_a_cached_reference() {
         evaluation.summary()
     );
     let json = serde_json::to_string(&evaluation).unwrap();
-    assert_eq!(
-        serde_json::from_str::<Evaluation>(&json).unwrap(),
-        evaluation
+    assert!(
+        json.starts_with(r#"{"images":[{"feature":"classifier","#),
+        "{json}"
     );
 }
 
@@ -333,36 +339,54 @@ fn inception_fid_grows_with_noise() {
 }
 
 /// Not a check: the numbers for the README (`cargo test --release --test image_metrics --
-/// --ignored --nocapture`): FID of MNIST test against train in both feature spaces, and
-/// Inception's throughput.
+/// --ignored --nocapture`): MNIST test against train in both feature spaces (N test and N
+/// train images; `LSGAN_REPORT_N`, default 500, and the full 10,000 for the classifier),
+/// and Inception's throughput.
 #[test]
 #[ignore]
 fn report_mnist_test_against_train() {
     let n: i64 = std::env::var("LSGAN_REPORT_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
+        .unwrap_or(500);
     let (test_images, _) = mnist(false);
     let (train_images, _) = mnist(true);
-    let (real, generated) = (test_images.narrow(0, 0, n), train_images.narrow(0, 0, n));
     let key = ReferenceKey {
         dataset: "mnist",
         split: "test",
     };
     let options = MetricOptions::default();
     let classifier = classifier();
-    let started = Instant::now();
-    let metrics = evaluate_images(&generated, &real, &key, &classifier, None, &options).unwrap();
-    eprintln!(
-        "N = {n}, classifier: {metrics:?} ({:.1} s)",
-        started.elapsed().as_secs_f64()
-    );
+    for size in [n, 10_000] {
+        let (real, generated) = (
+            test_images.narrow(0, 0, size),
+            train_images.narrow(0, 0, size),
+        );
+        let started = Instant::now();
+        let metrics =
+            evaluate_images(&generated, &real, &key, &classifier, None, &options).unwrap();
+        eprintln!(
+            "N = {size}, classifier: {metrics:?} ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let (real, generated) = (test_images.narrow(0, 0, n), train_images.narrow(0, 0, n));
     let inception = Inception::load(Device::Cpu).unwrap();
     let started = Instant::now();
-    let metrics = evaluate_images(&generated, &real, &key, &inception, None, &options).unwrap();
+    let real_features = inception.features(&real).unwrap();
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
-        "N = {n}, inception: {metrics:?} ({seconds:.1} s, about {:.1} images/s)",
-        (2 * n) as f64 / seconds
+        "Inception: {n} images in {seconds:.1} s, {:.2} images/s",
+        n as f64 / seconds
     );
+    let generated_features = inception.features(&generated).unwrap();
+    let reference = lsgan::metrics::images::Reference::from_features(real_features).unwrap();
+    let metrics = lsgan::metrics::images::evaluate_features(
+        &generated_features,
+        &reference,
+        "inception",
+        &options,
+    )
+    .unwrap();
+    eprintln!("N = {n}, inception: {metrics:?}");
 }

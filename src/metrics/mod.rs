@@ -93,3 +93,46 @@ impl Evaluation {
         line
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_metrics_are_a_json_list_and_in_the_summary() {
+        let metrics = ImageMetrics {
+            feature: "classifier".into(),
+            n: 1000,
+            n_reference: 1000,
+            fid: 1.25,
+            kid_mean: 0.5,
+            kid_std: 0.125,
+            precision: 0.75,
+            recall: 0.5,
+        };
+        let evaluation = Evaluation {
+            images: vec![metrics],
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&evaluation).unwrap();
+        assert!(
+            json.starts_with(r#"{"images":[{"feature":"classifier","#),
+            "{json}"
+        );
+        assert_eq!(
+            serde_json::from_str::<Evaluation>(&json).unwrap(),
+            evaluation
+        );
+        assert_eq!(
+            evaluation.image_metrics("classifier").map(|m| m.fid),
+            Some(1.25)
+        );
+        assert!(
+            evaluation.summary().contains("[classifier] FID 1.25"),
+            "{}",
+            evaluation.summary()
+        );
+        // Toy evaluations serialise as before: no images key.
+        assert_eq!(serde_json::to_string(&Evaluation::default()).unwrap(), "{}");
+    }
+}
