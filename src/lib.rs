@@ -13,9 +13,10 @@
 //! | [`nets`] | generator and critic networks (MLP for points, DCGAN for images) |
 //! | [`objectives`] | one pure function per loss (`objectives/lsgan.rs` is LS-GAN), margin, penalties |
 //! | [`train`] | one training step ([`train::Trainer`]), the whole job ([`train::train`]), checkpoints and resume |
-//! | [`metrics`] | modes covered, high-quality share, energy distance |
+//! | [`metrics`] | modes covered, high-quality share, energy distance; FID, KID, precision/recall |
 //! | [`report`] | the run folder's files and pictures (plots, image grids) |
 //! | [`sample`] | samples and interpolation strips from a finished run |
+//! | [`evaluate`] | FID, KID, precision/recall of a finished image run |
 //!
 //! ```no_run
 //! use lsgan::config::{LossKind, TrainConfig};
@@ -33,6 +34,7 @@
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod evaluate;
 pub mod metrics;
 pub mod nets;
 pub mod objectives;

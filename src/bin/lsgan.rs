@@ -33,6 +33,8 @@ enum Command {
     Sample(SampleArgs),
     /// Write latent interpolation strips of an image run's generator as a PNG grid.
     Interpolate(InterpolateArgs),
+    /// Measure a finished image run: FID, KID, precision/recall (→ RUN_DIR/image_metrics.json).
+    Evaluate(EvaluateArgs),
     /// Download MNIST, Fashion-MNIST or CIFAR-10, checked against the mirror's MD5s.
     Download {
         #[arg(value_parser = ["mnist", "fashion-mnist", "cifar10"])]
@@ -45,6 +47,25 @@ enum Command {
         /// [default: the dataset's public mirror].
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+    },
+    /// Train the digit classifier whose features FID, KID and precision/recall use for
+    /// 28×28 images; prints its test accuracy and writes its weights.
+    TrainClassifier {
+        /// The dataset.
+        #[arg(long, value_name = "mnist|fashion-mnist")]
+        data: String,
+        /// Folder holding <data>/train-images-idx3-ubyte.gz and the rest [default: the
+        /// per-user cache's data folder].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Weights file to write [default: ~/.cache/lsgan/classifiers/<data>.safetensors].
+        #[arg(long, value_name = "FILE.safetensors")]
+        out: Option<PathBuf>,
+        /// Passes over the training set.
+        #[arg(long, default_value_t = 2)]
+        epochs: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
 }
 
@@ -252,6 +273,24 @@ struct SampleArgs {
 }
 
 #[derive(Args)]
+struct EvaluateArgs {
+    /// A finished image run folder.
+    run_dir: PathBuf,
+    /// Generated images, and held-out real images, to compare.
+    #[arg(short = 'n', long = "count", default_value_t = 2000)]
+    count: usize,
+    /// Feature spaces: inception, classifier (28×28 digits), or all that apply.
+    #[arg(long, value_parser = ["all", "inception", "classifier"], default_value = "all")]
+    features: String,
+    /// Seed for the generator's noise and KID's subsets.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Use the moving average of the generator's weights.
+    #[arg(long)]
+    ema: bool,
+}
+
+#[derive(Args)]
 struct InterpolateArgs {
     /// A finished image run folder.
     run_dir: PathBuf,
@@ -313,6 +352,14 @@ fn main() -> ExitCode {
             dir,
             base_url,
         } => download(&dataset, dir, base_url),
+        Command::Evaluate(args) => evaluate(args),
+        Command::TrainClassifier {
+            data,
+            data_dir,
+            out,
+            epochs,
+            seed,
+        } => train_classifier(&data, data_dir, out, epochs, seed),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -395,6 +442,92 @@ fn report(summary: &RunSummary, out: &Path) {
         "run folder: {} (pictures, metrics.jsonl, final_metrics.json)",
         out.display()
     );
+}
+
+/// `lsgan evaluate`: measures a finished image run and prints one line per feature space.
+fn evaluate(args: EvaluateArgs) -> Result<(), Error> {
+    use lsgan::evaluate::{evaluate_run, FeatureSpaces, IMAGE_METRICS_FILE};
+    let spaces = match args.features.as_str() {
+        "inception" => FeatureSpaces::Inception,
+        "classifier" => FeatureSpaces::Classifier,
+        _ => FeatureSpaces::All,
+    };
+    eprintln!(
+        "measuring {} with {} generated and held-out images",
+        args.run_dir.display(),
+        args.count
+    );
+    let evaluation = evaluate_run(
+        &args.run_dir,
+        args.count,
+        weights(args.ema),
+        spaces,
+        args.seed,
+    )?;
+    for m in &evaluation.metrics {
+        println!(
+            "{} ({} vs {}): FID {:.2}  KID {:.4} ± {:.4}  precision {:.3}  recall {:.3}",
+            m.feature, m.n, m.n_reference, m.fid, m.kid_mean, m.kid_std, m.precision, m.recall
+        );
+    }
+    println!(
+        "written to {}",
+        args.run_dir.join(IMAGE_METRICS_FILE).display()
+    );
+    Ok(())
+}
+
+/// Trains the digit classifier on the training split, reports test accuracy, saves it.
+fn train_classifier(
+    data: &str,
+    data_dir: Option<PathBuf>,
+    out: Option<PathBuf>,
+    epochs: usize,
+    seed: u64,
+) -> Result<(), Error> {
+    use lsgan::data::images::{default_data_dir, load_labelled, Split};
+    use lsgan::metrics::classifier;
+    let data_dir = data_dir.unwrap_or_else(default_data_dir);
+    let (train_images, train_labels) = load_labelled(data, &data_dir, Split::Train)?;
+    let (test_images, test_labels) = load_labelled(data, &data_dir, Split::Test)?;
+    let out = out.unwrap_or_else(|| classifier::default_weights_path(data));
+    let options = classifier::TrainOptions {
+        epochs,
+        seed,
+        ..Default::default()
+    };
+    let device = tch::Device::cuda_if_available();
+    eprintln!(
+        "training the {data} classifier on {} images for {epochs} epochs (seed {seed}, {device:?})",
+        train_images.size()[0]
+    );
+    let network = classifier::Classifier::train(
+        &train_images,
+        &train_labels,
+        &options,
+        device,
+        &mut |report, network| {
+            let accuracy = network
+                .accuracy(&test_images, &test_labels)
+                .unwrap_or(f64::NAN);
+            eprintln!(
+                "epoch {}/{epochs}: mean loss {:.4}, test accuracy {:.2}% ({:.0} s)",
+                report.epoch,
+                report.mean_loss,
+                100.0 * accuracy,
+                report.seconds
+            )
+        },
+    )?;
+    let accuracy = network.accuracy(&test_images, &test_labels)?;
+    network.save(&out)?;
+    println!(
+        "{data} classifier: test accuracy {:.2}% on {} images; weights: {}",
+        100.0 * accuracy,
+        test_images.size()[0],
+        out.display()
+    );
+    Ok(())
 }
 
 fn default_run_dir(config: &TrainConfig) -> PathBuf {

@@ -220,7 +220,10 @@ impl Trainer {
                 .map(|mixture| mode_metrics(&generated, mixture)),
             energy_distance: energy_distance(&generated, &self.eval_real()),
         };
-        Evaluation { toy: Some(toy) }
+        Evaluation {
+            toy: Some(toy),
+            ..Default::default()
+        }
     }
 
     /// L(x) at the points (rows of `points`), on the CPU.

@@ -42,6 +42,24 @@ use tch::{Kind, Tensor};
 use crate::error::{Error, Result};
 pub use loader::BatchLoader;
 
+/// One split of a labelled dataset (`mnist`, `fashion-mnist`, `cifar10`) at its own size:
+/// images [N, C, H, W] as f32 in [−1, 1] and labels [N] (i64), for the digit classifier.
+pub fn load_labelled(name: &str, data_dir: &Path, split: Split) -> Result<(Tensor, Tensor)> {
+    let dataset = match ImageDataset::from_spec(name) {
+        Some(ImageDataset::Folder(_)) | None => {
+            return Err(Error::bad_input(format!(
+                "--data {name}: expected mnist, fashion-mnist or cifar10 (a labelled dataset)"
+            )))
+        }
+        Some(dataset) => dataset,
+    };
+    let set = ImageSet::load(&dataset, data_dir, split, (0, 0))?;
+    let labels = set
+        .labels
+        .ok_or_else(|| Error::bad_input(format!("{name}: the dataset has no labels")))?;
+    Ok((to_unit_range(&set.images), labels))
+}
+
 /// The side folders are resized to when no size is asked for.
 pub const DEFAULT_FOLDER_SIZE: i64 = 64;
 /// The channels folders are read with when none are asked for.

@@ -1,0 +1,150 @@
+//! `lsgan evaluate`: FID, KID and precision/recall of a finished image run, measured on N
+//! generated images against the first N held-out real images (the test split; a folder's
+//! own images), in Inception-v3 space and — for 28×28 data whose classifier has been trained
+//! (`lsgan train-classifier`) — in the digit classifier's space. Written to
+//! `RUN_DIR/image_metrics.json`. Kept apart from training because Inception on a CPU takes
+//! minutes for thousands of images.
+
+use std::path::Path;
+
+use serde::Serialize;
+use tch::Device;
+
+use crate::data::images::{ImageDataset, ImageSet, Split};
+use crate::error::{Error, Result};
+use crate::metrics::classifier::{default_weights_path, Classifier};
+use crate::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
+use crate::metrics::inception::Inception;
+use crate::metrics::{cache_root, FeatureExtractor, ImageMetrics};
+use crate::report::run_dir::RunDir;
+use crate::sample::{TrainedGenerator, Weights};
+
+/// The file `evaluate` writes into the run folder.
+pub const IMAGE_METRICS_FILE: &str = "image_metrics.json";
+
+/// Which feature spaces to measure in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeatureSpaces {
+    Inception,
+    Classifier,
+    /// Inception, plus the classifier where one applies.
+    All,
+}
+
+/// What `image_metrics.json` holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunEvaluation {
+    pub data: String,
+    pub loss: String,
+    pub iterations: u64,
+    /// `final` or `ema`: which generator was measured.
+    pub generator: String,
+    pub metrics: Vec<ImageMetrics>,
+}
+
+/// Measures the run in `run_dir` with `n` generated and `n` real images.
+pub fn evaluate_run(
+    run_dir: &Path,
+    n: usize,
+    weights: Weights,
+    spaces: FeatureSpaces,
+    seed: u64,
+) -> Result<RunEvaluation> {
+    let trained = TrainedGenerator::load(run_dir, weights)?;
+    let config = &trained.config;
+    let dataset = ImageDataset::from_spec(&config.data).ok_or_else(|| {
+        Error::bad_input(format!(
+            "{}: evaluate measures image runs; this run trained on {}",
+            run_dir.display(),
+            config.data
+        ))
+    })?;
+    let data_dir = if config.data_dir.is_empty() {
+        crate::data::images::default_data_dir()
+    } else {
+        config.data_dir.clone().into()
+    };
+    let (split, split_name) = match dataset {
+        ImageDataset::Folder(_) => (Split::Train, "train"),
+        _ => (Split::Test, "test"),
+    };
+    let want = (config.image_channels as i64, config.image_size as i64);
+    let real_set = ImageSet::load(&dataset, &data_dir, split, want)?;
+    let n = n.min(real_set.len());
+    if n < 2 {
+        return Err(Error::bad_input("-n: expected at least 2 images"));
+    }
+    let real = crate::data::images::to_unit_range(&real_set.images.narrow(0, 0, n as i64));
+    let generated = trained.samples(n, seed);
+
+    let mut extractors: Vec<Box<dyn FeatureExtractor>> = Vec::new();
+    if spaces != FeatureSpaces::Classifier {
+        extractors.push(Box::new(Inception::load(Device::Cpu)?));
+    }
+    let classifier_file = default_weights_path(&dataset.name());
+    let digits = matches!(dataset, ImageDataset::Mnist | ImageDataset::FashionMnist)
+        && config.image_size == 28
+        && config.image_channels == 1;
+    if spaces != FeatureSpaces::Inception && digits {
+        if !classifier_file.is_file() {
+            return Err(Error::bad_input(format!(
+                "{}: no digit classifier; train it with `lsgan train-classifier --data {}{}`",
+                classifier_file.display(),
+                dataset.name(),
+                if config.data_dir.is_empty() {
+                    String::new()
+                } else {
+                    format!(" --data-dir {}", config.data_dir)
+                }
+            )));
+        }
+        extractors.push(Box::new(Classifier::load(&classifier_file, Device::Cpu)?));
+    }
+    if extractors.is_empty() {
+        return Err(Error::bad_input(format!(
+            "{}: the classifier's feature space is for 28×28 MNIST-like runs; use --features inception",
+            run_dir.display()
+        )));
+    }
+    // The size is part of the key: one folder resized two ways gives two references.
+    let reference_name = format!(
+        "{}-{}x{}",
+        real_set.name,
+        real_set.channels(),
+        real_set.height()
+    );
+    let key = ReferenceKey {
+        dataset: &reference_name,
+        split: split_name,
+    };
+    let cache = cache_root();
+    let options = MetricOptions {
+        seed,
+        ..Default::default()
+    };
+    let metrics = extractors
+        .iter()
+        .map(|extractor| {
+            evaluate_images(
+                &generated,
+                &real,
+                &key,
+                extractor.as_ref(),
+                Some(&cache),
+                &options,
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let evaluation = RunEvaluation {
+        data: config.data.clone(),
+        loss: config.loss.name().into(),
+        iterations: config.iters,
+        generator: match weights {
+            Weights::Final => "final".into(),
+            Weights::Averaged => "ema".into(),
+        },
+        metrics,
+    };
+    RunDir::open(run_dir)?.write_json(IMAGE_METRICS_FILE, &evaluation)?;
+    Ok(evaluation)
+}

