@@ -3,7 +3,9 @@
 //! checkpoint) equals one trained in one go; `sample` writes .npy, a .png grid and a folder;
 //! `interpolate` writes strips. Tiny networks: these check plumbing, not quality.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn data_dir() -> String {
@@ -69,10 +71,6 @@ fn path(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn bytes(file: PathBuf) -> Vec<u8> {
-    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-}
-
 #[test]
 fn an_mnist_run_writes_grids_checkpoints_and_resumes_exactly() {
     let dir = tempfile::tempdir().unwrap();
@@ -113,17 +111,16 @@ fn an_mnist_run_writes_grids_checkpoints_and_resumes_exactly() {
         std::fs::read_to_string(parts.join("metrics.jsonl")).unwrap(),
         std::fs::read_to_string(whole.join("metrics.jsonl")).unwrap()
     );
-    for file in [
-        "generator.safetensors",
-        "generator_ema.safetensors",
-        "critic.safetensors",
-        "samples/iter_000006.png",
-    ] {
-        assert!(
-            bytes(parts.join(file)) == bytes(whole.join(file)),
-            "{file} differs"
-        );
-    }
+    common::assert_same_files(
+        &parts,
+        &whole,
+        &[
+            "generator.safetensors",
+            "generator_ema.safetensors",
+            "critic.safetensors",
+            "samples/iter_000006.png",
+        ],
+    );
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! killed outright (SIGKILL: the last periodic checkpoint survives) and then resumed ends with
 //! the same metrics.jsonl and the same weights, byte for byte, as a run never interrupted.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -108,24 +110,19 @@ fn metrics_log(run: &Path) -> String {
     std::fs::read_to_string(run.join("metrics.jsonl")).expect("metrics.jsonl")
 }
 
-fn bytes(path: PathBuf) -> Vec<u8> {
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 fn assert_same_run(resumed: &Path, reference: &Path) {
     let (got, want) = (metrics_log(resumed), metrics_log(reference));
     assert_eq!(want.lines().count(), 12);
     assert_eq!(got, want, "metrics.jsonl differs after resume");
-    for file in [
-        "generator.safetensors",
-        "critic.safetensors",
-        "generator_ema.safetensors",
-    ] {
-        assert!(
-            bytes(resumed.join(file)) == bytes(reference.join(file)),
-            "{file} differs after resume"
-        );
-    }
+    common::assert_same_files(
+        resumed,
+        reference,
+        &[
+            "generator.safetensors",
+            "critic.safetensors",
+            "generator_ema.safetensors",
+        ],
+    );
 }
 
 #[test]
