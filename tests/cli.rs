@@ -220,7 +220,7 @@ fn csv_data_trains_and_sample_writes_csv_and_npy() {
             "--out",
             dir.path().join("s.txt").to_str().unwrap(),
         ]),
-        &[".csv or .npy"],
+        &["s.txt", ".csv, .npy or .png"],
     );
     assert_bad_input(
         &lsgan(&["sample", dir.path().to_str().unwrap(), "--out", "x.csv"]),
