@@ -396,3 +396,24 @@ fn report_mnist_test_against_train() {
     .unwrap();
     eprintln!("N = {n}, inception: {metrics:?}");
 }
+
+#[test]
+fn train_classifier_command_names_missing_data_and_exits_2() {
+    let folder = tempfile::tempdir().unwrap();
+    let run = |dataset: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lsgan"))
+            .args(["train-classifier", "--data", dataset, "--data-dir"])
+            .arg(folder.path())
+            .output()
+            .expect("the lsgan binary runs")
+    };
+    for (dataset, must_mention) in [
+        ("mnist", "lsgan download mnist"),
+        ("celeba", "expected mnist, fashion-mnist or cifar10"),
+    ] {
+        let output = run(dataset);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(must_mention), "{stderr}");
+    }
+}
