@@ -59,17 +59,14 @@ pub fn evaluate_run(
             config.data
         ))
     })?;
-    let data_dir = if config.data_dir.is_empty() {
-        crate::data::images::default_data_dir()
-    } else {
-        config.data_dir.clone().into()
-    };
+    // Empty means the per-user cache; the image layer resolves that itself.
+    let data_dir = Path::new(&config.data_dir);
     let (split, split_name) = match dataset {
         ImageDataset::Folder(_) => (Split::Train, "train"),
         _ => (Split::Test, "test"),
     };
     let want = (config.image_channels as i64, config.image_size as i64);
-    let real_set = ImageSet::load(&dataset, &data_dir, split, want)?;
+    let real_set = ImageSet::load(&dataset, data_dir, split, want)?;
     let n = n.min(real_set.len());
     if n < 2 {
         return Err(Error::bad_input("-n: expected at least 2 images"));

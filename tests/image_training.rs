@@ -6,6 +6,8 @@
 mod common;
 
 use std::path::Path;
+
+use common::succeeded as ok;
 use std::process::{Command, Output};
 
 fn data_dir() -> String {
@@ -48,16 +50,6 @@ fn lsgan(args: &[String]) -> Output {
         .args(args)
         .output()
         .expect("the lsgan binary runs")
-}
-
-fn ok(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 fn train(out: &Path, iters: &str, extra: &[&str]) -> Output {

@@ -5,7 +5,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+
+use common::succeeded as finished;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Small nets; enough iterations that the signal lands mid-run.
@@ -47,16 +49,6 @@ fn start_training(out: &Path) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the lsgan binary starts")
-}
-
-fn finished(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 fn train_uninterrupted(out: &Path) {

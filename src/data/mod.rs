@@ -150,13 +150,10 @@ pub struct ImageData {
 impl ImageData {
     /// Loads `dataset` at the size and channels `config` asks for (0: the dataset's own).
     pub fn load(dataset: &ImageDataset, config: &TrainConfig, first_batch: u64) -> Result<Self> {
-        let data_dir = if config.data_dir.is_empty() {
-            images::default_data_dir()
-        } else {
-            Path::new(&config.data_dir).to_path_buf()
-        };
+        // Empty means the per-user cache; the image layer resolves that itself.
+        let data_dir = Path::new(&config.data_dir);
         let want = (config.image_channels as i64, config.image_size as i64);
-        let train = ImageSet::load(dataset, &data_dir, Split::Train, want)?;
+        let train = ImageSet::load(dataset, data_dir, Split::Train, want)?;
         let reference = match dataset {
             ImageDataset::Folder(_) => ImageSet {
                 name: train.name.clone(),
@@ -165,7 +162,7 @@ impl ImageData {
             },
             _ => ImageSet::load(
                 dataset,
-                &data_dir,
+                data_dir,
                 Split::Test,
                 (train.channels(), train.height()),
             )?,
