@@ -121,7 +121,7 @@ impl Trainer {
             self.critic_optimizer.lr = self.config.lr_critic * remaining;
             self.generator_optimizer.lr = self.config.lr_generator * remaining;
         }
-        for _ in 0..self.config.critic_steps {
+        for critic_step in 1..=self.config.critic_steps {
             let real = self.data.next_batch(batch, self.device);
             let fake = tch::no_grad(|| self.generator.forward_t(&self.noise(batch), true));
             let critic = &self.critic;
@@ -132,11 +132,14 @@ impl Trainer {
             if let Some(c) = self.objective.weight_clip() {
                 clip_weights(&self.critic_store, c);
             }
-            losses.critic_objective = terms.objective.double_value(&[]);
-            losses.loss_real = terms.loss_real.mean(Kind::Float).double_value(&[]);
-            losses.loss_fake = terms.loss_fake.mean(Kind::Float).double_value(&[]);
-            losses.penalty = terms.penalty.double_value(&[]);
-            losses.margin_satisfaction = terms.margin_satisfaction();
+            // Only the last critic step's scalars are reported: read back just those.
+            if critic_step == self.config.critic_steps {
+                losses.critic_objective = terms.objective.double_value(&[]);
+                losses.loss_real = terms.loss_real.mean(Kind::Float).double_value(&[]);
+                losses.loss_fake = terms.loss_fake.mean(Kind::Float).double_value(&[]);
+                losses.penalty = terms.penalty.double_value(&[]);
+                losses.margin_satisfaction = terms.margin_satisfaction();
+            }
         }
 
         // The critic is fixed during the generator step: no gradients for its parameters.
