@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: set up (once), build, and train LS-GAN on the 8-Gaussian
-# ring with the default budget (about 2.5 minutes on 2 CPU cores; see EXPERIMENTS.md on the slowdown). Writes runs/ring-lsgan/.
+# ring with the default budget (72 s to 2.5 minutes on 2 CPU cores, depending on the CPU: EXPERIMENTS.md). Writes runs/ring-lsgan/.
 # Extra arguments go to `lsgan train` (e.g. --loss wgan-gp --out runs/ring-wgan-gp).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -125,9 +125,13 @@ fn every_loss_runs_on_ring_and_grid_and_writes_its_run_folder() {
                 "generator.safetensors",
                 "critic_landscape.png",
                 "loss_curves.png",
+                "diagnostics.png",
+                "allocation.png",
+                "allocation.csv",
             ] {
                 assert!(out.join(file).is_file(), "{data} {loss}: {file} missing");
             }
+            assert_diagnostics_logged(&out, loss);
             let summary: serde_json::Value = serde_json::from_str(
                 &std::fs::read_to_string(out.join("final_metrics.json")).unwrap(),
             )
@@ -146,6 +150,86 @@ fn every_loss_runs_on_ring_and_grid_and_writes_its_run_folder() {
             );
         }
     }
+}
+
+/// Every metrics.jsonl line has the diagnostics, with the margin's only for margin losses,
+/// and allocation.csv has one row per diagnostic pair (all 300 evaluation samples here).
+fn assert_diagnostics_logged(out: &Path, loss: &str) {
+    let log = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    for line in log.lines() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        let diagnostics = &record["diagnostics"];
+        let has_margin = matches!(loss, "lsgan" | "glsgan");
+        assert_eq!(
+            diagnostics["margin_share"].is_f64(),
+            has_margin,
+            "{loss}: {line}"
+        );
+        assert_eq!(
+            diagnostics["mean_hinge"].is_f64(),
+            has_margin,
+            "{loss}: {line}"
+        );
+        for key in [
+            "gradient_norm_real",
+            "gradient_norm_fake",
+            "gradient_norm_interpolate",
+        ] {
+            let (mean, max) = (
+                diagnostics[key]["mean"].as_f64(),
+                diagnostics[key]["max"].as_f64(),
+            );
+            let (mean, max) = (mean.unwrap(), max.unwrap());
+            // (The mean of equal values may exceed their max in the last bit.)
+            assert!(
+                0.0 <= mean && mean <= max * (1.0 + 1e-9),
+                "{loss} {key}: {line}"
+            );
+        }
+        let (lo, hi) = (
+            diagnostics["critic_fake"]["min"].as_f64(),
+            diagnostics["critic_fake"]["max"].as_f64(),
+        );
+        assert!(lo.unwrap() <= hi.unwrap(), "{loss}: {line}");
+    }
+    let csv = std::fs::read_to_string(out.join("allocation.csv")).unwrap();
+    let mut rows = csv.lines();
+    assert_eq!(rows.next(), Some("distance_to_data,gradient_norm"));
+    let rows: Vec<(f64, f64)> = rows
+        .map(|row| {
+            let (d, g) = row.split_once(',').unwrap();
+            (d.parse().unwrap(), g.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), 300, "{loss}");
+    assert!(rows.iter().all(|&(d, g)| d >= 0.0 && g >= 0.0), "{loss}");
+}
+
+#[test]
+fn a_flat_critic_is_reported_with_its_remedy() {
+    // A critic rate of 0.3 drives the small grid critic's ReLU output to 0 everywhere within
+    // ten steps (0.1 already does): no gradient can reach the generator after that.
+    let dir = tempfile::tempdir().unwrap();
+    let output = train(
+        &dir.path().join("dead"),
+        &["--data", "grid", "--lr-critic", "0.3"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("the critic is flat"), "{message}");
+    assert!(message.contains("--critic-output softplus"), "{message}");
+    assert_eq!(
+        message.matches("warning:").count(),
+        1,
+        "warned once: {message}"
+    );
+    // The default rate keeps it alive: no warning.
+    let healthy = train(&dir.path().join("alive"), &["--data", "grid"]);
+    assert!(
+        !stderr(&healthy).contains("warning"),
+        "{}",
+        stderr(&healthy)
+    );
 }
 
 #[test]

@@ -2,9 +2,11 @@
 //! (`toy`), and for images FID (`fid`), KID (`kid`) and precision/recall
 //! (`precision_recall`) in the feature space of Inception-v3 (`inception`) or of lsgan's own
 //! digit classifier (`classifier`), put together by `images`. [`Evaluation`] is one
-//! evaluation of a generator, whatever the data.
+//! evaluation of a generator, whatever the data. `diagnostics` measures what the objective
+//! does to the critic (margin, allocation on demand, Lipschitz behaviour).
 
 pub mod classifier;
+pub mod diagnostics;
 pub mod fid;
 pub mod images;
 pub mod inception;
@@ -17,6 +19,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use diagnostics::{Allocation, Diagnostics};
 pub use images::{FeatureExtractor, ImageMetrics};
 pub use toy::{energy_distance, mode_metrics, ModeMetrics, ToyMetrics};
 

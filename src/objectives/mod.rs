@@ -107,7 +107,8 @@ impl Objective {
         } else {
             Tensor::zeros([], (loss_real.kind(), loss_real.device()))
         };
-        let margin = matches!(self.kind, LossKind::Lsgan | LossKind::Glsgan)
+        let margin = self
+            .has_margin()
             .then(|| margin::margin(&real, fake, self.margin_distance, self.margin_scale));
         let objective = match (self.kind, &margin) {
             (LossKind::Lsgan, Some(margin)) => lsgan::lsgan_critic_objective(
@@ -149,6 +150,11 @@ impl Objective {
             LossKind::Gan => gan::gan_generator_objective(loss_fake),
             _ => loss_fake.mean(None::<Kind>),
         }
+    }
+
+    /// Whether the loss has a margin Δ (LS-GAN, GLS-GAN).
+    pub fn has_margin(&self) -> bool {
+        matches!(self.kind, LossKind::Lsgan | LossKind::Glsgan)
     }
 
     /// The clipping bound c when the loss clips critic weights (WGAN).

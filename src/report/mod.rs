@@ -1,7 +1,9 @@
 //! What a run leaves for people and scripts: the run folder's files (`run_dir`) and the
 //! pictures: the critic landscape with real and generated points and loss curves (`plots`),
-//! image sample grids (`grid`).
+//! image sample grids (`grid`), and the diagnostics' curves and allocation scatter
+//! (`diagnostic_plots`).
 
+pub mod diagnostic_plots;
 pub mod grid;
 pub mod plots;
 pub mod run_dir;

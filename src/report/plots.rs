@@ -37,7 +37,7 @@ pub fn grid_points((lo, hi): (f64, f64), resolution: usize) -> Vec<(f32, f32)> {
         .collect()
 }
 
-fn register_font() {
+pub(crate) fn register_font() {
     static FONT: Once = Once::new();
     FONT.call_once(|| {
         // The bundled DejaVu Sans always parses; failure would only mean text is not drawn.
@@ -49,7 +49,7 @@ fn register_font() {
     });
 }
 
-fn plot_error(path: &Path, error: impl std::fmt::Display) -> Error {
+pub(crate) fn plot_error(path: &Path, error: impl std::fmt::Display) -> Error {
     Error::io("drawing", path, std::io::Error::other(error.to_string()))
 }
 
@@ -201,12 +201,12 @@ pub fn draw_loss_curves(path: &Path, title: &str, records: &[LogRecord]) -> Resu
     draw().map_err(|e| plot_error(path, e))
 }
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
 /// One curve of a panel: its legend label, its colour, and how to read it from a record.
-type Series = (&'static str, RGBColor, fn(&LogRecord) -> f64);
+pub(crate) type Series = (&'static str, RGBColor, fn(&LogRecord) -> f64);
 
-fn draw_panel(
+pub(crate) fn draw_panel(
     area: &Area,
     caption: &str,
     last_iteration: f64,

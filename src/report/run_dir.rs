@@ -34,6 +34,9 @@ pub const LOSS_CURVES_FILE: &str = "loss_curves.png";
 pub const EMA_GENERATOR_FILE: &str = "generator_ema.safetensors";
 pub const SAMPLES_FILE: &str = "samples.png";
 pub const SAMPLES_FOLDER: &str = "samples";
+pub const DIAGNOSTICS_FILE: &str = "diagnostics.png";
+pub const ALLOCATION_PLOT_FILE: &str = "allocation.png";
+pub const ALLOCATION_DATA_FILE: &str = "allocation.csv";
 /// Files of an earlier run that `--force` removes, so they cannot be mistaken for this run's.
 const STALE_ON_FORCE: [&str; 3] = [
     crate::train::checkpoint::CHECKPOINT_FILE,

@@ -1,10 +1,11 @@
 //! One line of a run's `metrics.jsonl`: the iteration, the training losses averaged over the
-//! iterations since the previous line, and the evaluation of the generator at that moment.
+//! iterations since the previous line, the evaluation of the generator at that moment and the
+//! diagnostics of the critic (margin, allocation on demand, Lipschitz behaviour).
 //! Key names are stable: scripts and reports read them.
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::Evaluation;
+use crate::metrics::{Diagnostics, Evaluation};
 use crate::train::StepLosses;
 
 /// A logged iteration.
@@ -24,11 +25,20 @@ pub struct LogRecord {
     pub margin_satisfaction: Option<f64>,
     #[serde(flatten)]
     pub metrics: Evaluation,
+    /// Measured on the fixed evaluation pairs after this iteration's updates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Diagnostics>,
 }
 
 impl LogRecord {
-    /// The record for `iteration` from the steps of its interval and an evaluation.
-    pub fn new(iteration: u64, steps: &[StepLosses], metrics: Evaluation) -> Self {
+    /// The record for `iteration` from the steps of its interval, an evaluation and the
+    /// diagnostics.
+    pub fn new(
+        iteration: u64,
+        steps: &[StepLosses],
+        metrics: Evaluation,
+        diagnostics: Option<Diagnostics>,
+    ) -> Self {
         let mean = |value: fn(&StepLosses) -> f64| {
             steps.iter().map(value).sum::<f64>() / steps.len().max(1) as f64
         };
@@ -43,6 +53,7 @@ impl LogRecord {
             margin_satisfaction: (!satisfaction.is_empty())
                 .then(|| satisfaction.iter().sum::<f64>() / satisfaction.len() as f64),
             metrics,
+            diagnostics,
         }
     }
 

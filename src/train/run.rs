@@ -12,10 +12,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
-use crate::config::TrainConfig;
+use crate::config::{CriticOutput, TrainConfig};
 use crate::data::TrainingData;
 use crate::error::{Error, Result};
 use crate::metrics::Evaluation;
+use crate::report::diagnostic_plots::{draw_allocation, draw_diagnostics, write_allocation_csv};
 use crate::report::grid::{square_columns, write_grid};
 use crate::report::plots::{draw_landscape, draw_loss_curves, grid_points, Landscape};
 use crate::report::run_dir::{self, JsonLines, RunDir};
@@ -119,12 +120,23 @@ fn run_loop(
     let bar = progress_bar(config.iters, trainer.iteration, options.verbose);
     let (earlier_seconds, started) = (progress.seconds, Instant::now());
     let seconds_so_far = || earlier_seconds + started.elapsed().as_secs_f64();
+    let mut warned_flat_critic = false;
     while trainer.iteration < config.iters {
         progress.interval.push(trainer.step()?);
         let iteration = trainer.iteration;
         bar.inc(1);
         if iteration.is_multiple_of(config.log_every) || iteration == config.iters {
-            let record = LogRecord::new(iteration, &progress.interval, trainer.evaluate());
+            let (diagnostics, _) = trainer.diagnose();
+            if diagnostics.critic_is_flat() && !warned_flat_critic {
+                warned_flat_critic = true;
+                bar.suspend(|| eprintln!("{}", flat_critic_warning(&config, iteration)));
+            }
+            let record = LogRecord::new(
+                iteration,
+                &progress.interval,
+                trainer.evaluate(),
+                Some(diagnostics),
+            );
             progress.interval.clear();
             log.append(&record)?;
             if options.verbose {
@@ -177,6 +189,19 @@ fn run_loop(
     Ok(summary)
 }
 
+/// The warning printed (once, even with `--quiet`) when the critic has gone flat.
+fn flat_critic_warning(config: &TrainConfig, iteration: u64) -> String {
+    let remedy = if config.critic_output == CriticOutput::Relu {
+        "its ReLU output is stuck at 0 and will not recover; rerun with --critic-output softplus"
+    } else {
+        "try a lower learning rate (--lr-critic) or a smaller margin (--margin-scale)"
+    };
+    format!(
+        "warning: at iteration {iteration} the critic is flat (∇L = 0 on every real and generated \
+         evaluation sample), so the generator gets no gradient: {remedy}"
+    )
+}
+
 fn progress_bar(iterations: u64, done: u64, visible: bool) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
@@ -202,6 +227,20 @@ fn draw_pictures(run: &RunDir, trainer: &Trainer, history: &[LogRecord]) -> Resu
         config.seed
     );
     draw_loss_curves(&run.file(run_dir::LOSS_CURVES_FILE), &title, history)?;
+    draw_diagnostics(&run.file(run_dir::DIAGNOSTICS_FILE), &title, history)?;
+    let (diagnostics, allocation) = trainer.diagnose();
+    write_allocation_csv(&run.file(run_dir::ALLOCATION_DATA_FILE), &allocation)?;
+    let correlation = diagnostics
+        .allocation_rank_correlation
+        .map_or_else(|| "undefined".into(), |rho| format!("{rho:.2}"));
+    draw_allocation(
+        &run.file(run_dir::ALLOCATION_PLOT_FILE),
+        &format!(
+            "{title}, iteration {}: allocation on demand (rank correlation {correlation})",
+            trainer.iteration
+        ),
+        &allocation,
+    )?;
     if trainer.data.images().is_some() {
         let grid = trainer.grid_samples(GRID_IMAGES);
         return write_grid(

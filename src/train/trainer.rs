@@ -9,7 +9,10 @@ use tch::{Device, Kind, Tensor};
 use crate::config::{DeviceChoice, LrSchedule, NoiseKind, TrainConfig};
 use crate::data::TrainingData;
 use crate::error::{Error, Result};
-use crate::metrics::{energy_distance, mode_metrics, Evaluation, ToyMetrics};
+use crate::metrics::diagnostics::diagnose;
+use crate::metrics::{
+    energy_distance, mode_metrics, Allocation, Diagnostics, Evaluation, ToyMetrics,
+};
 use crate::nets::{Critic, Generator};
 use crate::objectives::{wgan::clip_weights, Objective};
 use crate::train::ema::Ema;
@@ -17,6 +20,8 @@ use crate::train::optim::Optimizer;
 
 /// Dimension of the toy data.
 pub const POINT_DIM: i64 = 2;
+/// Pairs the diagnostics are measured on (the first rows of the evaluation batch).
+pub const DIAGNOSTIC_PAIRS: i64 = 512;
 
 /// Scalars of one training step (of its last critic step, for the critic's parts).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -227,6 +232,27 @@ impl Trainer {
             toy: Some(toy),
             ..Default::default()
         }
+    }
+
+    /// The diagnostics of the critic and the (training) generator on the first
+    /// [`DIAGNOSTIC_PAIRS`] evaluation pairs, distances measured to all evaluation samples.
+    /// Changes no state: batch norm in evaluation mode, no random numbers drawn.
+    pub fn diagnose(&self) -> (Diagnostics, Allocation) {
+        let n = DIAGNOSTIC_PAIRS
+            .min(self.eval_noise.size()[0])
+            .min(self.eval_real.size()[0]);
+        let fake = tch::no_grad(|| {
+            self.generator
+                .forward_t(&self.eval_noise.narrow(0, 0, n), false)
+        });
+        let critic = &self.critic;
+        diagnose(
+            &self.objective,
+            &|x| critic.score(x),
+            &self.eval_real.narrow(0, 0, n),
+            &fake,
+            &self.eval_real,
+        )
     }
 
     /// L(x) at the points (rows of `points`), on the CPU.

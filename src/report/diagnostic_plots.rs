@@ -1,0 +1,155 @@
+//! Pictures of the diagnostics (see `metrics::diagnostics`): their curves over training
+//! (`diagnostics.png`) and the allocation-on-demand scatter of the final generator
+//! (`allocation.png`, with its numbers in `allocation.csv`).
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use crate::error::Result;
+use crate::metrics::{Allocation, Diagnostics};
+use crate::report::plots::{draw_panel, plot_error, register_font, Series};
+use crate::report::run_dir::write_atomically;
+use crate::train::LogRecord;
+
+/// Reads one diagnostic from a record that has diagnostics (NaN for an absent optional one).
+fn diagnostic(record: &LogRecord, value: fn(&Diagnostics) -> Option<f64>) -> f64 {
+    record
+        .diagnostics
+        .as_ref()
+        .and_then(value)
+        .unwrap_or(f64::NAN)
+}
+
+/// Three panels over training: the margin and the allocation correlation, ‖∇_x L‖ on real
+/// samples, fakes and interpolates, and the range of L on real samples and fakes.
+pub fn draw_diagnostics(path: &Path, title: &str, records: &[LogRecord]) -> Result<()> {
+    register_font();
+    let records: Vec<LogRecord> = records
+        .iter()
+        .filter(|r| r.diagnostics.is_some())
+        .cloned()
+        .collect();
+    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = BitMapBackend::new(path, (900, 1100)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let root = root.titled(title, ("sans-serif", 22))?;
+        let panels = root.split_evenly((3, 1));
+        let last_iteration = records.last().map_or(1, |r| r.iteration).max(1) as f64;
+
+        let mut shares: Vec<Series> = vec![("allocation rank correlation", BLUE, |r| {
+            diagnostic(r, |d| d.allocation_rank_correlation)
+        })];
+        if records
+            .iter()
+            .any(|r| diagnostic(r, |d| d.margin_share).is_finite())
+        {
+            shares.push(
+                ("share of pairs past the margin", RGBColor(0, 150, 0), |r| {
+                    diagnostic(r, |d| d.margin_share)
+                }),
+            );
+        }
+        draw_panel(
+            &panels[0],
+            "margin and allocation on demand",
+            last_iteration,
+            &records,
+            &shares,
+        )?;
+        let norms: [Series; 3] = [
+            ("mean |grad L| on real", RGBColor(0, 150, 0), |r| {
+                diagnostic(r, |d| Some(d.gradient_norm_real.mean))
+            }),
+            ("mean |grad L| on generated", RED, |r| {
+                diagnostic(r, |d| Some(d.gradient_norm_fake.mean))
+            }),
+            ("mean |grad L| on interpolates", BLUE, |r| {
+                diagnostic(r, |d| Some(d.gradient_norm_interpolate.mean))
+            }),
+        ];
+        draw_panel(
+            &panels[1],
+            "Lipschitz behaviour: input-gradient norms",
+            last_iteration,
+            &records,
+            &norms,
+        )?;
+        let ranges: [Series; 4] = [
+            ("max L(x), real", RGBColor(0, 150, 0), |r| {
+                diagnostic(r, |d| Some(d.critic_real.max))
+            }),
+            ("min L(x), real", RGBColor(120, 200, 120), |r| {
+                diagnostic(r, |d| Some(d.critic_real.min))
+            }),
+            ("max L(G(z)), generated", RED, |r| {
+                diagnostic(r, |d| Some(d.critic_fake.max))
+            }),
+            ("min L(G(z)), generated", RGBColor(240, 150, 140), |r| {
+                diagnostic(r, |d| Some(d.critic_fake.min))
+            }),
+        ];
+        draw_panel(
+            &panels[2],
+            "range of L (bounded without clipping?)",
+            last_iteration,
+            &records,
+            &ranges,
+        )?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| plot_error(path, e))
+}
+
+/// The scatter of each fake's distance to the data against the generator gradient's norm.
+pub fn draw_allocation(path: &Path, title: &str, allocation: &Allocation) -> Result<()> {
+    register_font();
+    let points: Vec<(f64, f64)> = allocation
+        .distance_to_data
+        .iter()
+        .copied()
+        .zip(allocation.gradient_norm.iter().copied())
+        .filter(|(d, g)| d.is_finite() && g.is_finite())
+        .collect();
+    let upper =
+        |values: &mut dyn Iterator<Item = f64>| values.fold(0.0f64, f64::max).max(1e-9) * 1.05;
+    let x_max = upper(&mut points.iter().map(|p| p.0));
+    let y_max = upper(&mut points.iter().map(|p| p.1));
+    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = BitMapBackend::new(path, (800, 650)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
+        chart
+            .configure_mesh()
+            .x_desc("distance from G(z) to the nearest real sample")
+            .y_desc("|gradient of the generator objective at G(z)|")
+            .draw()?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&(x, y)| Circle::new((x, y), 2, RGBColor(230, 60, 40).mix(0.6).filled())),
+        )?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| plot_error(path, e))
+}
+
+/// `distance_to_data,gradient_norm` per fake, written atomically.
+pub fn write_allocation_csv(path: &Path, allocation: &Allocation) -> Result<()> {
+    let mut text = String::from("distance_to_data,gradient_norm\n");
+    for (d, g) in allocation
+        .distance_to_data
+        .iter()
+        .zip(&allocation.gradient_norm)
+    {
+        text += &format!("{d},{g}\n");
+    }
+    write_atomically(path, text.as_bytes())
+}
