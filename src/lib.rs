@@ -17,6 +17,7 @@
 //! | [`report`] | the run folder's files and pictures (plots, image grids) |
 //! | [`sample`] | samples and interpolation strips from a finished run |
 //! | [`evaluate`] | FID, KID, precision/recall of a finished image run |
+//! | [`compare`] | several losses × seeds on one data set, and their summary |
 //!
 //! ```no_run
 //! use lsgan::config::{LossKind, TrainConfig};
@@ -31,6 +32,7 @@
 //! # Ok::<(), lsgan::Error>(())
 //! ```
 
+pub mod compare;
 pub mod config;
 pub mod data;
 pub mod error;

@@ -233,6 +233,76 @@ fn a_flat_critic_is_reported_with_its_remedy() {
 }
 
 #[test]
+fn compare_runs_every_loss_and_seed_and_keeps_finished_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    let compare = |extra: &[&str]| {
+        let mut args = vec![
+            "compare",
+            "--data",
+            "ring",
+            "--losses",
+            "lsgan,wgan-gp",
+            "--seeds",
+            "2",
+        ];
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        args.extend_from_slice(TINY);
+        args.extend_from_slice(extra);
+        lsgan(&args)
+    };
+    let output = compare(&[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["data"], "ring");
+    assert_eq!(summary["iterations"], 20);
+    let runs = summary["runs"].as_array().unwrap();
+    let names: Vec<String> = runs
+        .iter()
+        .map(|r| format!("{}-{}", r["loss"].as_str().unwrap(), r["seed"]))
+        .collect();
+    assert_eq!(names, ["lsgan-0", "lsgan-1", "wgan-gp-0", "wgan-gp-1"]);
+    // Different seeds, different runs.
+    assert_ne!(runs[0]["energy_distance"], runs[1]["energy_distance"]);
+    let losses = summary["losses"].as_array().unwrap();
+    assert_eq!(losses[0]["loss"], "lsgan");
+    let energy = &losses[0]["metrics"]["energy_distance"];
+    let (a, b) = (
+        runs[0]["energy_distance"].as_f64().unwrap(),
+        runs[1]["energy_distance"].as_f64().unwrap(),
+    );
+    assert!((energy["mean"].as_f64().unwrap() - (a + b) / 2.0).abs() < 1e-12);
+    assert_eq!(energy["n"], 2);
+    assert!(losses[0]["metrics"]["margin_share"].is_object());
+    assert!(
+        losses[1]["metrics"]["margin_share"].is_null(),
+        "WGAN-GP has no margin"
+    );
+    let markdown = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(markdown.contains("| wgan-gp |"), "{markdown}");
+
+    // A second call keeps the finished runs: nothing is retrained.
+    let final_metrics = out.join("runs/lsgan-seed0/final_metrics.json");
+    let before = std::fs::metadata(&final_metrics)
+        .unwrap()
+        .modified()
+        .unwrap();
+    let again = compare(&[]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        std::fs::metadata(&final_metrics)
+            .unwrap()
+            .modified()
+            .unwrap(),
+        before
+    );
+
+    assert_bad_input(&compare(&["--loss", "gan"]), &["--losses", "--seeds"]);
+    assert_bad_input(&compare(&["--seeds", "0"]), &["--seeds"]);
+}
+
+#[test]
 fn an_existing_run_needs_force() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");

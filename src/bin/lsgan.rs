@@ -29,6 +29,9 @@ enum Command {
     Train(Box<TrainArgs>),
     /// Continue a run from its checkpoint (after Ctrl-C, a crash, or to train further).
     Resume(ResumeArgs),
+    /// Train several losses over several seeds on one data set and summarise them
+    /// (→ DIR/summary.json, DIR/summary.md, runs in DIR/runs/).
+    Compare(Box<CompareArgs>),
     /// Write samples from a finished run's generator (.csv, .npy, a .png grid or a folder of PNGs).
     Sample(SampleArgs),
     /// Write latent interpolation strips of an image run's generator as a PNG grid.
@@ -93,6 +96,37 @@ struct TrainArgs {
     #[arg(long)]
     force: bool,
     /// No progress bar and no metrics lines (the final summary is still printed).
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    options: TrainFlags,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// Folder for the runs and the summary (finished runs in it are kept, interrupted ones
+    /// resumed).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Losses to compare, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "lsgan,glsgan,wgan,wgan-gp,gan"
+    )]
+    losses: Vec<LossKind>,
+    /// Seeds per loss (0, 1, …).
+    #[arg(long, default_value_t = 3)]
+    seeds: u64,
+    /// Options every run shares, from a TOML file (flags override it; each loss keeps its
+    /// own defaults underneath).
+    #[arg(long, value_name = "FILE.toml")]
+    config: Option<PathBuf>,
+    /// Retrain runs already in the folder.
+    #[arg(long)]
+    force: bool,
+    /// No progress bars and no metrics lines.
     #[arg(long, short)]
     quiet: bool,
     #[command(flatten)]
@@ -353,6 +387,7 @@ fn main() -> ExitCode {
             base_url,
         } => download(&dataset, dir, base_url),
         Command::Evaluate(args) => evaluate(args),
+        Command::Compare(args) => compare(*args),
         Command::TrainClassifier {
             data,
             data_dir,
@@ -442,6 +477,36 @@ fn report(summary: &RunSummary, out: &Path) {
         "run folder: {} (pictures, metrics.jsonl, final_metrics.json)",
         out.display()
     );
+}
+
+/// `lsgan compare`: every (loss, seed) run, then the per-loss summary on stdout.
+fn compare(args: CompareArgs) -> Result<(), Error> {
+    if args.options.loss.is_some() || args.options.seed.is_some() {
+        return Err(Error::bad_input(
+            "compare sets each run's loss and seed itself: use --losses and --seeds, not --loss or --seed",
+        ));
+    }
+    let shared = toml::Table::try_from(&args.options)
+        .map_err(|e| Error::bad_input(format!("command-line options: {e}")))?;
+    let comparison = lsgan::compare::Comparison {
+        config_file: args.config,
+        shared,
+        losses: args.losses,
+        seeds: args.seeds,
+    };
+    let options = RunOptions {
+        force: args.force,
+        verbose: !args.quiet,
+    };
+    let summary = lsgan::compare::compare(&comparison, &args.out, options)?;
+    print!("{}", lsgan::compare::markdown(&summary));
+    println!(
+        "\nwrote {} and {} in {}",
+        lsgan::compare::SUMMARY_JSON,
+        lsgan::compare::SUMMARY_MARKDOWN,
+        args.out.display()
+    );
+    Ok(())
 }
 
 /// `lsgan evaluate`: measures a finished image run and prints one line per feature space.

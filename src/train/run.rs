@@ -129,7 +129,8 @@ fn run_loop(
             let (diagnostics, _) = trainer.diagnose();
             if diagnostics.critic_is_flat() && !warned_flat_critic {
                 warned_flat_critic = true;
-                bar.suspend(|| eprintln!("{}", flat_critic_warning(&config, iteration)));
+                let warning = flat_critic_warning(&config, iteration);
+                bar.suspend(|| eprintln!("warning: {}: {warning}", run.path.display()));
             }
             let record = LogRecord::new(
                 iteration,
@@ -197,7 +198,7 @@ fn flat_critic_warning(config: &TrainConfig, iteration: u64) -> String {
         "try a lower learning rate (--lr-critic) or a smaller margin (--margin-scale)"
     };
     format!(
-        "warning: at iteration {iteration} the critic is flat (∇L = 0 on every real and generated \
+        "at iteration {iteration} the critic is flat (∇L = 0 on every real and generated \
          evaluation sample), so the generator gets no gradient: {remedy}"
     )
 }
