@@ -1,6 +1,7 @@
 //! `lsgan compare`: several losses, each over several seeds, on one data set with one
 //! architecture and iteration budget, then a summary of their final metrics and diagnostics
-//! (`summary.json` for scripts, `summary.md` for people).
+//! (`summary.json` for scripts, `summary.md` for people); `report::html` turns a summary
+//! into the report.
 //!
 //! Runs go to `DIR/runs/<loss>-seed<k>/`, ordinary run folders. A finished run is kept and an
 //! interrupted one resumed, so calling `compare` again after Ctrl-C only does what is missing.
@@ -149,6 +150,72 @@ pub fn compare(comparison: &Comparison, out: &Path, options: RunOptions) -> Resu
     write_atomically(&out.join(SUMMARY_JSON), json.as_bytes())?;
     write_atomically(&out.join(SUMMARY_MARKDOWN), markdown(&summary).as_bytes())?;
     Ok(summary)
+}
+
+/// The summary of finished run folders (for `lsgan report`): they must share their data.
+pub fn summary_of_runs(dirs: &[PathBuf]) -> Result<Summary> {
+    let Some(first_dir) = dirs.first() else {
+        return Err(Error::bad_input("report: give at least one run folder"));
+    };
+    let first = read_final(first_dir)?;
+    let mut runs = Vec::with_capacity(dirs.len());
+    let mut losses: Vec<LossKind> = Vec::new();
+    for dir in dirs {
+        let final_metrics = read_final(dir)?;
+        if final_metrics.data != first.data {
+            return Err(Error::bad_input(format!(
+                "{}: trained on {}, but {} on {}; a report compares runs on one data set",
+                dir.display(),
+                final_metrics.data,
+                first_dir.display(),
+                first.data
+            )));
+        }
+        let loss = LossKind::ALL
+            .into_iter()
+            .find(|l| l.name() == final_metrics.loss)
+            .ok_or_else(|| {
+                Error::bad_input(format!(
+                    "{}: unknown loss {}",
+                    dir.display(),
+                    final_metrics.loss
+                ))
+            })?;
+        if !losses.contains(&loss) {
+            losses.push(loss);
+        }
+        runs.push(run_result(&final_metrics, dir)?);
+    }
+    let seeds = losses
+        .iter()
+        .map(|l| runs.iter().filter(|r| r.loss == l.name()).count() as u64)
+        .max()
+        .unwrap_or(0);
+    Ok(Summary {
+        data: first.data,
+        iterations: first.iterations,
+        seeds,
+        losses: summarise(&losses, &runs),
+        runs,
+    })
+}
+
+/// A finished run's `final_metrics.json`.
+fn read_final(dir: &Path) -> Result<RunSummary> {
+    let path = dir.join(run_dir::FINAL_METRICS_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::bad_input(format!(
+                "{} is not a finished lsgan run: {} is missing",
+                dir.display(),
+                run_dir::FINAL_METRICS_FILE
+            ))
+        } else {
+            Error::io("reading", &path, e)
+        }
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::bad_input(format!("{}: not a final_metrics file: {e}", path.display())))
 }
 
 /// The shared options with this run's loss and seed, resolved over the loss's defaults.

@@ -281,6 +281,41 @@ fn compare_runs_every_loss_and_seed_and_keeps_finished_runs() {
     );
     let markdown = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(markdown.contains("| wgan-gp |"), "{markdown}");
+    // The report: self-contained (pictures as data URIs), with the claims read.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.matches("src=\"data:image/png;base64,").count() >= 8,
+        "two losses × 4+ pictures"
+    );
+    assert!(
+        !html.contains("src=\"/") && !html.contains("src=\"runs"),
+        "no linked files"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert_eq!(
+        report.matches("| **").count(),
+        5,
+        "five claims with a verdict: {report}"
+    );
+    // `lsgan report` on the same folders writes the same claims.
+    let again_dir = dir.path().join("report");
+    let mut args = vec!["report", "--out", again_dir.to_str().unwrap()];
+    let runs: Vec<String> = [
+        "lsgan-seed0",
+        "lsgan-seed1",
+        "wgan-gp-seed0",
+        "wgan-gp-seed1",
+    ]
+    .iter()
+    .map(|r| out.join("runs").join(r).to_str().unwrap().to_string())
+    .collect();
+    args.extend(runs.iter().map(String::as_str));
+    let reported = lsgan(&args);
+    assert!(reported.status.success(), "{}", stderr(&reported));
+    assert_eq!(
+        std::fs::read_to_string(again_dir.join("report.md")).unwrap(),
+        report
+    );
 
     // A second call keeps the finished runs: nothing is retrained.
     let final_metrics = out.join("runs/lsgan-seed0/final_metrics.json");

@@ -32,6 +32,16 @@ enum Command {
     /// Train several losses over several seeds on one data set and summarise them
     /// (→ DIR/summary.json, DIR/summary.md, runs in DIR/runs/).
     Compare(Box<CompareArgs>),
+    /// Write a report (report.html with embedded pictures, report.md) comparing finished
+    /// runs on one data set, with the automatic reading of the LS-GAN claims.
+    Report {
+        /// Finished run folders (any losses and seeds; one data set).
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+        /// Folder to write report.html and report.md into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Write samples from a finished run's generator (.csv, .npy, a .png grid or a folder of PNGs).
     Sample(SampleArgs),
     /// Write latent interpolation strips of an image run's generator as a PNG grid.
@@ -388,6 +398,7 @@ fn main() -> ExitCode {
         } => download(&dataset, dir, base_url),
         Command::Evaluate(args) => evaluate(args),
         Command::Compare(args) => compare(*args),
+        Command::Report { run_dirs, out } => report_runs(&run_dirs, &out),
         Command::TrainClassifier {
             data,
             data_dir,
@@ -500,13 +511,43 @@ fn compare(args: CompareArgs) -> Result<(), Error> {
     };
     let summary = lsgan::compare::compare(&comparison, &args.out, options)?;
     print!("{}", lsgan::compare::markdown(&summary));
+    let claims = lsgan::report::html::write_report(&summary, &args.out)?;
+    println!();
+    print_claims(&claims);
     println!(
-        "\nwrote {} and {} in {}",
+        "\nwrote {}, {}, {} and {} in {}",
         lsgan::compare::SUMMARY_JSON,
         lsgan::compare::SUMMARY_MARKDOWN,
+        lsgan::report::html::REPORT_HTML,
+        lsgan::report::html::REPORT_MARKDOWN,
         args.out.display()
     );
     Ok(())
+}
+
+/// `lsgan report`: the report of finished runs, its claims printed.
+fn report_runs(run_dirs: &[PathBuf], out: &Path) -> Result<(), Error> {
+    let summary = lsgan::compare::summary_of_runs(run_dirs)?;
+    let claims = lsgan::report::html::write_report(&summary, out)?;
+    print_claims(&claims);
+    println!(
+        "wrote {} and {} in {}",
+        lsgan::report::html::REPORT_HTML,
+        lsgan::report::html::REPORT_MARKDOWN,
+        out.display()
+    );
+    Ok(())
+}
+
+fn print_claims(claims: &[lsgan::report::claims::ClaimReading]) {
+    for claim in claims {
+        println!(
+            "{}: {} ({})",
+            claim.claim,
+            claim.verdict.label(),
+            claim.evidence
+        );
+    }
 }
 
 /// `lsgan evaluate`: measures a finished image run and prints one line per feature space.

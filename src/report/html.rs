@@ -1,0 +1,176 @@
+//! The comparison report: one self-contained HTML file (every picture embedded as a data URI)
+//! and its Markdown twin. Per loss: final metrics as mean ± std over seeds, the automatic
+//! reading of each claim (see `claims`), and seed 0's pictures (critic landscape or sample
+//! grid, metric curves, diagnostics, allocation scatter).
+
+use std::path::Path;
+
+use base64::Engine;
+
+use crate::compare::{markdown, RunResult, Summary, SUMMARY_KEYS};
+use crate::error::{Error, Result};
+use crate::metrics::Diagnostics;
+use crate::report::claims::{read_claims, ClaimReading, Verdict};
+use crate::report::run_dir::{self, write_atomically, RunDir};
+
+/// The report's file names.
+pub const REPORT_HTML: &str = "report.html";
+pub const REPORT_MARKDOWN: &str = "report.md";
+
+/// The pictures shown per loss, in order, with their captions.
+const PICTURES: &[(&str, &str)] = &[
+    (
+        run_dir::LANDSCAPE_FILE,
+        "critic L(x) with real (white) and generated (red) points",
+    ),
+    (
+        run_dir::SAMPLES_FILE,
+        "samples of the final (averaged) generator",
+    ),
+    (
+        run_dir::LOSS_CURVES_FILE,
+        "losses and metrics over training",
+    ),
+    (
+        run_dir::DIAGNOSTICS_FILE,
+        "margin, allocation, gradient norms and range of L over training",
+    ),
+    (
+        run_dir::ALLOCATION_PLOT_FILE,
+        "allocation on demand at the end",
+    ),
+];
+
+/// Writes `report.html` and `report.md` for `summary` into `out`; returns the claims read.
+pub fn write_report(summary: &Summary, out: &Path) -> Result<Vec<ClaimReading>> {
+    let claims = read_claims(summary, &logged_diagnostics);
+    std::fs::create_dir_all(out).map_err(|e| Error::io("creating", out, e))?;
+    write_atomically(&out.join(REPORT_HTML), html(summary, &claims)?.as_bytes())?;
+    write_atomically(
+        &out.join(REPORT_MARKDOWN),
+        report_markdown(summary, &claims).as_bytes(),
+    )?;
+    Ok(claims)
+}
+
+/// The diagnostics a run logged, oldest first (none when its log cannot be read).
+fn logged_diagnostics(run: &RunResult) -> Vec<Diagnostics> {
+    RunDir::open(&run.run_dir)
+        .and_then(|dir| dir.read_metrics_log())
+        .map(|records| records.into_iter().filter_map(|r| r.diagnostics).collect())
+        .unwrap_or_default()
+}
+
+/// The summary's tables followed by the claims.
+pub fn report_markdown(summary: &Summary, claims: &[ClaimReading]) -> String {
+    let mut text = markdown(summary);
+    text += "\n## Claims (SPEC.md §8), read automatically\n\n| claim | verdict | evidence | figure |\n|---|---|---|---|\n";
+    for claim in claims {
+        text += &format!(
+            "| {} | **{}** | {} | `{}` |\n",
+            claim.claim,
+            claim.verdict.label(),
+            claim.evidence,
+            claim.figure
+        );
+    }
+    text
+}
+
+fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
+    let keys: Vec<&str> = SUMMARY_KEYS
+        .iter()
+        .map(|(key, _)| *key)
+        .filter(|key| summary.losses.iter().any(|l| l.metrics.contains_key(*key)))
+        .collect();
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>lsgan compare: {data}</title><style>{STYLE}</style></head><body>\n\
+         <h1>Loss-Sensitive GAN and its rivals on {data}</h1>\n\
+         <p>{iterations} iterations, {seeds} seed(s) per loss. Final metrics as mean ± standard \
+         deviation over seeds; diagnostics as last logged.</p>\n<table><tr><th>loss</th>",
+        data = escape(&summary.data),
+        iterations = summary.iterations,
+        seeds = summary.seeds,
+    );
+    for key in &keys {
+        page += &format!("<th>{}</th>", escape(key));
+    }
+    page += "</tr>\n";
+    for loss in &summary.losses {
+        page += &format!("<tr><td>{}</td>", escape(&loss.loss));
+        for key in &keys {
+            let cell = loss
+                .metrics
+                .get(*key)
+                .map_or_else(|| "—".into(), |m| format!("{:.4} ± {:.4}", m.mean, m.std));
+            page += &format!("<td>{cell}</td>");
+        }
+        page += "</tr>\n";
+    }
+    page += "</table>\n<h2>Claims, read automatically</h2>\n<table><tr><th>claim</th><th>verdict</th><th>evidence</th><th>figure</th></tr>\n";
+    for claim in claims {
+        let class = match claim.verdict {
+            Verdict::Holds => "holds",
+            Verdict::DoesNotHold => "fails",
+            Verdict::NotMeasured => "absent",
+        };
+        page += &format!(
+            "<tr><td>{}</td><td class=\"{class}\">{}</td><td>{}</td><td>{}</td></tr>\n",
+            escape(claim.claim),
+            claim.verdict.label(),
+            escape(&claim.evidence),
+            escape(claim.figure)
+        );
+    }
+    page += "</table>\n";
+    for loss in &summary.losses {
+        let Some(run) = summary.runs.iter().find(|r| r.loss == loss.loss) else {
+            continue;
+        };
+        page += &format!(
+            "<h2>{} (seed {}, <code>{}</code>)</h2>\n<div class=\"pictures\">\n",
+            escape(&loss.loss),
+            run.seed,
+            escape(&run.run_dir.display().to_string())
+        );
+        for (file, caption) in PICTURES {
+            let path = run.run_dir.join(file);
+            if !path.is_file() {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+            page += &format!(
+                "<figure><img alt=\"{caption}\" src=\"data:image/png;base64,{}\"><figcaption>{caption}</figcaption></figure>\n",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            );
+        }
+        page += "</div>\n";
+    }
+    page += "</body></html>\n";
+    Ok(page)
+}
+
+const STYLE: &str = "body{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;color:#222}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:14px}\
+th{background:#f3f3f3}.holds{background:#d8f5d8}.fails{background:#f8d8d8}.absent{background:#eee}\
+.pictures{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;max-width:440px}img{width:100%}\
+figcaption{font-size:13px;color:#555}";
+
+/// Escapes text for HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
+    }
+}
