@@ -68,6 +68,15 @@ pub struct LossSummary {
     pub metrics: BTreeMap<String, MeanStd>,
 }
 
+impl LossSummary {
+    /// "mean ± std" of `key`, or "—" when no run has it.
+    pub fn cell(&self, key: &str) -> String {
+        self.metrics
+            .get(key)
+            .map_or_else(|| "—".into(), |m| format!("{:.4} ± {:.4}", m.mean, m.std))
+    }
+}
+
 /// What `summary.json` holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -76,6 +85,17 @@ pub struct Summary {
     pub seeds: u64,
     pub losses: Vec<LossSummary>,
     pub runs: Vec<RunResult>,
+}
+
+impl Summary {
+    /// The [`SUMMARY_KEYS`] some loss has, in their order: the columns of the tables.
+    pub fn present_keys(&self) -> Vec<&'static str> {
+        SUMMARY_KEYS
+            .iter()
+            .map(|(key, _)| *key)
+            .filter(|key| self.losses.iter().any(|l| l.metrics.contains_key(*key)))
+            .collect()
+    }
 }
 
 /// A value read from a run for the per-loss summary.
@@ -300,11 +320,7 @@ pub fn mean_std(values: &[f64]) -> Option<MeanStd> {
 
 /// The per-loss table (mean ± std over seeds) and the per-run table, in Markdown.
 pub fn markdown(summary: &Summary) -> String {
-    let keys: Vec<&str> = SUMMARY_KEYS
-        .iter()
-        .map(|(key, _)| *key)
-        .filter(|key| summary.losses.iter().any(|l| l.metrics.contains_key(*key)))
-        .collect();
+    let keys = summary.present_keys();
     let mut text = format!(
         "# lsgan compare: {}, {} iterations, {} seed(s)\n\nMean ± standard deviation over seeds \
          (final evaluation; diagnostics as last logged).\n\n| loss | {} |\n|---|{}\n",
@@ -315,14 +331,7 @@ pub fn markdown(summary: &Summary) -> String {
         "---|".repeat(keys.len())
     );
     for loss in &summary.losses {
-        let cells: Vec<String> = keys
-            .iter()
-            .map(|key| {
-                loss.metrics
-                    .get(*key)
-                    .map_or_else(|| "—".into(), |m| format!("{:.4} ± {:.4}", m.mean, m.std))
-            })
-            .collect();
+        let cells: Vec<String> = keys.iter().map(|key| loss.cell(key)).collect();
         text += &format!("| {} | {} |\n", loss.loss, cells.join(" | "));
     }
     text += "\n## Runs\n\n| loss | seed | run folder |";

@@ -96,13 +96,21 @@ struct ResumeArgs {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// Read options from this TOML file (flags override it; a run's config.toml works).
-    #[arg(long, value_name = "FILE.toml")]
-    config: Option<PathBuf>,
     /// Run folder to write [default: runs/<data>-<loss>].
     #[arg(long, value_name = "RUN_DIR")]
     out: Option<PathBuf>,
-    /// Replace a run already in the folder.
+    #[command(flatten)]
+    run: RunFlags,
+}
+
+/// What `train` and `compare` share: options from a file and flags, and how to run.
+#[derive(Args)]
+struct RunFlags {
+    /// Read options from this TOML file (flags override it; a run's config.toml works;
+    /// each loss's own defaults lie underneath).
+    #[arg(long, value_name = "FILE.toml")]
+    config: Option<PathBuf>,
+    /// Replace runs already in the output folder.
     #[arg(long)]
     force: bool,
     /// No progress bar and no metrics lines (the final summary is still printed).
@@ -129,18 +137,8 @@ struct CompareArgs {
     /// Seeds per loss (0, 1, …).
     #[arg(long, default_value_t = 3)]
     seeds: u64,
-    /// Options every run shares, from a TOML file (flags override it; each loss keeps its
-    /// own defaults underneath).
-    #[arg(long, value_name = "FILE.toml")]
-    config: Option<PathBuf>,
-    /// Retrain runs already in the folder.
-    #[arg(long)]
-    force: bool,
-    /// No progress bars and no metrics lines.
-    #[arg(long, short)]
-    quiet: bool,
     #[command(flatten)]
-    options: TrainFlags,
+    run: RunFlags,
 }
 
 /// Every training option; each overrides the config file and the loss's defaults.
@@ -417,13 +415,13 @@ fn main() -> ExitCode {
 }
 
 fn train(args: TrainArgs) -> Result<(), Error> {
-    let overrides = toml::Table::try_from(&args.options)
+    let overrides = toml::Table::try_from(&args.run.options)
         .map_err(|e| Error::bad_input(format!("command-line options: {e}")))?;
-    let config = TrainConfig::resolve(args.config.as_deref(), overrides)?;
+    let config = TrainConfig::resolve(args.run.config.as_deref(), overrides)?;
     let out = args.out.unwrap_or_else(|| default_run_dir(&config));
     let options = RunOptions {
-        force: args.force,
-        verbose: !args.quiet,
+        force: args.run.force,
+        verbose: !args.run.quiet,
     };
     eprintln!(
         "training {} on {} for {} iterations (seed {}) into {}",
@@ -492,22 +490,22 @@ fn report(summary: &RunSummary, out: &Path) {
 
 /// `lsgan compare`: every (loss, seed) run, then the per-loss summary on stdout.
 fn compare(args: CompareArgs) -> Result<(), Error> {
-    if args.options.loss.is_some() || args.options.seed.is_some() {
+    if args.run.options.loss.is_some() || args.run.options.seed.is_some() {
         return Err(Error::bad_input(
             "compare sets each run's loss and seed itself: use --losses and --seeds, not --loss or --seed",
         ));
     }
-    let shared = toml::Table::try_from(&args.options)
+    let shared = toml::Table::try_from(&args.run.options)
         .map_err(|e| Error::bad_input(format!("command-line options: {e}")))?;
     let comparison = lsgan::compare::Comparison {
-        config_file: args.config,
+        config_file: args.run.config,
         shared,
         losses: args.losses,
         seeds: args.seeds,
     };
     let options = RunOptions {
-        force: args.force,
-        verbose: !args.quiet,
+        force: args.run.force,
+        verbose: !args.run.quiet,
     };
     let summary = lsgan::compare::compare(&comparison, &args.out, options)?;
     print!("{}", lsgan::compare::markdown(&summary));

@@ -239,16 +239,9 @@ fn average_ranks(values: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{LossKind, TrainConfig};
-
-    fn objective(kind: LossKind) -> Objective {
-        Objective::from_config(&TrainConfig::defaults_for(kind))
-    }
-
-    /// L(x) = ‖x‖² + x₀: ∇L = 2x + e₀.
-    fn critic(x: &Tensor) -> Tensor {
-        x.square().sum_dim_intlist(1, false, None) + x.select(1, 0)
-    }
+    use crate::config::LossKind;
+    // L(x) = ‖x‖² + x₀: ∇L = 2x + e₀.
+    use crate::objectives::testing::{critic, objective};
 
     fn t(rows: &[[f64; 2]]) -> Tensor {
         let flat: Vec<f64> = rows.iter().flatten().copied().collect();

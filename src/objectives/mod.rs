@@ -163,19 +163,27 @@ impl Objective {
     }
 }
 
+/// Fixtures shared by the objectives' and the diagnostics' tests.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
-    use tch::Device;
 
-    fn objective(kind: LossKind) -> Objective {
+    /// The objective with `kind`'s default settings.
+    pub fn objective(kind: LossKind) -> Objective {
         Objective::from_config(&TrainConfig::defaults_for(kind))
     }
 
     /// A fixed smooth critic, L(x) = ‖x‖² + x₀, whose input gradient is 2x + e₀.
-    fn critic(x: &Tensor) -> Tensor {
+    pub fn critic(x: &Tensor) -> Tensor {
         x.square().sum_dim_intlist(1, false, None) + x.select(1, 0)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{critic, objective};
+    use super::*;
+    use tch::Device;
 
     fn pairs() -> (Tensor, Tensor) {
         let real = Tensor::from_slice(&[1.0f64, 0.0, 0.0, 2.0]).view([2, 2]);

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use base64::Engine;
 
-use crate::compare::{markdown, RunResult, Summary, SUMMARY_KEYS};
+use crate::compare::{markdown, RunResult, Summary};
 use crate::error::{Error, Result};
 use crate::metrics::Diagnostics;
 use crate::report::claims::{read_claims, ClaimReading, Verdict};
@@ -78,11 +78,7 @@ pub fn report_markdown(summary: &Summary, claims: &[ClaimReading]) -> String {
 }
 
 fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
-    let keys: Vec<&str> = SUMMARY_KEYS
-        .iter()
-        .map(|(key, _)| *key)
-        .filter(|key| summary.losses.iter().any(|l| l.metrics.contains_key(*key)))
-        .collect();
+    let keys = summary.present_keys();
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>lsgan compare: {data}</title><style>{STYLE}</style></head><body>\n\
@@ -100,11 +96,7 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
     for loss in &summary.losses {
         page += &format!("<tr><td>{}</td>", escape(&loss.loss));
         for key in &keys {
-            let cell = loss
-                .metrics
-                .get(*key)
-                .map_or_else(|| "—".into(), |m| format!("{:.4} ± {:.4}", m.mean, m.std));
-            page += &format!("<td>{cell}</td>");
+            page += &format!("<td>{}</td>", loss.cell(key));
         }
         page += "</tr>\n";
     }
