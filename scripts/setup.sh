@@ -79,11 +79,14 @@ new_config="# Written by scripts/setup.sh: points torch-sys at libtorch $TORCH_V
 # torch wheel. (torch-sys's LIBTORCH_USE_PYTORCH would run whichever python is first on PATH,
 # so the wheel's folder is named directly instead.) LSGAN_INCEPTION_WEIGHTS_DEFAULT is compiled
 # into lsgan (build.rs) as where the Inception-v3 weights for FID are; LSGAN_INCEPTION_WEIGHTS
-# overrides it at run time.
+# overrides it at run time. MKL_DYNAMIC = FALSE keeps MKL from using fewer threads when the
+# machine is busy: a different thread count changes matrix products' rounding, and the tests
+# check that one seed gives the same numbers (the lsgan binary sets it for itself too).
 [env]
 LIBTORCH = \"$torch_dir\"
 LIBTORCH_CXX11_ABI = \"$cxx11_abi\"
 LSGAN_INCEPTION_WEIGHTS_DEFAULT = \"$inception_weights\"
+MKL_DYNAMIC = \"FALSE\"
 "
 if [ ! -f "$config" ] || [ "$(cat "$config")" != "$(printf '%s' "$new_config")" ]; then
   printf '%s' "$new_config" > "$config"

@@ -362,6 +362,13 @@ fn weights(ema: bool) -> Weights {
 }
 
 fn main() -> ExitCode {
+    // MKL's dynamic threading uses fewer threads when the machine is busy, and another thread
+    // count changes a matrix product's rounding: one seed would then give different numbers
+    // under load. Fixed threads keep CPU runs reproducible (unless the user sets it). Set
+    // before libtorch starts MKL, while this process has one thread.
+    if std::env::var_os("MKL_DYNAMIC").is_none() {
+        std::env::set_var("MKL_DYNAMIC", "FALSE");
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => train(*args),
