@@ -84,7 +84,7 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
          <title>lsgan compare: {data}</title><style>{STYLE}</style></head><body>\n\
          <h1>Loss-Sensitive GAN and its rivals on {data}</h1>\n\
          <p>{iterations} iterations, {seeds} seed(s) per loss. Final metrics as mean ± standard \
-         deviation over seeds; diagnostics as last logged.</p>\n<table><tr><th>loss</th>",
+         deviation over seeds; diagnostics as last logged.</p>\n<div class=\"wide\"><table><tr><th>loss</th>",
         data = escape(&summary.data),
         iterations = summary.iterations,
         seeds = summary.seeds,
@@ -100,7 +100,7 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
         }
         page += "</tr>\n";
     }
-    page += "</table>\n<h2>Claims, read automatically</h2>\n<table><tr><th>claim</th><th>verdict</th><th>evidence</th><th>figure</th></tr>\n";
+    page += "</table></div>\n<h2>Claims, read automatically</h2>\n<table><tr><th>claim</th><th>verdict</th><th>evidence</th><th>figure</th></tr>\n";
     for claim in claims {
         let class = match claim.verdict {
             Verdict::Holds => "holds",
@@ -145,7 +145,7 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:14px}\
-th{background:#f3f3f3}.holds{background:#d8f5d8}.fails{background:#f8d8d8}.absent{background:#eee}\
+th{background:#f3f3f3;font-size:12px;max-width:120px;overflow-wrap:anywhere}.wide{overflow-x:auto}.holds{background:#d8f5d8}.fails{background:#f8d8d8}.absent{background:#eee}\
 .pictures{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;max-width:440px}img{width:100%}\
 figcaption{font-size:13px;color:#555}";
 
