@@ -88,18 +88,17 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The [`SUMMARY_KEYS`] some loss has, in their order: the columns of the tables.
-    pub fn present_keys(&self) -> Vec<&'static str> {
+    /// The [`SUMMARY_KEYS`] entries some loss has, in their order: the columns of the tables.
+    pub fn present_keys(&self) -> Vec<&'static (&'static str, Extractor)> {
         SUMMARY_KEYS
             .iter()
-            .map(|(key, _)| *key)
-            .filter(|key| self.losses.iter().any(|l| l.metrics.contains_key(*key)))
+            .filter(|(key, _)| self.losses.iter().any(|l| l.metrics.contains_key(*key)))
             .collect()
     }
 }
 
 /// A value read from a run for the per-loss summary.
-type Extractor = fn(&RunResult) -> Option<f64>;
+pub type Extractor = fn(&RunResult) -> Option<f64>;
 
 /// The summarised quantities, by their stable key in `summary.json` (README lists them).
 pub const SUMMARY_KEYS: &[(&str, Extractor)] = &[
@@ -174,20 +173,22 @@ pub fn compare(comparison: &Comparison, out: &Path, options: RunOptions) -> Resu
 
 /// The summary of finished run folders (for `lsgan report`): they must share their data.
 pub fn summary_of_runs(dirs: &[PathBuf]) -> Result<Summary> {
-    let Some(first_dir) = dirs.first() else {
+    let finals = dirs
+        .iter()
+        .map(|dir| read_final(dir))
+        .collect::<Result<Vec<_>>>()?;
+    let Some(first) = finals.first() else {
         return Err(Error::bad_input("report: give at least one run folder"));
     };
-    let first = read_final(first_dir)?;
     let mut runs = Vec::with_capacity(dirs.len());
     let mut losses: Vec<LossKind> = Vec::new();
-    for dir in dirs {
-        let final_metrics = read_final(dir)?;
+    for (dir, final_metrics) in dirs.iter().zip(&finals) {
         if final_metrics.data != first.data {
             return Err(Error::bad_input(format!(
                 "{}: trained on {}, but {} on {}; a report compares runs on one data set",
                 dir.display(),
                 final_metrics.data,
-                first_dir.display(),
+                dirs[0].display(),
                 first.data
             )));
         }
@@ -204,7 +205,7 @@ pub fn summary_of_runs(dirs: &[PathBuf]) -> Result<Summary> {
         if !losses.contains(&loss) {
             losses.push(loss);
         }
-        runs.push(run_result(&final_metrics, dir)?);
+        runs.push(run_result(final_metrics, dir)?);
     }
     let seeds = losses
         .iter()
@@ -212,7 +213,7 @@ pub fn summary_of_runs(dirs: &[PathBuf]) -> Result<Summary> {
         .max()
         .unwrap_or(0);
     Ok(Summary {
-        data: first.data,
+        data: first.data.clone(),
         iterations: first.iterations,
         seeds,
         losses: summarise(&losses, &runs),
@@ -248,16 +249,8 @@ fn run_config(comparison: &Comparison, loss: LossKind, seed: u64) -> Result<Trai
 
 /// The run's summary: read back when the run finished before, else trained or resumed.
 fn finished_or_trained(config: TrainConfig, dir: &Path, options: RunOptions) -> Result<RunSummary> {
-    let finished = dir.join(run_dir::FINAL_METRICS_FILE);
-    if finished.is_file() && !options.force {
-        let text =
-            std::fs::read_to_string(&finished).map_err(|e| Error::io("reading", &finished, e))?;
-        return serde_json::from_str(&text).map_err(|e| {
-            Error::bad_input(format!(
-                "{}: not a final_metrics file: {e}",
-                finished.display()
-            ))
-        });
+    if dir.join(run_dir::FINAL_METRICS_FILE).is_file() && !options.force {
+        return read_final(dir);
     }
     if dir.join(CHECKPOINT_FILE).is_file() && !options.force {
         return resume(dir, None, options);
@@ -320,7 +313,8 @@ pub fn mean_std(values: &[f64]) -> Option<MeanStd> {
 
 /// The per-loss table (mean ± std over seeds) and the per-run table, in Markdown.
 pub fn markdown(summary: &Summary) -> String {
-    let keys = summary.present_keys();
+    let columns = summary.present_keys();
+    let keys: Vec<&str> = columns.iter().map(|(key, _)| *key).collect();
     let mut text = format!(
         "# lsgan compare: {}, {} iterations, {} seed(s)\n\nMean ± standard deviation over seeds \
          (final evaluation; diagnostics as last logged).\n\n| loss | {} |\n|---|{}\n",
@@ -341,15 +335,9 @@ pub fn markdown(summary: &Summary) -> String {
         "---|".repeat(keys.len())
     );
     for run in &summary.runs {
-        let cells: Vec<String> = keys
+        let cells: Vec<String> = columns
             .iter()
-            .map(|key| {
-                SUMMARY_KEYS
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .and_then(|(_, read)| read(run))
-                    .map_or_else(|| "—".into(), |v| format!("{v:.4}"))
-            })
+            .map(|(_, read)| read(run).map_or_else(|| "—".into(), |v| format!("{v:.4}")))
             .collect();
         text += &format!(
             "| {} | {} | `{}` | {} |\n",

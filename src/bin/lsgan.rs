@@ -120,6 +120,21 @@ struct RunFlags {
     options: TrainFlags,
 }
 
+impl RunFlags {
+    /// The flags given, as TOML keys over the config file.
+    fn overrides(&self) -> Result<toml::Table, Error> {
+        toml::Table::try_from(&self.options)
+            .map_err(|e| Error::bad_input(format!("command-line options: {e}")))
+    }
+
+    fn run_options(&self) -> RunOptions {
+        RunOptions {
+            force: self.force,
+            verbose: !self.quiet,
+        }
+    }
+}
+
 #[derive(Args)]
 struct CompareArgs {
     /// Folder for the runs and the summary (finished runs in it are kept, interrupted ones
@@ -362,10 +377,10 @@ fn weights(ema: bool) -> Weights {
 }
 
 fn main() -> ExitCode {
-    // MKL's dynamic threading uses fewer threads when the machine is busy, and another thread
-    // count changes a matrix product's rounding: one seed would then give different numbers
-    // under load. Fixed threads keep CPU runs reproducible (unless the user sets it). Set
-    // before libtorch starts MKL, while this process has one thread.
+    // MKL's dynamic threading may use fewer threads when the machine is busy, and another
+    // thread count can change a matrix product's rounding. Fixing the count removes that
+    // source of run-to-run differences on the CPU (unless the user sets it). Set before
+    // libtorch starts MKL, while this process has one thread.
     if std::env::var_os("MKL_DYNAMIC").is_none() {
         std::env::set_var("MKL_DYNAMIC", "FALSE");
     }
@@ -422,14 +437,9 @@ fn main() -> ExitCode {
 }
 
 fn train(args: TrainArgs) -> Result<(), Error> {
-    let overrides = toml::Table::try_from(&args.run.options)
-        .map_err(|e| Error::bad_input(format!("command-line options: {e}")))?;
-    let config = TrainConfig::resolve(args.run.config.as_deref(), overrides)?;
+    let config = TrainConfig::resolve(args.run.config.as_deref(), args.run.overrides()?)?;
     let out = args.out.unwrap_or_else(|| default_run_dir(&config));
-    let options = RunOptions {
-        force: args.run.force,
-        verbose: !args.run.quiet,
-    };
+    let options = args.run.run_options();
     eprintln!(
         "training {} on {} for {} iterations (seed {}) into {}",
         config.loss.name(),
@@ -502,17 +512,12 @@ fn compare(args: CompareArgs) -> Result<(), Error> {
             "compare sets each run's loss and seed itself: use --losses and --seeds, not --loss or --seed",
         ));
     }
-    let shared = toml::Table::try_from(&args.run.options)
-        .map_err(|e| Error::bad_input(format!("command-line options: {e}")))?;
+    let options = args.run.run_options();
     let comparison = lsgan::compare::Comparison {
+        shared: args.run.overrides()?,
         config_file: args.run.config,
-        shared,
         losses: args.losses,
         seeds: args.seeds,
-    };
-    let options = RunOptions {
-        force: args.run.force,
-        verbose: !args.run.quiet,
     };
     let summary = lsgan::compare::compare(&comparison, &args.out, options)?;
     print!("{}", lsgan::compare::markdown(&summary));

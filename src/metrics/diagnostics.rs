@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
-use crate::objectives::{lsgan::hinge, margin::margin, Objective};
+use crate::objectives::{lsgan::hinge, margin::margin, penalty::blend, Objective};
 
 /// The diagnostics of one logged iteration (`diagnostics` in metrics.jsonl; key names are
 /// stable and listed in the README).
@@ -151,11 +151,8 @@ fn generator_gradient_norms(
 /// ε_i x_i + (1 − ε_i) y_i with ε_i = (i + ½)/n: interpolates without random numbers.
 pub fn even_interpolates(x: &Tensor, y: &Tensor) -> Tensor {
     let n = x.size()[0];
-    let mut shape = vec![n];
-    shape.extend(std::iter::repeat_n(1, x.dim() - 1));
     let epsilon = (Tensor::arange(n, (x.kind(), x.device())) + 0.5) / n as f64;
-    let epsilon = epsilon.view(shape.as_slice());
-    &epsilon * x + (-&epsilon + 1.0) * y
+    blend(x, y, &epsilon)
 }
 
 /// Euclidean distance from each row of `points` to its nearest row of `reference`, [n].

@@ -35,11 +35,16 @@ pub fn interpolate_gradient_penalty(interpolates: &Tensor, scores: &Tensor) -> T
 
 /// Random interpolates ε x + (1 − ε) y, ε ~ U[0, 1] per sample, requiring grad.
 pub fn interpolates(real: &Tensor, fake: &Tensor) -> Tensor {
-    let mut shape = vec![real.size()[0]];
-    shape.extend(std::iter::repeat_n(1, real.dim() - 1));
-    let epsilon = Tensor::rand(shape.as_slice(), (real.kind(), real.device()));
-    let mixed: Tensor = &epsilon * real + (-&epsilon + 1.0) * fake;
-    mixed.detach().set_requires_grad(true)
+    let epsilon = Tensor::rand([real.size()[0]], (real.kind(), real.device()));
+    blend(real, fake, &epsilon).detach().set_requires_grad(true)
+}
+
+/// ε_i x_i + (1 − ε_i) y_i for rows x_i, y_i of any shape and weights `epsilon` [n].
+pub fn blend(x: &Tensor, y: &Tensor, epsilon: &Tensor) -> Tensor {
+    let mut shape = vec![x.size()[0]];
+    shape.extend(std::iter::repeat_n(1, x.dim() - 1));
+    let epsilon = epsilon.view(shape.as_slice());
+    &epsilon * x + (-&epsilon + 1.0) * y
 }
 
 #[cfg(test)]

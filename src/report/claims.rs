@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::compare::{RunResult, Summary};
+use crate::compare::{mean_std, RunResult, Summary};
 use crate::metrics::Diagnostics;
 
 /// How a claim came out.
@@ -82,7 +82,7 @@ pub fn read_claims(
             .iter()
             .filter_map(|r| r.diagnostics.as_ref().and_then(read))
             .collect();
-        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        mean_std(&values).map(|m| m.mean)
     };
     let seeds = |runs: &[&RunResult]| format!("mean over {} LS-GAN run(s)", runs.len());
 
@@ -203,14 +203,14 @@ fn second_half_growth(history: &[Diagnostics]) -> Option<f64> {
 }
 
 fn coverage_reading(summary: &Summary) -> (Verdict, String) {
+    // The per-loss mean the summary already holds.
     let modes = |loss: &str| -> Option<f64> {
-        let values: Vec<f64> = summary
-            .runs
+        summary
+            .losses
             .iter()
-            .filter(|r| r.loss == loss)
-            .filter_map(|r| r.metrics.modes().map(|m| m.modes_covered as f64))
-            .collect();
-        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+            .find(|l| l.loss == loss)
+            .and_then(|l| l.metrics.get("modes_covered"))
+            .map(|m| m.mean)
     };
     let Some(lsgan) = modes("lsgan") else {
         return not_measured("needs LS-GAN runs on data with known modes (ring, grid)");
@@ -250,6 +250,8 @@ fn not_measured(why: &str) -> (Verdict, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::summarise;
+    use crate::config::LossKind;
     use crate::metrics::diagnostics::{Range, Spread};
     use crate::metrics::{Evaluation, ModeMetrics, ToyMetrics};
 
@@ -309,7 +311,7 @@ mod tests {
             data: "ring".into(),
             iterations: 100,
             seeds: 1,
-            losses: Vec::new(),
+            losses: summarise(&LossKind::ALL, &runs),
             runs,
         }
     }

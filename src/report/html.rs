@@ -89,13 +89,13 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
         iterations = summary.iterations,
         seeds = summary.seeds,
     );
-    for key in &keys {
+    for (key, _) in &keys {
         page += &format!("<th>{}</th>", escape(key));
     }
     page += "</tr>\n";
     for loss in &summary.losses {
         page += &format!("<tr><td>{}</td>", escape(&loss.loss));
-        for key in &keys {
+        for (key, _) in &keys {
             page += &format!("<td>{}</td>", loss.cell(key));
         }
         page += "</tr>\n";

@@ -15,7 +15,7 @@ use tch::Tensor;
 use crate::config::{CriticOutput, TrainConfig};
 use crate::data::TrainingData;
 use crate::error::{Error, Result};
-use crate::metrics::Evaluation;
+use crate::metrics::{Allocation, Diagnostics, Evaluation};
 use crate::report::diagnostic_plots::{draw_allocation, draw_diagnostics, write_allocation_csv};
 use crate::report::grid::{square_columns, write_grid};
 use crate::report::plots::{draw_landscape, draw_loss_curves, grid_points, Landscape};
@@ -121,16 +121,21 @@ fn run_loop(
     let (earlier_seconds, started) = (progress.seconds, Instant::now());
     let seconds_so_far = || earlier_seconds + started.elapsed().as_secs_f64();
     let mut warned_flat_critic = false;
+    // The last iteration's diagnosis, reused for the allocation picture.
+    let mut final_diagnosis = None;
     while trainer.iteration < config.iters {
         progress.interval.push(trainer.step()?);
         let iteration = trainer.iteration;
         bar.inc(1);
         if iteration.is_multiple_of(config.log_every) || iteration == config.iters {
-            let (diagnostics, _) = trainer.diagnose();
+            let (diagnostics, allocation) = trainer.diagnose();
             if diagnostics.critic_is_flat() && !warned_flat_critic {
                 warned_flat_critic = true;
                 let warning = flat_critic_warning(&config, iteration);
                 bar.suspend(|| eprintln!("warning: {}: {warning}", run.path.display()));
+            }
+            if iteration == config.iters {
+                final_diagnosis = Some((diagnostics.clone(), allocation));
             }
             let record = LogRecord::new(
                 iteration,
@@ -186,7 +191,8 @@ fn run_loop(
             .map_or_else(|| trainer.evaluate(), |r| r.metrics.clone()),
     };
     run.write_json(run_dir::FINAL_METRICS_FILE, &summary)?;
-    draw_pictures(run, &trainer, &history)?;
+    let final_diagnosis = final_diagnosis.unwrap_or_else(|| trainer.diagnose());
+    draw_pictures(run, &trainer, &history, &final_diagnosis)?;
     Ok(summary)
 }
 
@@ -219,7 +225,12 @@ fn progress_bar(iterations: u64, done: u64, visible: bool) -> ProgressBar {
     bar
 }
 
-fn draw_pictures(run: &RunDir, trainer: &Trainer, history: &[LogRecord]) -> Result<()> {
+fn draw_pictures(
+    run: &RunDir,
+    trainer: &Trainer,
+    history: &[LogRecord],
+    (diagnostics, allocation): &(Diagnostics, Allocation),
+) -> Result<()> {
     let config = &trainer.config;
     let title = format!(
         "{} on {}, seed {}",
@@ -229,8 +240,7 @@ fn draw_pictures(run: &RunDir, trainer: &Trainer, history: &[LogRecord]) -> Resu
     );
     draw_loss_curves(&run.file(run_dir::LOSS_CURVES_FILE), &title, history)?;
     draw_diagnostics(&run.file(run_dir::DIAGNOSTICS_FILE), &title, history)?;
-    let (diagnostics, allocation) = trainer.diagnose();
-    write_allocation_csv(&run.file(run_dir::ALLOCATION_DATA_FILE), &allocation)?;
+    write_allocation_csv(&run.file(run_dir::ALLOCATION_DATA_FILE), allocation)?;
     let correlation = diagnostics
         .allocation_rank_correlation
         .map_or_else(|| "undefined".into(), |rho| format!("{rho:.2}"));
@@ -240,7 +250,7 @@ fn draw_pictures(run: &RunDir, trainer: &Trainer, history: &[LogRecord]) -> Resu
             "{title}, iteration {}: allocation on demand (rank correlation {correlation})",
             trainer.iteration
         ),
-        &allocation,
+        allocation,
     )?;
     if trainer.data.images().is_some() {
         let grid = trainer.grid_samples(GRID_IMAGES);
