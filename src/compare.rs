@@ -13,8 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{LossKind, TrainConfig};
 use crate::error::{Error, Result};
+use crate::evaluate::{
+    classifier_applies, evaluate_run, read_run_evaluation, FeatureSpaces, IMAGE_METRICS_FILE,
+};
 use crate::metrics::{Diagnostics, Evaluation};
 use crate::report::run_dir::{self, write_atomically, RunDir};
+use crate::sample::Weights;
 use crate::train::checkpoint::CHECKPOINT_FILE;
 use crate::train::run::{resume, train, RunOptions, RunSummary};
 
@@ -34,6 +38,41 @@ pub struct Comparison {
     pub losses: Vec<LossKind>,
     /// Seeds 0..seeds.
     pub seeds: u64,
+    /// Which image metrics to measure after each image run (`lsgan evaluate`).
+    pub image_metrics: ImageMetricsChoice,
+}
+
+/// The image metrics `compare` measures after each image run, into its image_metrics.json.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageMetricsChoice {
+    None,
+    /// The digit classifier's space where it applies (MNIST, Fashion-MNIST), nothing
+    /// elsewhere: seconds per run on a CPU, where Inception takes minutes.
+    Auto {
+        /// Generated and held-out images compared.
+        count: usize,
+    },
+    Spaces {
+        spaces: FeatureSpaces,
+        /// Generated and held-out images compared.
+        count: usize,
+    },
+}
+
+impl ImageMetricsChoice {
+    /// What to measure for a run trained with `config`, if anything.
+    fn for_run(self, config: &TrainConfig) -> Option<(FeatureSpaces, usize)> {
+        if !config.is_image_data() {
+            return None;
+        }
+        match self {
+            ImageMetricsChoice::None => None,
+            ImageMetricsChoice::Auto { count } => {
+                classifier_applies(config).then_some((FeatureSpaces::Classifier, count))
+            }
+            ImageMetricsChoice::Spaces { spaces, count } => Some((spaces, count)),
+        }
+    }
 }
 
 /// One finished run of the comparison.
@@ -129,6 +168,21 @@ pub const SUMMARY_KEYS: &[(&str, Extractor)] = &[
     ("critic_fake_max", |r| {
         r.diagnostics.as_ref().map(|d| d.critic_fake.max)
     }),
+    ("inception_fid", |r| {
+        r.metrics.image_metrics("inception").map(|m| m.fid)
+    }),
+    ("inception_kid", |r| {
+        r.metrics.image_metrics("inception").map(|m| m.kid_mean)
+    }),
+    ("classifier_fid", |r| {
+        r.metrics.image_metrics("classifier").map(|m| m.fid)
+    }),
+    ("classifier_precision", |r| {
+        r.metrics.image_metrics("classifier").map(|m| m.precision)
+    }),
+    ("classifier_recall", |r| {
+        r.metrics.image_metrics("classifier").map(|m| m.recall)
+    }),
 ];
 
 /// Runs every (loss, seed) of `comparison` into `out/runs/` (keeping finished runs, resuming
@@ -151,6 +205,9 @@ pub fn compare(comparison: &Comparison, out: &Path, options: RunOptions) -> Resu
                 eprintln!("compare: {} seed {seed} → {}", loss.name(), dir.display());
             }
             let summary = finished_or_trained(config.clone(), &dir, options)?;
+            if let Some((spaces, count)) = comparison.image_metrics.for_run(&config) {
+                measure_images(&config, &summary, &dir, spaces, count, options)?;
+            }
             runs.push(run_result(&summary, &dir)?);
             first_config.get_or_insert(config);
         }
@@ -262,15 +319,49 @@ fn finished_or_trained(config: TrainConfig, dir: &Path, options: RunOptions) -> 
     train(config, dir, options)
 }
 
+/// Writes the run's image_metrics.json unless one of the finished run is there already
+/// (`--force` measures again). The moving-average generator is measured where there is one.
+fn measure_images(
+    config: &TrainConfig,
+    summary: &RunSummary,
+    dir: &Path,
+    spaces: FeatureSpaces,
+    count: usize,
+    options: RunOptions,
+) -> Result<()> {
+    let measured = read_run_evaluation(dir)?;
+    if !options.force && measured.is_some_and(|m| m.iterations == summary.iterations) {
+        return Ok(());
+    }
+    if options.verbose {
+        eprintln!(
+            "compare: measuring {} with {count} images → {IMAGE_METRICS_FILE}",
+            dir.display()
+        );
+    }
+    let weights = if config.ema_decay > 0.0 {
+        Weights::Averaged
+    } else {
+        Weights::Final
+    };
+    evaluate_run(dir, count, weights, spaces, 0).map(|_| ())
+}
+
+/// The run's result: its final metrics, the image metrics `lsgan evaluate` wrote (if any)
+/// and the diagnostics logged last.
 fn run_result(summary: &RunSummary, dir: &Path) -> Result<RunResult> {
-    let records = RunDir::open(dir)?.read_metrics_log()?;
+    let records = RunDir::open_finished(dir)?.read_metrics_log()?;
+    let mut metrics = summary.metrics.clone();
+    if let Some(evaluation) = read_run_evaluation(dir)? {
+        metrics.images = evaluation.metrics;
+    }
     Ok(RunResult {
         loss: summary.loss.clone(),
         seed: summary.seed,
         run_dir: dir.to_path_buf(),
         iterations: summary.iterations,
         seconds_per_iteration: summary.seconds_per_iteration,
-        metrics: summary.metrics.clone(),
+        metrics,
         diagnostics: records.last().and_then(|r| r.diagnostics.clone()),
     })
 }

@@ -154,6 +154,9 @@ pub struct TrainConfig {
     /// Hidden activation of the MLPs (the DCGAN nets use ReLU / leaky ReLU).
     pub activation: Activation,
     pub critic_output: CriticOutput,
+    /// Added to the initial bias of the critic's last layer (MLP critics). A positive value
+    /// starts a ReLU output alive on every input (EXPERIMENTS.md, "seeds").
+    pub critic_output_bias: f64,
     /// Batch norm in the DCGAN generator.
     pub gen_batch_norm: bool,
     /// Normalisation in the DCGAN critic.
@@ -179,6 +182,9 @@ pub struct TrainConfig {
     /// γ: zero-centred penalty on real data (LS-GAN, GLS-GAN, WGAN, GAN as R1), or the
     /// interpolate penalty centred at 1 (WGAN-GP).
     pub penalty_weight: f64,
+    /// Lazy regularisation: the penalty on every k-th critic step only, with weight k·γ
+    /// (Karras et al. 2020, StyleGAN2); 1 computes it on every critic step.
+    pub penalty_every: u64,
     /// L2 weight decay on the critic's parameters.
     pub weight_decay: f64,
     /// ν in GLS-GAN's cost max(a, ν·a).
@@ -229,6 +235,7 @@ impl TrainConfig {
             critic_depth: 3,
             activation: Activation::Relu,
             critic_output: CriticOutput::Linear,
+            critic_output_bias: 0.0,
             gen_batch_norm: true,
             critic_norm: CriticNorm::Layer,
             optimizer: OptimizerKind::Adam,
@@ -243,6 +250,7 @@ impl TrainConfig {
             hinge_weight: 1.0,
             real_weight: 0.0,
             penalty_weight: 0.0,
+            penalty_every: 1,
             weight_decay: 0.0,
             glsgan_slope: 0.5,
             clip: 0.01,
@@ -257,6 +265,9 @@ impl TrainConfig {
         match loss {
             LossKind::Lsgan | LossKind::Glsgan => {
                 config.critic_output = CriticOutput::Relu;
+                // Starts the ReLU output alive where the first fakes are: without it the
+                // critic died at once on half the seeds (EXPERIMENTS.md, "Seeds").
+                config.critic_output_bias = 1.0;
                 config.penalty_weight = 0.1;
             }
             LossKind::Wgan => {
@@ -303,6 +314,8 @@ impl TrainConfig {
                 // A ReLU output died within 20 DCGAN steps on MNIST (L = 0 everywhere, no
                 // gradient left); softplus keeps L ≥ 0 and never dies (EXPERIMENTS.md).
                 config.critic_output = CriticOutput::Softplus;
+                // The output bias is an MLP critic's (a softplus cannot die).
+                config.critic_output_bias = 0.0;
             }
             LossKind::WganGp => config.beta2 = 0.9,
             LossKind::Wgan | LossKind::Gan => {}
@@ -388,6 +401,7 @@ impl TrainConfig {
             ("critic_width", self.critic_width),
             ("critic_depth", self.critic_depth),
             ("critic_steps", self.critic_steps),
+            ("penalty_every", self.penalty_every as usize),
             ("log_every", self.log_every as usize),
             ("eval_samples", self.eval_samples),
         ];

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tch::Device;
 
 use crate::data::images::{ImageDataset, ImageSet, Split};
@@ -32,7 +32,7 @@ pub enum FeatureSpaces {
 }
 
 /// What `image_metrics.json` holds.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunEvaluation {
     pub data: String,
     pub loss: String,
@@ -40,6 +40,33 @@ pub struct RunEvaluation {
     /// `final` or `ema`: which generator was measured.
     pub generator: String,
     pub metrics: Vec<ImageMetrics>,
+}
+
+/// Whether the digit classifier's feature space applies: MNIST or Fashion-MNIST at their
+/// own 28×28 grayscale (0 in the config stands for the dataset's own size and channels).
+pub fn classifier_applies(config: &crate::config::TrainConfig) -> bool {
+    matches!(
+        ImageDataset::from_spec(&config.data),
+        Some(ImageDataset::Mnist | ImageDataset::FashionMnist)
+    ) && matches!(config.image_size, 0 | 28)
+        && matches!(config.image_channels, 0 | 1)
+}
+
+/// The run's `image_metrics.json`, when `lsgan evaluate` (or `compare`) wrote one.
+pub fn read_run_evaluation(run_dir: &Path) -> Result<Option<RunEvaluation>> {
+    let path = run_dir.join(IMAGE_METRICS_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("reading", &path, e)),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        Error::bad_input(format!(
+            "{}: not an image metrics file ({e}); delete it and run `lsgan evaluate {}` again",
+            path.display(),
+            run_dir.display()
+        ))
+    })
 }
 
 /// Measures the run in `run_dir` with `n` generated and `n` real images.
@@ -79,10 +106,7 @@ pub fn evaluate_run(
         extractors.push(Box::new(Inception::load(Device::Cpu)?));
     }
     let classifier_file = default_weights_path(&dataset.name());
-    let digits = matches!(dataset, ImageDataset::Mnist | ImageDataset::FashionMnist)
-        && config.image_size == 28
-        && config.image_channels == 1;
-    if spaces != FeatureSpaces::Inception && digits {
+    if spaces != FeatureSpaces::Inception && classifier_applies(config) {
         if !classifier_file.is_file() {
             return Err(Error::bad_input(format!(
                 "{}: no digit classifier; train it with `lsgan train-classifier --data {}{}`",

@@ -18,6 +18,7 @@
 //! | [`sample`] | samples and interpolation strips from a finished run |
 //! | [`evaluate`] | FID, KID, precision/recall of a finished image run |
 //! | [`compare`] | several losses × seeds on one data set, and their summary |
+//! | [`bench`] | the speed of training iterations on standard workloads |
 //!
 //! ```no_run
 //! use lsgan::config::{LossKind, TrainConfig};
@@ -32,6 +33,7 @@
 //! # Ok::<(), lsgan::Error>(())
 //! ```
 
+pub mod bench;
 pub mod compare;
 pub mod config;
 pub mod data;

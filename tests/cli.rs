@@ -217,7 +217,7 @@ fn a_flat_critic_is_reported_with_its_remedy() {
     assert!(output.status.success(), "{}", stderr(&output));
     let message = stderr(&output);
     assert!(message.contains("the critic is flat"), "{message}");
-    assert!(message.contains("--critic-output softplus"), "{message}");
+    assert!(message.contains("--critic-output-bias"), "{message}");
     assert_eq!(
         message.matches("warning:").count(),
         1,
@@ -440,5 +440,48 @@ fn a_runs_config_reruns_to_identical_metrics() {
     assert_eq!(
         std::fs::read_to_string(&config).unwrap(),
         std::fs::read_to_string(second.join("config.toml")).unwrap()
+    );
+}
+
+/// `lsgan bench --json` prints one object per workload with the keys bench/table.py reads,
+/// and a bad count is bad input.
+#[test]
+fn bench_prints_one_json_line_per_workload() {
+    let output = lsgan(&[
+        "bench",
+        "--workloads",
+        "ring,mnist",
+        "--batch",
+        "16",
+        "--warmup",
+        "1",
+        "--iters",
+        "3",
+        "--threads",
+        "1",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    for (row, workload) in rows.iter().zip(["ring", "mnist"]) {
+        assert_eq!(row["workload"], workload);
+        assert_eq!(row["engine"], "lsgan");
+        assert_eq!(
+            (row["batch"].as_u64(), row["iters"].as_u64()),
+            (Some(16), Some(3))
+        );
+        let median = row["median_ms"].as_f64().unwrap();
+        assert!(row["p10_ms"].as_f64().unwrap() <= median);
+        assert!(median <= row["p90_ms"].as_f64().unwrap());
+    }
+    assert_bad_input(&lsgan(&["bench", "--iters", "0"]), &["--iters"]);
+    assert_bad_input(
+        &lsgan(&["bench", "--penalty-every", "0"]),
+        &["--penalty-every"],
     );
 }

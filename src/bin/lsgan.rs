@@ -48,6 +48,10 @@ enum Command {
     Interpolate(InterpolateArgs),
     /// Measure a finished image run: FID, KID, precision/recall (→ RUN_DIR/image_metrics.json).
     Evaluate(EvaluateArgs),
+    /// Time whole training iterations (critic steps with penalty + generator step) on
+    /// standard workloads after warm-up: median and spread of ms/iteration, samples/s,
+    /// peak memory.
+    Bench(BenchArgs),
     /// Download MNIST, Fashion-MNIST or CIFAR-10, checked against the mirror's MD5s.
     Download {
         #[arg(value_parser = ["mnist", "fashion-mnist", "cifar10"])]
@@ -80,6 +84,41 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Workloads, comma-separated: ring (MLP 3×512, batch 256), mnist (DCGAN 28×28×1,
+    /// batch 64), dcgan64 (DCGAN 64×64×3, batch 64).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "ring,mnist,dcgan64"
+    )]
+    workloads: Vec<lsgan::bench::Workload>,
+    #[arg(long, value_enum, default_value = "lsgan")]
+    loss: LossKind,
+    /// Batch size [default: the workload's].
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
+    batch: usize,
+    /// CPU threads for libtorch [default: libtorch's choice].
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
+    threads: usize,
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceChoice,
+    /// Untimed iterations first.
+    #[arg(long, default_value_t = 5)]
+    warmup: usize,
+    /// Timed iterations.
+    #[arg(long, default_value_t = 20)]
+    iters: usize,
+    /// Lazy penalty: on every k-th critic step only, weighted k·γ.
+    #[arg(long, default_value_t = 1)]
+    penalty_every: u64,
+    /// One JSON object per workload instead of a sentence.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -152,6 +191,18 @@ struct CompareArgs {
     /// Seeds per loss (0, 1, …).
     #[arg(long, default_value_t = 3)]
     seeds: u64,
+    /// Image metrics measured after each image run (as `lsgan evaluate`): auto is the
+    /// digit classifier's space for MNIST and Fashion-MNIST (seconds a run) and none
+    /// elsewhere; inception and all take minutes a run on a CPU.
+    #[arg(
+        long,
+        value_parser = ["auto", "none", "classifier", "inception", "all"],
+        default_value = "auto"
+    )]
+    image_metrics: String,
+    /// Generated and held-out images the image metrics compare.
+    #[arg(long, default_value_t = 1000)]
+    eval_count: usize,
     #[command(flatten)]
     run: RunFlags,
 }
@@ -218,6 +269,10 @@ struct TrainFlags {
     #[arg(long, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
     critic_output: Option<CriticOutput>,
+    /// Added to the initial bias of the critic's last layer (MLP critics).
+    #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    critic_output_bias: Option<f64>,
     /// Batch norm in the DCGAN generator.
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -269,6 +324,10 @@ struct TrainFlags {
     #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     penalty_weight: Option<f64>,
+    /// Lazy penalty: compute it on every k-th critic step only, weighted k·γ.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    penalty_every: Option<u64>,
     /// L2 weight decay on the critic.
     #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -418,6 +477,7 @@ fn main() -> ExitCode {
         } => download(&dataset, dir, base_url),
         Command::Evaluate(args) => evaluate(args),
         Command::Compare(args) => compare(*args),
+        Command::Bench(args) => bench(args),
         Command::Report { run_dirs, out } => report_runs(&run_dirs, &out),
         Command::TrainClassifier {
             data,
@@ -512,8 +572,24 @@ fn compare(args: CompareArgs) -> Result<(), Error> {
             "compare sets each run's loss and seed itself: use --losses and --seeds, not --loss or --seed",
         ));
     }
+    use lsgan::compare::ImageMetricsChoice;
+    use lsgan::evaluate::FeatureSpaces;
+    let spaces = |spaces| ImageMetricsChoice::Spaces {
+        spaces,
+        count: args.eval_count,
+    };
+    let image_metrics = match args.image_metrics.as_str() {
+        "none" => ImageMetricsChoice::None,
+        "classifier" => spaces(FeatureSpaces::Classifier),
+        "inception" => spaces(FeatureSpaces::Inception),
+        "all" => spaces(FeatureSpaces::All),
+        _ => ImageMetricsChoice::Auto {
+            count: args.eval_count,
+        },
+    };
     let options = args.run.run_options();
     let comparison = lsgan::compare::Comparison {
+        image_metrics,
         shared: args.run.overrides()?,
         config_file: args.run.config,
         losses: args.losses,
@@ -532,6 +608,29 @@ fn compare(args: CompareArgs) -> Result<(), Error> {
         lsgan::report::html::REPORT_MARKDOWN,
         args.out.display()
     );
+    Ok(())
+}
+
+/// `lsgan bench`: each workload in turn, one line (or JSON object) per workload on stdout.
+fn bench(args: BenchArgs) -> Result<(), Error> {
+    let options = lsgan::bench::BenchOptions {
+        loss: args.loss,
+        batch: args.batch,
+        threads: args.threads,
+        device: args.device,
+        warmup: args.warmup,
+        iters: args.iters,
+        penalty_every: args.penalty_every,
+    };
+    for workload in args.workloads {
+        let result = lsgan::bench::bench(workload, options)?;
+        if args.json {
+            // Plain fields and string keys: serialising cannot fail.
+            println!("{}", serde_json::to_string(&result).unwrap_or_default());
+        } else {
+            println!("{}", lsgan::bench::describe(&result));
+        }
+    }
     Ok(())
 }
 

@@ -13,7 +13,7 @@ pub mod csv;
 pub mod images;
 pub mod toy;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tch::{Device, Kind, Tensor};
 
@@ -171,6 +171,23 @@ impl ImageData {
         Ok(ImageData {
             dataset: dataset.clone(),
             train,
+            reference,
+            loader,
+        })
+    }
+
+    /// Images already in memory, such as the benchmark's synthetic ones: `set` serves as both
+    /// the training and the held-out images, batches as in [`ImageData::load`].
+    pub fn in_memory(set: ImageSet, batch: usize, seed: u64) -> Result<Self> {
+        let loader = BatchLoader::new(&set, batch, seed, 0)?;
+        let reference = ImageSet {
+            name: set.name.clone(),
+            images: set.images.shallow_clone(),
+            labels: None,
+        };
+        Ok(ImageData {
+            dataset: ImageDataset::Folder(PathBuf::from(&set.name)),
+            train: set,
             reference,
             loader,
         })

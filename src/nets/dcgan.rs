@@ -203,11 +203,19 @@ impl DcganCritic {
             if let Some(norm) = norm {
                 h = h.apply(norm);
             }
-            h = h.maximum(&(&h * LEAKY_SLOPE));
+            h = leaky_relu(&h, LEAKY_SLOPE);
         }
         let out = h.apply(&self.out).view([-1]);
         super::apply_output(&out, self.output)
     }
+}
+
+/// max(x, slope·x) for 0 ≤ slope ≤ 1, as (1 − slope)·relu(x) + slope·x: cheap elementwise
+/// kernels forward, backward and in the penalty's double backward. `maximum(x, slope·x)`
+/// spent its time in comparisons and masked fills, and PReLU in a backward that also reduces
+/// a gradient for its slope (BENCHMARKS.md measures the three).
+fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
+    x.relu() * (1.0 - slope) + x * slope
 }
 
 #[cfg(test)]
@@ -248,6 +256,28 @@ mod tests {
         let vs = nn::VarStore::new(Device::Cpu);
         let err = DcganGenerator::new(&vs.root(), &config(48, 1)).unwrap_err();
         assert!(err.to_string().contains("28, 32 or 64"), "{err}");
+    }
+
+    /// The one-op leaky ReLU has the value, gradient and second derivative (through a
+    /// gradient penalty) of max(x, 0.2x).
+    #[test]
+    fn leaky_relu_matches_the_maximum_form_to_second_order() {
+        let x = Tensor::from_slice(&[-2.0f64, -0.5, 0.3, 1.7]).set_requires_grad(true);
+        let weights = Tensor::from_slice(&[0.7f64, -1.1, 0.4, 2.0]);
+        let derivatives = |f: &dyn Fn(&Tensor) -> Tensor| {
+            let y = (f(&x).square() * &weights).sum(Kind::Double);
+            let g = Tensor::run_backward(&[&y], &[&x], true, true).remove(0);
+            let second = Tensor::run_backward(&[g.square().sum(Kind::Double)], &[&x], false, false)
+                .remove(0);
+            [f(&x).detach(), g.detach(), second]
+        };
+        let ours = derivatives(&|x| leaky_relu(x, LEAKY_SLOPE));
+        let reference = derivatives(&|x| x.maximum(&(x * LEAKY_SLOPE)));
+        for (a, b) in ours.iter().zip(&reference) {
+            let gap = (a - b).abs().max().double_value(&[]);
+            assert!(gap < 1e-12, "{gap}");
+        }
+        assert!(ours[2].abs().sum(Kind::Double).double_value(&[]) > 1.0);
     }
 
     /// The critic is per-sample: one image's score does not depend on the rest of the batch

@@ -16,6 +16,8 @@ pub struct MlpConfig {
     pub depth: usize,
     pub activation: Activation,
     pub output: CriticOutput,
+    /// Added to the output layer's initial bias (the critic's `critic_output_bias`).
+    pub output_bias: f64,
 }
 
 impl MlpConfig {
@@ -28,6 +30,7 @@ impl MlpConfig {
             depth: config.gen_depth,
             activation: config.activation,
             output: CriticOutput::Linear,
+            output_bias: 0.0,
         }
     }
 
@@ -40,6 +43,7 @@ impl MlpConfig {
             depth: config.critic_depth,
             activation: config.activation,
             output: config.critic_output,
+            output_bias: config.critic_output_bias,
         }
     }
 }
@@ -63,11 +67,13 @@ impl Mlp {
             ));
             input = config.width;
         }
-        layers.push(torch_default_linear(
-            &(path / "out"),
-            input,
-            config.output_dim,
-        ));
+        let out = torch_default_linear(&(path / "out"), input, config.output_dim);
+        if config.output_bias != 0.0 {
+            if let Some(bias) = &out.bs {
+                let _ = tch::no_grad(|| bias.shallow_clone().g_add_scalar_(config.output_bias));
+            }
+        }
+        layers.push(out);
         Mlp { layers, config }
     }
 
@@ -126,6 +132,27 @@ mod tests {
     use tch::{Device, Kind};
 
     #[test]
+    fn output_bias_shifts_the_initial_output() {
+        let config = |output_bias| MlpConfig {
+            input_dim: 2,
+            output_dim: 1,
+            width: 8,
+            depth: 2,
+            activation: Activation::Relu,
+            output: CriticOutput::Linear,
+            output_bias,
+        };
+        let x = Tensor::randn([5, 2], (Kind::Float, Device::Cpu));
+        let score = |bias| {
+            tch::manual_seed(3);
+            let vs = nn::VarStore::new(Device::Cpu);
+            Mlp::new(&vs.root(), config(bias)).score(&x)
+        };
+        let shift = (score(1.5) - score(0.0)).double_value(&[2]);
+        assert!((shift - 1.5).abs() < 1e-6, "{shift}");
+    }
+
+    #[test]
     fn shapes_and_parameter_count() {
         let vs = nn::VarStore::new(Device::Cpu);
         let config = MlpConfig {
@@ -135,6 +162,7 @@ mod tests {
             depth: 3,
             activation: Activation::Relu,
             output: CriticOutput::Relu,
+            output_bias: 0.0,
         };
         let critic = Mlp::new(&vs.root(), config);
         let scores = critic.score(&Tensor::randn([5, 2], (Kind::Float, Device::Cpu)));

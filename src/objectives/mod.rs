@@ -34,6 +34,8 @@ pub struct Objective {
     pub weights: LsGanWeights,
     pub glsgan_slope: f64,
     pub clip: f64,
+    /// Lazy regularisation: the penalty on every k-th critic step, weighted k·γ.
+    pub penalty_every: u64,
 }
 
 /// The critic objective on one batch and the parts it was made of (for logging).
@@ -78,7 +80,22 @@ impl Objective {
             },
             glsgan_slope: config.glsgan_slope,
             clip: config.clip,
+            penalty_every: config.penalty_every,
         }
+    }
+
+    /// The objective of critic step `step` (counted from the start of training): with
+    /// lazy regularisation, the penalty weighted k·γ on every k-th step and left out (not
+    /// even computed) on the others, so that its average weight stays γ.
+    pub fn at_critic_step(&self, step: u64) -> Objective {
+        let k = self.penalty_every.max(1);
+        let mut objective = *self;
+        objective.weights.penalty *= if step.is_multiple_of(k) {
+            k as f64
+        } else {
+            0.0
+        };
+        objective
     }
 
     /// The critic objective on a batch of `real` samples paired row by row with `fake` ones
@@ -99,13 +116,13 @@ impl Objective {
         };
         let loss_real = critic(&real);
         let loss_fake = critic(fake);
-        let penalty = if self.kind == LossKind::WganGp {
+        let penalty = if gamma == 0.0 {
+            Tensor::zeros([], (loss_real.kind(), loss_real.device()))
+        } else if self.kind == LossKind::WganGp {
             let mixed = penalty::interpolates(&real, fake);
             penalty::interpolate_gradient_penalty(&mixed, &critic(&mixed))
-        } else if zero_centred {
-            penalty::zero_centred_gradient_penalty(&real, &loss_real)
         } else {
-            Tensor::zeros([], (loss_real.kind(), loss_real.device()))
+            penalty::zero_centred_gradient_penalty(&real, &loss_real)
         };
         let margin = self
             .has_margin()
@@ -201,6 +218,27 @@ mod tests {
         assert!((terms.penalty.double_value(&[]) - 13.0).abs() < 1e-12);
         assert!((terms.objective.double_value(&[]) - (3.0 + 1.3)).abs() < 1e-12);
         assert_eq!(terms.margin_satisfaction(), Some(0.5));
+    }
+
+    #[test]
+    fn lazy_penalty_weighs_every_kth_step_k_times_and_skips_the_rest() {
+        let (real, fake) = pairs();
+        let mut lazy = objective(LossKind::Lsgan);
+        lazy.penalty_every = 4;
+        let objective_at = |step| {
+            lazy.at_critic_step(step)
+                .critic_terms(&critic, &real, &fake)
+                .objective
+                .double_value(&[])
+        };
+        // Mean hinge 3 and penalty 13 (see lsgan_terms_by_hand); γ = 0.1, k = 4.
+        assert!((objective_at(0) - (3.0 + 0.4 * 13.0)).abs() < 1e-12);
+        assert!((objective_at(8) - (3.0 + 0.4 * 13.0)).abs() < 1e-12);
+        for step in [1, 2, 3, 5] {
+            assert!((objective_at(step) - 3.0).abs() < 1e-12, "step {step}");
+        }
+        let skipped = lazy.at_critic_step(1).critic_terms(&critic, &real, &fake);
+        assert_eq!(skipped.penalty.double_value(&[]), 0.0);
     }
 
     #[test]

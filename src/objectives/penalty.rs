@@ -65,6 +65,7 @@ mod tests {
             depth: 2,
             activation: Activation::Tanh,
             output,
+            output_bias: 0.0,
         };
         let critic = Mlp::new(&vs.root(), config);
         vs.double();

@@ -55,7 +55,7 @@ pub fn write_report(summary: &Summary, out: &Path) -> Result<Vec<ClaimReading>> 
 
 /// The diagnostics a run logged, oldest first (none when its log cannot be read).
 fn logged_diagnostics(run: &RunResult) -> Vec<Diagnostics> {
-    RunDir::open(&run.run_dir)
+    RunDir::open_finished(&run.run_dir)
         .and_then(|dir| dir.read_metrics_log())
         .map(|records| records.into_iter().filter_map(|r| r.diagnostics).collect())
         .unwrap_or_default()

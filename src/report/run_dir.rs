@@ -74,28 +74,43 @@ impl RunDir {
 
     /// An existing run folder with a checkpoint to continue from (for `resume`).
     pub fn open_to_resume(path: &Path) -> Result<Self> {
-        for file in [CONFIG_FILE, crate::train::checkpoint::CHECKPOINT_FILE] {
-            if !path.join(file).is_file() {
-                return Err(Error::bad_input(format!(
-                    "{} cannot be resumed: {file} is missing (is it an lsgan run folder?)",
-                    path.display()
-                )));
-            }
-        }
-        Ok(RunDir {
-            path: path.to_path_buf(),
-        })
+        RunDir::existing(
+            path,
+            &[CONFIG_FILE, crate::train::checkpoint::CHECKPOINT_FILE],
+            "cannot be resumed",
+            " (is it an lsgan run folder?)",
+        )
     }
 
     /// An existing run folder (for `sample`): it must hold a configuration and a generator.
     pub fn open(path: &Path) -> Result<Self> {
-        for file in [CONFIG_FILE, GENERATOR_FILE] {
-            if !path.join(file).is_file() {
-                return Err(Error::bad_input(format!(
-                    "{} is not a finished lsgan run folder: {file} is missing",
-                    path.display()
-                )));
-            }
+        RunDir::existing(
+            path,
+            &[CONFIG_FILE, GENERATOR_FILE],
+            "is not a finished lsgan run folder",
+            "",
+        )
+    }
+
+    /// A finished run folder whose records and pictures are read (for `report` and
+    /// `compare`): it must hold a configuration and the final metrics; weights are not
+    /// needed, so runs copied without them can still be reported.
+    pub fn open_finished(path: &Path) -> Result<Self> {
+        RunDir::existing(
+            path,
+            &[CONFIG_FILE, FINAL_METRICS_FILE],
+            "is not a finished lsgan run folder",
+            "",
+        )
+    }
+
+    /// `path` when every one of `files` is in it; else bad input naming the first missing.
+    fn existing(path: &Path, files: &[&str], problem: &str, hint: &str) -> Result<Self> {
+        if let Some(missing) = files.iter().find(|file| !path.join(file).is_file()) {
+            return Err(Error::bad_input(format!(
+                "{} {problem}: {missing} is missing{hint}",
+                path.display()
+            )));
         }
         Ok(RunDir {
             path: path.to_path_buf(),

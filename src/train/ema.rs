@@ -55,8 +55,8 @@ impl Ema {
                     continue;
                 };
                 if value.requires_grad() {
-                    let _ = average.g_mul_scalar_(decay);
-                    let _ = average.g_add_(&(value * (1.0 - decay)));
+                    // a ← d·a + (1 − d)·v, in one pass.
+                    let _ = average.lerp_(value, 1.0 - decay);
                 } else {
                     average.copy_(value);
                 }

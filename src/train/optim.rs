@@ -111,6 +111,8 @@ impl Optimizer {
                     raw_gradient
                 };
                 match self.rule {
+                    // In place where torch.optim.Adam is, so that a step allocates two
+                    // temporaries per parameter (g², the denominator) and not seven.
                     Rule::Adam { beta1, beta2 } => {
                         let first = slot
                             .first_moment
@@ -118,25 +120,27 @@ impl Optimizer {
                             .expect("Adam keeps a first moment");
                         // m ← β1·m + (1−β1)·g ;  v ← β2·v + (1−β2)·g²
                         let _ = first.lerp_(&gradient, 1.0 - beta1);
-                        let _ = slot.second_moment.g_mul_scalar_(beta2);
-                        let _ = slot
-                            .second_moment
-                            .g_add_(&(&gradient * &gradient * (1.0 - beta2)));
-                        // θ ← θ − lr/(1−β1^t) · m / (√v / √(1−β2^t) + ε)
+                        let _ = slot.second_moment.lerp_(&gradient.square(), 1.0 - beta2);
+                        // θ ← θ − lr/(1−β1^t) · m / (√v / √(1−β2^t) + ε), as
+                        // θ ← θ + m / d with d = −(√v / √(1−β2^t) + ε) · (1−β1^t)/lr.
                         let correction1 = 1.0 - beta1.powi(steps as i32);
                         let correction2 = (1.0 - beta2.powi(steps as i32)).sqrt();
-                        let denominator = slot.second_moment.sqrt() / correction2 + EPS;
-                        let update = &*first / denominator * (lr / correction1);
-                        let _ = slot.parameter.g_sub_(&update);
+                        let mut denominator = slot.second_moment.sqrt();
+                        let _ = denominator.g_div_scalar_(correction2);
+                        let _ = denominator.g_add_scalar_(EPS);
+                        let _ = denominator.g_mul_scalar_(-correction1 / lr);
+                        let _ = slot.parameter.addcdiv_(first, &denominator);
                     }
                     Rule::RmsProp => {
-                        // v ← α·v + (1−α)·g² ;  θ ← θ − lr · g / (√v + ε)
-                        let _ = slot.second_moment.g_mul_scalar_(RMSPROP_ALPHA);
+                        // v ← α·v + (1−α)·g² ;  θ ← θ − lr · g / (√v + ε), as
+                        // θ ← θ + g / d with d = −(√v + ε) / lr.
                         let _ = slot
                             .second_moment
-                            .g_add_(&(&gradient * &gradient * (1.0 - RMSPROP_ALPHA)));
-                        let update = &gradient / (slot.second_moment.sqrt() + EPS) * lr;
-                        let _ = slot.parameter.g_sub_(&update);
+                            .lerp_(&gradient.square(), 1.0 - RMSPROP_ALPHA);
+                        let mut denominator = slot.second_moment.sqrt();
+                        let _ = denominator.g_add_scalar_(EPS);
+                        let _ = denominator.g_mul_scalar_(-1.0 / lr);
+                        let _ = slot.parameter.addcdiv_(&gradient, &denominator);
                     }
                 }
             }

@@ -199,9 +199,13 @@ fn run_loop(
 /// The warning printed (once, even with `--quiet`) when the critic has gone flat.
 fn flat_critic_warning(config: &TrainConfig, iteration: u64) -> String {
     let remedy = if config.critic_output == CriticOutput::Relu {
-        "its ReLU output is stuck at 0 and will not recover; rerun with --critic-output softplus"
+        format!(
+            "its ReLU output is stuck at 0 and will not recover; rerun with a larger \
+             --critic-output-bias (this run: {}), a lower --lr-critic or another --seed",
+            config.critic_output_bias
+        )
     } else {
-        "try a lower learning rate (--lr-critic) or a smaller margin (--margin-scale)"
+        "try a lower learning rate (--lr-critic) or a smaller margin (--margin-scale)".into()
     };
     format!(
         "at iteration {iteration} the critic is flat (∇L = 0 on every real and generated \

@@ -130,9 +130,12 @@ impl Trainer {
             let real = self.data.next_batch(batch, self.device);
             let fake = tch::no_grad(|| self.generator.forward_t(&self.noise(batch), true));
             let critic = &self.critic;
-            let terms = self
-                .objective
-                .critic_terms(&|x| critic.score(x), &real, &fake);
+            let step = self.iteration * self.config.critic_steps as u64 + critic_step as u64 - 1;
+            let terms = self.objective.at_critic_step(step).critic_terms(
+                &|x| critic.score(x),
+                &real,
+                &fake,
+            );
             self.critic_optimizer.backward_step(&terms.objective);
             if let Some(c) = self.objective.weight_clip() {
                 clip_weights(&self.critic_store, c);

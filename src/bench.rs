@@ -1,0 +1,260 @@
+//! `lsgan bench`: the time of whole training iterations (the critic steps with their penalty,
+//! then the generator step: [`Trainer::step`], exactly what `lsgan train` runs) on three
+//! standard workloads, after warm-up. Kept apart from training because it writes no run
+//! folder and measures nothing but speed and memory.
+//!
+//! | workload  | networks                  | data                         | batch |
+//! |-----------|---------------------------|------------------------------|-------|
+//! | `ring`    | MLP 3×512, ReLU           | the 8-Gaussian ring          | 256   |
+//! | `mnist`   | DCGAN 28×28×1, width 64   | 4,096 synthetic u8 images    | 64    |
+//! | `dcgan64` | DCGAN 64×64×3, width 64   | 4,096 synthetic u8 images    | 64    |
+//!
+//! Image pixels are random (seeded): their values do not change the arithmetic, and the
+//! benchmark then needs no dataset on the machine. Batches still go through the real
+//! loader (shuffled, converted to [−1, 1], prefetched on a worker thread). The PyTorch
+//! reference (`bench/reference/lsgan_step.py`) builds the same workloads.
+
+use std::time::Instant;
+
+use serde::Serialize;
+use tch::{Device, Kind, Tensor};
+
+use crate::config::{DeviceChoice, LossKind, TrainConfig};
+use crate::data::images::ImageSet;
+use crate::data::{ImageData, PointData, TrainingData};
+use crate::error::{Error, Result};
+use crate::train::Trainer;
+
+/// Images in a synthetic data set.
+pub const SYNTHETIC_IMAGES: i64 = 4096;
+
+/// A benchmark workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Workload {
+    /// The toy MLP on the 8-Gaussian ring.
+    Ring,
+    /// DCGAN on 28×28 grayscale images (MNIST's shape).
+    Mnist,
+    /// DCGAN on 64×64 RGB images.
+    Dcgan64,
+}
+
+impl Workload {
+    pub const ALL: [Workload; 3] = [Workload::Ring, Workload::Mnist, Workload::Dcgan64];
+
+    /// (channels, side) of the images, `None` for the ring.
+    fn image_shape(self) -> Option<(i64, i64)> {
+        match self {
+            Workload::Ring => None,
+            Workload::Mnist => Some((1, 28)),
+            Workload::Dcgan64 => Some((3, 64)),
+        }
+    }
+
+    /// The training configuration: `lsgan train`'s defaults for `loss` on this kind of data.
+    pub fn config(self, loss: LossKind) -> TrainConfig {
+        let data = match self {
+            Workload::Ring => "ring",
+            Workload::Mnist => "mnist",
+            Workload::Dcgan64 => "cifar10",
+        };
+        let mut config = TrainConfig::defaults_for_data(loss, data);
+        if let Some((channels, side)) = self.image_shape() {
+            config.image_channels = channels as usize;
+            config.image_size = side as usize;
+        }
+        config
+    }
+}
+
+/// What to measure.
+#[derive(Clone, Copy, Debug)]
+pub struct BenchOptions {
+    pub loss: LossKind,
+    /// 0: the workload's default batch.
+    pub batch: usize,
+    /// CPU threads for libtorch; 0 keeps libtorch's choice.
+    pub threads: usize,
+    pub device: DeviceChoice,
+    /// Untimed iterations first (allocator, caches, cuDNN's algorithm search).
+    pub warmup: usize,
+    /// Timed iterations.
+    pub iters: usize,
+    /// Penalty on every k-th critic step (lazy regularisation); 1: every step.
+    pub penalty_every: u64,
+}
+
+/// One workload's timings. Key names are stable (the comparison script reads them).
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchResult {
+    pub engine: &'static str,
+    pub workload: Workload,
+    pub loss: String,
+    pub device: String,
+    pub threads: usize,
+    pub batch: usize,
+    pub critic_steps: usize,
+    pub penalty_every: u64,
+    pub iters: usize,
+    pub median_ms: f64,
+    /// 10th and 90th percentiles of the iteration times.
+    pub p10_ms: f64,
+    pub p90_ms: f64,
+    /// Real samples the critic sees per second: batch × critic steps / median.
+    pub samples_per_second: f64,
+    /// The process's peak resident memory so far (VmHWM), where the system reports it.
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// Times `options.iters` training iterations of `workload` after `options.warmup` others.
+pub fn bench(workload: Workload, options: BenchOptions) -> Result<BenchResult> {
+    if options.iters == 0 {
+        return Err(Error::bad_input("option --iters: expected at least 1"));
+    }
+    let mut config = workload.config(options.loss);
+    if options.batch > 0 {
+        config.batch_size = options.batch;
+    }
+    config.threads = options.threads;
+    config.device = options.device;
+    config.penalty_every = options.penalty_every;
+    config.validate().map_err(|(key, expected)| {
+        Error::bad_input(format!(
+            "option --{}: expected {expected}",
+            key.replace('_', "-")
+        ))
+    })?;
+    let data = training_data(workload, &config)?;
+    let mut trainer = Trainer::new(config, data)?;
+    let device = trainer.device;
+    let synchronize = || {
+        if let Device::Cuda(index) = device {
+            tch::Cuda::synchronize(index as i64);
+        }
+    };
+    let mut times = Vec::with_capacity(options.iters);
+    for iteration in 0..options.warmup + options.iters {
+        let start = Instant::now();
+        trainer.step()?;
+        synchronize();
+        if iteration >= options.warmup {
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let config = &trainer.config;
+    let median_ms = percentile(&times, 0.5);
+    Ok(BenchResult {
+        engine: "lsgan",
+        workload,
+        loss: config.loss.name().to_string(),
+        device: device_name(trainer.device),
+        threads: tch::get_num_threads() as usize,
+        batch: config.batch_size,
+        critic_steps: config.critic_steps,
+        penalty_every: config.penalty_every,
+        iters: options.iters,
+        median_ms,
+        p10_ms: percentile(&times, 0.1),
+        p90_ms: percentile(&times, 0.9),
+        samples_per_second: (config.batch_size * config.critic_steps) as f64 / median_ms * 1000.0,
+        peak_rss_mib: peak_rss_mib(),
+    })
+}
+
+/// The ring, or [`SYNTHETIC_IMAGES`] random images of the workload's shape.
+fn training_data(workload: Workload, config: &TrainConfig) -> Result<TrainingData> {
+    let Some((channels, side)) = workload.image_shape() else {
+        return Ok(TrainingData::Points(PointData::from_spec(&config.data)?));
+    };
+    tch::manual_seed(config.seed as i64);
+    let set = ImageSet {
+        name: format!("synthetic-{channels}x{side}"),
+        images: Tensor::randint(
+            256,
+            [SYNTHETIC_IMAGES, channels, side, side],
+            (Kind::Uint8, Device::Cpu),
+        ),
+        labels: None,
+    };
+    Ok(TrainingData::Images(ImageData::in_memory(
+        set,
+        config.batch_size,
+        config.seed,
+    )?))
+}
+
+/// `cpu` or `cuda:<index>`.
+fn device_name(device: Device) -> String {
+    match device {
+        Device::Cuda(index) => format!("cuda:{index}"),
+        _ => "cpu".to_string(),
+    }
+}
+
+/// The `q` quantile of `values` (linear interpolation between order statistics, as
+/// numpy's default); `values` must not be empty.
+pub fn percentile(values: &[f64], q: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let position = q * (sorted.len() - 1) as f64;
+    let (low, high) = (position.floor() as usize, position.ceil() as usize);
+    sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64)
+}
+
+/// VmHWM from /proc/self/status, in MiB; `None` where there is no such file.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// One line per result, for people.
+pub fn describe(result: &BenchResult) -> String {
+    let memory = result
+        .peak_rss_mib
+        .map_or_else(String::new, |mib| format!(", peak RSS {mib:.0} MiB"));
+    format!(
+        "{:<8} {} {} threads batch {}: median {:.2} ms/iteration (p10 {:.2}, p90 {:.2}), {:.0} samples/s{memory}",
+        format!("{:?}", result.workload).to_lowercase(),
+        result.device,
+        result.threads,
+        result.batch,
+        result.median_ms,
+        result.p10_ms,
+        result.p90_ms,
+        result.samples_per_second,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_like_numpy() {
+        let values = [4.0, 1.0, 3.0, 2.0];
+        assert_eq!(percentile(&values, 0.5), 2.5);
+        assert!((percentile(&values, 0.1) - 1.3).abs() < 1e-12);
+        assert_eq!(percentile(&values, 1.0), 4.0);
+        assert_eq!(percentile(&[7.0], 0.9), 7.0);
+    }
+
+    #[test]
+    fn a_small_image_bench_runs_and_reports_the_workload_shape() {
+        let options = BenchOptions {
+            loss: LossKind::Lsgan,
+            batch: 8,
+            threads: 1,
+            device: DeviceChoice::Cpu,
+            warmup: 1,
+            iters: 2,
+            penalty_every: 1,
+        };
+        let result = bench(Workload::Mnist, options).unwrap();
+        assert_eq!((result.batch, result.iters, result.critic_steps), (8, 2, 1));
+        assert!(result.median_ms > 0.0 && result.p10_ms <= result.p90_ms);
+        assert!((result.samples_per_second - 8000.0 / result.median_ms).abs() < 1e-6);
+    }
+}
