@@ -97,6 +97,7 @@ struct BenchArgs {
         default_value = "ring,mnist,dcgan64"
     )]
     workloads: Vec<lsgan::bench::Workload>,
+    /// The objective timed, with its own defaults (the PyTorch reference has LS-GAN only).
     #[arg(long, value_enum, default_value = "lsgan")]
     loss: LossKind,
     /// Batch size [default: the workload's].
