@@ -41,8 +41,6 @@ pub enum Workload {
 }
 
 impl Workload {
-    pub const ALL: [Workload; 3] = [Workload::Ring, Workload::Mnist, Workload::Dcgan64];
-
     /// (channels, side) of the images, `None` for the ring.
     fn image_shape(self) -> Option<(i64, i64)> {
         match self {
@@ -148,7 +146,7 @@ pub fn bench(workload: Workload, options: BenchOptions) -> Result<BenchResult> {
         engine: "lsgan",
         workload,
         loss: config.loss.name().to_string(),
-        device: device_name(trainer.device),
+        device: device_name(device),
         threads: tch::get_num_threads() as usize,
         batch: config.batch_size,
         critic_steps: config.critic_steps,

@@ -155,11 +155,7 @@ impl ImageData {
         let want = (config.image_channels as i64, config.image_size as i64);
         let train = ImageSet::load(dataset, data_dir, Split::Train, want)?;
         let reference = match dataset {
-            ImageDataset::Folder(_) => ImageSet {
-                name: train.name.clone(),
-                images: train.images.shallow_clone(),
-                labels: None,
-            },
+            ImageDataset::Folder(_) => train.unlabelled_view(),
             _ => ImageSet::load(
                 dataset,
                 data_dir,
@@ -180,11 +176,7 @@ impl ImageData {
     /// the training and the held-out images, batches as in [`ImageData::load`].
     pub fn in_memory(set: ImageSet, batch: usize, seed: u64) -> Result<Self> {
         let loader = BatchLoader::new(&set, batch, seed, 0)?;
-        let reference = ImageSet {
-            name: set.name.clone(),
-            images: set.images.shallow_clone(),
-            labels: None,
-        };
+        let reference = set.unlabelled_view();
         Ok(ImageData {
             dataset: ImageDataset::Folder(PathBuf::from(&set.name)),
             train: set,

@@ -258,7 +258,7 @@ mod tests {
         assert!(err.to_string().contains("28, 32 or 64"), "{err}");
     }
 
-    /// The one-op leaky ReLU has the value, gradient and second derivative (through a
+    /// The relu-mix leaky ReLU has the value, gradient and second derivative (through a
     /// gradient penalty) of max(x, 0.2x).
     #[test]
     fn leaky_relu_matches_the_maximum_form_to_second_order() {

@@ -210,6 +210,16 @@ impl ImageSet {
         })
     }
 
+    /// The same pixels (shared, not copied) under the same name, without labels: a set that
+    /// serves as its own held-out images.
+    pub fn unlabelled_view(&self) -> ImageSet {
+        ImageSet {
+            name: self.name.clone(),
+            images: self.images.shallow_clone(),
+            labels: None,
+        }
+    }
+
     /// Number of images.
     pub fn len(&self) -> usize {
         self.images.size()[0] as usize
