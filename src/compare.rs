@@ -20,7 +20,7 @@ use crate::metrics::{Diagnostics, Evaluation};
 use crate::report::run_dir::{self, write_atomically, RunDir};
 use crate::sample::Weights;
 use crate::train::checkpoint::CHECKPOINT_FILE;
-use crate::train::run::{resume, train, RunOptions, RunSummary};
+use crate::train::run::{resume, train, ResumeFrom, RunOptions, RunSummary};
 
 /// The file names `compare` writes into its folder.
 pub const SUMMARY_JSON: &str = "summary.json";
@@ -310,7 +310,7 @@ fn finished_or_trained(config: TrainConfig, dir: &Path, options: RunOptions) -> 
         return read_final(dir);
     }
     if dir.join(CHECKPOINT_FILE).is_file() && !options.force {
-        return resume(dir, None, options);
+        return resume(dir, None, ResumeFrom::Latest, options);
     }
     let options = RunOptions {
         force: true,

@@ -46,9 +46,18 @@ pub enum Error {
     /// Training produced NaN or infinity.
     #[error("{0}")]
     Diverged(String),
-    /// Stopped by Ctrl-C after writing a checkpoint (exit code 130, as shells report SIGINT).
-    #[error("{0}")]
-    Interrupted(String),
+    /// Stopped by a signal after writing a checkpoint; `exit_code` is what shells report
+    /// for it (130 for SIGINT, i.e. Ctrl-C; 143 for SIGTERM).
+    #[error("{message}")]
+    Interrupted { message: String, exit_code: i32 },
+    /// An error and what the user can do about it (such as the command that continues the
+    /// run from its last good checkpoint).
+    #[error("{source}; {advice}")]
+    Advised {
+        #[source]
+        source: Box<Error>,
+        advice: String,
+    },
 }
 
 impl Error {
@@ -66,12 +75,21 @@ impl Error {
         }
     }
 
+    /// `self` followed by `advice`.
+    pub fn advise(self, advice: impl Into<String>) -> Self {
+        Error::Advised {
+            source: Box::new(self),
+            advice: advice.into(),
+        }
+    }
+
     /// The process exit code the CLI uses for this error: 2 for bad input (missing dataset
-    /// files included), 130 after Ctrl-C, 1 otherwise.
+    /// files included), 130 or 143 after SIGINT or SIGTERM, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::BadInput(_) | Error::MissingData { .. } => 2,
-            Error::Interrupted(_) => 130,
+            Error::Interrupted { exit_code, .. } => *exit_code,
+            Error::Advised { source, .. } => source.exit_code(),
             _ => 1,
         }
     }

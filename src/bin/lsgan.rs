@@ -12,7 +12,7 @@ use lsgan::config::{
     NoiseKind, OptimizerKind, TrainConfig,
 };
 use lsgan::sample::{self, Weights};
-use lsgan::train::run::{RunOptions, RunSummary};
+use lsgan::train::run::{ResumeFrom, RunOptions, RunSummary};
 use lsgan::Error;
 
 /// Loss-Sensitive GANs (Qi 2017) and their relatives: train, sample and measure.
@@ -129,6 +129,10 @@ struct ResumeArgs {
     /// New total number of iterations [default: the run's own].
     #[arg(long)]
     iters: Option<u64>,
+    /// Continue from checkpoint.previous.safetensors, the checkpoint before the latest (use
+    /// it when the latest is damaged; the latest is set aside, not deleted).
+    #[arg(long)]
+    previous_checkpoint: bool,
     /// No progress bar and no metrics lines.
     #[arg(long, short)]
     quiet: bool,
@@ -520,7 +524,12 @@ fn resume(args: ResumeArgs) -> Result<(), Error> {
         verbose: !args.quiet,
     };
     eprintln!("resuming {}", args.run_dir.display());
-    let summary = lsgan::train::run::resume(&args.run_dir, args.iters, options)?;
+    let from = if args.previous_checkpoint {
+        ResumeFrom::Previous
+    } else {
+        ResumeFrom::Latest
+    };
+    let summary = lsgan::train::run::resume(&args.run_dir, args.iters, from, options)?;
     report(&summary, &args.run_dir);
     Ok(())
 }

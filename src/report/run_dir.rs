@@ -8,15 +8,20 @@
 //! | `generator.safetensors`, `critic.safetensors` | final weights (`lsgan sample` reads them) |
 //! | `generator_ema.safetensors` | final averaged generator weights, when `ema_decay` > 0 |
 //! | `checkpoint.safetensors` | everything `lsgan resume` needs (see `train::checkpoint`) |
+//! | `checkpoint.previous.safetensors` | the checkpoint before it (`resume --previous-checkpoint`) |
+//! | `lsgan.lock` | locked while a process trains into the folder; holds its process id |
 //! | `critic_landscape.png` (2-D data), `loss_curves.png` | pictures |
 //! | `samples.png`, `samples/iter_NNNNNN.png` (images) | sample grids on fixed noise |
 //!
 //! Whole files are written atomically (temporary file, then rename), so a crash never leaves
-//! a half-written one; an existing run is only replaced when asked (`--force`).
+//! a half-written one; an existing run is only replaced when asked (`--force`). A process
+//! that trains into the folder holds the lock on `lsgan.lock` (an advisory file lock, let go
+//! when the process ends, however it ends), so two cannot write one run at the same time.
 
-use std::fs::{self, File};
+use std::fs::{self, File, TryLockError};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -37,9 +42,13 @@ pub const SAMPLES_FOLDER: &str = "samples";
 pub const DIAGNOSTICS_FILE: &str = "diagnostics.png";
 pub const ALLOCATION_PLOT_FILE: &str = "allocation.png";
 pub const ALLOCATION_DATA_FILE: &str = "allocation.csv";
+/// The file whose lock marks the folder as being trained into (it holds the process id).
+pub const LOCK_FILE: &str = "lsgan.lock";
 /// Files of an earlier run that `--force` removes, so they cannot be mistaken for this run's.
-const STALE_ON_FORCE: [&str; 3] = [
+const STALE_ON_FORCE: [&str; 5] = [
     crate::train::checkpoint::CHECKPOINT_FILE,
+    crate::train::checkpoint::PREVIOUS_CHECKPOINT_FILE,
+    crate::train::checkpoint::SET_ASIDE_CHECKPOINT_FILE,
     EMA_GENERATOR_FILE,
     FINAL_METRICS_FILE,
 ];
@@ -48,11 +57,14 @@ const STALE_ON_FORCE: [&str; 3] = [
 #[derive(Clone, Debug)]
 pub struct RunDir {
     pub path: PathBuf,
+    /// The folder's lock, held while this process trains into it.
+    lock: Option<Arc<File>>,
 }
 
 impl RunDir {
-    /// Creates `path` for a new run. A folder that already holds a run (its `config.toml`)
-    /// is refused unless `force`.
+    /// Creates `path` for a new run and takes its lock. A folder that already holds a run
+    /// (its `config.toml`) is refused unless `force`; one another process trains into is
+    /// refused always.
     pub fn create(path: &Path, force: bool) -> Result<Self> {
         if path.join(CONFIG_FILE).exists() && !force {
             return Err(Error::bad_input(format!(
@@ -61,6 +73,7 @@ impl RunDir {
             )));
         }
         fs::create_dir_all(path).map_err(|e| Error::io("creating run folder", path, e))?;
+        let lock = Some(lock(path)?);
         for file in STALE_ON_FORCE {
             let stale = path.join(file);
             if stale.exists() {
@@ -69,17 +82,21 @@ impl RunDir {
         }
         Ok(RunDir {
             path: path.to_path_buf(),
+            lock,
         })
     }
 
-    /// An existing run folder with a checkpoint to continue from (for `resume`).
+    /// An existing run folder to continue (for `resume`), locked: it must hold a
+    /// configuration; its checkpoint, if any, is the resume's business.
     pub fn open_to_resume(path: &Path) -> Result<Self> {
-        RunDir::existing(
+        let mut run = RunDir::existing(
             path,
-            &[CONFIG_FILE, crate::train::checkpoint::CHECKPOINT_FILE],
+            &[CONFIG_FILE],
             "cannot be resumed",
             " (is it an lsgan run folder?)",
-        )
+        )?;
+        run.lock = Some(lock(path)?);
+        Ok(run)
     }
 
     /// An existing run folder (for `sample`): it must hold a configuration and a generator.
@@ -114,6 +131,7 @@ impl RunDir {
         }
         Ok(RunDir {
             path: path.to_path_buf(),
+            lock: None,
         })
     }
 
@@ -193,6 +211,37 @@ impl RunDir {
     }
 }
 
+/// Takes the lock of the run folder `path` for this process, or says which process holds it.
+fn lock(path: &Path) -> Result<Arc<File>> {
+    let lock_path = path.join(LOCK_FILE);
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| Error::io("opening", &lock_path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let holder = fs::read_to_string(&lock_path)
+                .ok()
+                .and_then(|text| text.trim().parse::<u32>().ok())
+                .map_or_else(String::new, |pid| format!(" (process {pid})"));
+            return Err(Error::bad_input(format!(
+                "{} is being trained into by another lsgan process{holder}; wait for it to \
+                 finish or stop it, or choose another --out",
+                path.display()
+            )));
+        }
+        Err(TryLockError::Error(e)) => return Err(Error::io("locking", &lock_path, e)),
+    }
+    file.set_len(0)
+        .and_then(|()| writeln!(file, "{}", std::process::id()))
+        .map_err(|e| Error::io("writing", &lock_path, e))?;
+    Ok(Arc::new(file))
+}
+
 /// A JSON-lines file: one serialised value per line, flushed after each.
 pub struct JsonLines {
     path: PathBuf,
@@ -260,7 +309,11 @@ mod tests {
         let refused = RunDir::create(dir.path(), false).unwrap_err();
         assert!(matches!(refused, Error::BadInput(_)));
         assert!(refused.to_string().contains("--force"));
-        assert!(RunDir::create(dir.path(), true).is_ok());
+        let busy = RunDir::create(dir.path(), true).unwrap_err().to_string();
+        assert!(busy.contains("another lsgan process"), "{busy}");
+        assert!(busy.contains(&format!("(process {})", std::process::id())));
+        drop(run);
+        let run = RunDir::create(dir.path(), true).unwrap();
         assert_eq!(run.read_config().unwrap(), TrainConfig::default());
     }
 

@@ -6,22 +6,37 @@
 //! step and the image loader's order is a function of (seed, batch index), so on the CPU a
 //! resumed run gives the same numbers as an uninterrupted one.
 //!
-//! The file is written under a temporary name, synced, and renamed over the previous one, so
-//! a crash while writing leaves the previous checkpoint whole.
+//! Safe against crashes and damage:
+//! - the file is written under a temporary name, synced, and renamed over the previous one
+//!   (then the folder is synced), so a crash while writing leaves the last checkpoint whole;
+//! - the checkpoint it replaces is kept as `checkpoint.previous.safetensors` (a hard link, no
+//!   copy), for `lsgan resume --previous-checkpoint`;
+//! - the file carries an MD5 checksum of its content (names, types, shapes and bytes of every
+//!   tensor) in its metadata, so damage after writing is detected and named, never loaded.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::File;
-use std::path::Path;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
 
+use md5::{Digest, Md5};
+use safetensors::tensor::{Dtype, SafeTensors, View};
 use tch::nn::VarStore;
-use tch::{Device, Tensor};
+use tch::{Device, Kind, Tensor};
 
+use crate::data::images::download::hex;
 use crate::error::{Error, Result};
 use crate::train::{StepLosses, Trainer};
 
 /// A checkpoint's file name inside a run folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
+/// The checkpoint before the latest one.
+pub const PREVIOUS_CHECKPOINT_FILE: &str = "checkpoint.previous.safetensors";
+/// Where `resume --previous-checkpoint` sets a damaged latest checkpoint aside.
+pub const SET_ASIDE_CHECKPOINT_FILE: &str = "checkpoint.damaged.safetensors";
 
+/// The metadata key of the content checksum.
+const CHECKSUM_KEY: &str = "lsgan_content_md5";
 const ITERATION: &str = "iteration";
 const SECONDS: &str = "seconds";
 const INTERVAL: &str = "interval";
@@ -33,6 +48,67 @@ pub struct Progress {
     pub interval: Vec<StepLosses>,
     /// Training seconds so far.
     pub seconds: f64,
+}
+
+/// Writes `trainer`'s state and the run's `progress` to `path` atomically, keeping the
+/// checkpoint it replaces as [`PREVIOUS_CHECKPOINT_FILE`]. On failure (a full disk, say)
+/// the temporary file is removed and the checkpoints already there are untouched.
+pub fn save(trainer: &Trainer, progress: &Progress, path: &Path) -> Result<()> {
+    let mut blobs = Vec::new();
+    for (name, tensor) in trainer_tensors(trainer, progress) {
+        blobs.push((name, Blob::of(&tensor)?));
+    }
+    blobs.sort_by(|a, b| a.0.cmp(&b.0));
+    let checksum = content_checksum(
+        blobs
+            .iter()
+            .map(|(name, blob)| (name.as_str(), blob.dtype, &blob.shape[..], &blob.bytes[..])),
+    );
+    let metadata = Some(HashMap::from([(CHECKSUM_KEY.to_string(), checksum)]));
+    let temporary = path.with_file_name(format!("partial-{CHECKPOINT_FILE}"));
+    let write = || -> std::io::Result<()> {
+        let views = blobs.iter().map(|(name, blob)| (name.as_str(), blob));
+        safetensors::tensor::serialize_to_file(views, &metadata, &temporary).map_err(
+            |e| match e {
+                safetensors::SafeTensorError::IoError(e) => e,
+                other => std::io::Error::other(format!("{other:?}")),
+            },
+        )?;
+        File::open(&temporary)?.sync_all()?;
+        keep_as_previous(path)?;
+        fs::rename(&temporary, path)?;
+        sync_folder_of(path)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&temporary);
+        Error::io("writing", path, e)
+    })
+}
+
+/// Every tensor of a checkpoint, by name.
+fn trainer_tensors(trainer: &Trainer, progress: &Progress) -> Vec<(String, Tensor)> {
+    let mut tensors = vec![
+        (
+            ITERATION.to_string(),
+            Tensor::from(trainer.iteration as i64),
+        ),
+        (SECONDS.to_string(), Tensor::from(progress.seconds)),
+        (INTERVAL.to_string(), interval_tensor(&progress.interval)),
+    ];
+    store_tensors("generator", &trainer.generator_store, &mut tensors);
+    store_tensors("critic", &trainer.critic_store, &mut tensors);
+    if let Some(ema) = &trainer.ema {
+        store_tensors("ema", &ema.store, &mut tensors);
+    }
+    tensors.extend(trainer.generator_optimizer.state("generator_optimizer"));
+    tensors.extend(trainer.critic_optimizer.state("critic_optimizer"));
+    tensors
+}
+
+fn store_tensors(prefix: &str, store: &VarStore, out: &mut Vec<(String, Tensor)>) {
+    for (name, tensor) in store.variables() {
+        out.push((format!("{prefix}.{name}"), tensor));
+    }
 }
 
 /// The steps of an interval as rows of an f64 [k, 6] tensor (a missing margin share is NaN).
@@ -53,133 +129,233 @@ fn interval_tensor(steps: &[StepLosses]) -> Tensor {
     Tensor::from_slice(&flat).view([-1, 6])
 }
 
-fn interval_steps(tensor: &Tensor) -> Result<Vec<StepLosses>> {
-    let flat = Vec::<f64>::try_from(tensor.contiguous().view([-1]))?;
-    Ok(flat
-        .chunks_exact(6)
-        .map(|row| StepLosses {
-            critic_objective: row[0],
-            generator_objective: row[1],
-            loss_real: row[2],
-            loss_fake: row[3],
-            penalty: row[4],
-            margin_satisfaction: (!row[5].is_nan()).then_some(row[5]),
+/// A tensor's type, shape and bytes on the CPU, as safetensors writes them.
+struct Blob {
+    dtype: Dtype,
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+impl Blob {
+    fn of(tensor: &Tensor) -> Result<Blob> {
+        let tensor = tensor.to_device(Device::Cpu).contiguous();
+        let numel = tensor.numel();
+        let mut bytes = vec![0u8; numel * tensor.kind().elt_size_in_bytes()];
+        tensor.f_copy_data_u8(&mut bytes, numel)?;
+        Ok(Blob {
+            dtype: Dtype::try_from(tensor.kind())?,
+            shape: tensor.size().iter().map(|&d| d as usize).collect(),
+            bytes,
         })
-        .collect())
-}
-
-fn store_tensors(prefix: &str, store: &VarStore, out: &mut Vec<(String, Tensor)>) {
-    let mut variables: Vec<(String, Tensor)> = store.variables().into_iter().collect();
-    variables.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, tensor) in variables {
-        out.push((format!("{prefix}.{name}"), tensor));
     }
 }
 
-/// Writes `trainer`'s state and the run's `progress` to `path` atomically.
-pub fn save(trainer: &Trainer, progress: &Progress, path: &Path) -> Result<()> {
-    let mut tensors = vec![
-        (
-            ITERATION.to_string(),
-            Tensor::from(trainer.iteration as i64),
-        ),
-        (SECONDS.to_string(), Tensor::from(progress.seconds)),
-        (INTERVAL.to_string(), interval_tensor(&progress.interval)),
-    ];
-    store_tensors("generator", &trainer.generator_store, &mut tensors);
-    store_tensors("critic", &trainer.critic_store, &mut tensors);
-    if let Some(ema) = &trainer.ema {
-        store_tensors("ema", &ema.store, &mut tensors);
+impl View for &Blob {
+    fn dtype(&self) -> Dtype {
+        self.dtype
     }
-    tensors.extend(trainer.generator_optimizer.state("generator_optimizer"));
-    tensors.extend(trainer.critic_optimizer.state("critic_optimizer"));
-    let tensors: Vec<(String, Tensor)> = tensors
-        .into_iter()
-        .map(|(name, tensor)| (name, tensor.to_device(Device::Cpu)))
-        .collect();
 
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = path.with_file_name(format!("partial-{file_name}"));
-    Tensor::write_safetensors(&tensors, &temporary)?;
-    File::open(&temporary)
-        .and_then(|file| file.sync_all())
-        .map_err(|e| Error::io("syncing", &temporary, e))?;
-    std::fs::rename(&temporary, path).map_err(|e| Error::io("renaming", path, e))
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn data(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.bytes)
+    }
+
+    fn data_len(&self) -> usize {
+        self.bytes.len()
+    }
 }
 
-/// The iteration a checkpoint was written at.
-pub fn iteration_of(path: &Path) -> Result<u64> {
-    let tensors = read(path)?;
-    let iteration = find(&tensors, path, ITERATION)?;
-    Ok(iteration.int64_value(&[]) as u64)
-}
-
-fn read(path: &Path) -> Result<HashMap<String, Tensor>> {
-    let tensors = Tensor::read_safetensors(path).map_err(|e| {
-        Error::bad_input(format!(
-            "{}: not a readable checkpoint ({e})",
-            path.display()
-        ))
-    })?;
-    Ok(tensors.into_iter().collect())
-}
-
-fn find(tensors: &HashMap<String, Tensor>, path: &Path, name: &str) -> Result<Tensor> {
-    tensors.get(name).map(Tensor::shallow_clone).ok_or_else(|| {
-        Error::bad_input(format!(
-            "{}: checkpoint has no tensor `{name}` (written by another configuration?)",
-            path.display()
-        ))
-    })
-}
-
-fn load_store(
-    prefix: &str,
-    store: &VarStore,
-    tensors: &HashMap<String, Tensor>,
-    path: &Path,
-) -> Result<()> {
-    tch::no_grad(|| -> Result<()> {
-        for (name, mut variable) in store.variables() {
-            let saved = find(tensors, path, &format!("{prefix}.{name}"))?;
-            if saved.size() != variable.size() {
-                return Err(Error::bad_input(format!(
-                    "{}: `{prefix}.{name}` has shape {:?}, the configured network needs {:?}",
-                    path.display(),
-                    saved.size(),
-                    variable.size()
-                )));
-            }
-            variable.f_copy_(&saved)?;
+/// MD5 over each tensor's name, type, shape and bytes, in the order given (by name).
+fn content_checksum<'a>(
+    tensors: impl IntoIterator<Item = (&'a str, Dtype, &'a [usize], &'a [u8])>,
+) -> String {
+    let mut hasher = Md5::new();
+    for (name, dtype, shape, bytes) in tensors {
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update(format!("{dtype:?}").as_bytes());
+        hasher.update((shape.len() as u64).to_le_bytes());
+        for &side in shape {
+            hasher.update((side as u64).to_le_bytes());
         }
-        Ok(())
-    })
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    hex(&hasher.finalize())
 }
 
-/// Loads the checkpoint at `path` into `trainer`, built from the run's configuration, and
-/// returns the run's progress.
-pub fn restore(trainer: &mut Trainer, path: &Path) -> Result<Progress> {
-    let tensors = read(path)?;
-    trainer.iteration = find(&tensors, path, ITERATION)?.int64_value(&[]) as u64;
-    load_store("generator", &trainer.generator_store, &tensors, path)?;
-    load_store("critic", &trainer.critic_store, &tensors, path)?;
-    if let Some(ema) = &trainer.ema {
-        load_store("ema", &ema.store, &tensors, path)?;
+/// Makes the checkpoint at `path`, if there is one, the previous checkpoint too: a hard
+/// link (a copy where the file system has none), renamed into place.
+fn keep_as_previous(path: &Path) -> std::io::Result<()> {
+    if !path.exists() {
+        return Ok(());
     }
-    let lookup = |name: &str| tensors.get(name).map(Tensor::shallow_clone);
-    trainer
-        .generator_optimizer
-        .load_state("generator_optimizer", &lookup)
-        .map_err(|e| Error::bad_input(format!("{}: {e}", path.display())))?;
-    trainer
-        .critic_optimizer
-        .load_state("critic_optimizer", &lookup)
-        .map_err(|e| Error::bad_input(format!("{}: {e}", path.display())))?;
-    Ok(Progress {
-        interval: interval_steps(&find(&tensors, path, INTERVAL)?)?,
-        seconds: find(&tensors, path, SECONDS)?.double_value(&[]),
-    })
+    let previous = path.with_file_name(PREVIOUS_CHECKPOINT_FILE);
+    let link = path.with_file_name(format!("partial-{PREVIOUS_CHECKPOINT_FILE}"));
+    let _ = fs::remove_file(&link);
+    if fs::hard_link(path, &link).is_err() {
+        fs::copy(path, &link)?;
+    }
+    fs::rename(&link, &previous)
+}
+
+/// Syncs the folder holding `path`, so that a rename in it survives a power cut.
+fn sync_folder_of(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => File::open(folder)?.sync_all(),
+        _ => File::open(".")?.sync_all(),
+    }
+}
+
+/// A checkpoint read from disk whose checksum matched its content.
+pub struct Checkpoint {
+    path: PathBuf,
+    tensors: HashMap<String, Tensor>,
+}
+
+impl Checkpoint {
+    /// Reads and verifies the checkpoint at `path`. A damaged file (unreadable, truncated, or
+    /// content that does not match its checksum) is bad input naming the file.
+    pub fn read(path: &Path) -> Result<Checkpoint> {
+        let bytes = fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+        let damaged = |problem: String| {
+            Error::bad_input(format!("{}: damaged checkpoint: {problem}", path.display()))
+        };
+        let unreadable =
+            |e: safetensors::SafeTensorError| damaged(format!("not a safetensors file ({e:?})"));
+        let (_, metadata) = SafeTensors::read_metadata(&bytes).map_err(unreadable)?;
+        let stored = metadata
+            .metadata()
+            .as_ref()
+            .and_then(|m| m.get(CHECKSUM_KEY))
+            .cloned()
+            .ok_or_else(|| {
+                damaged("it has no checksum (it was not written by this version of lsgan)".into())
+            })?;
+        let file = SafeTensors::deserialize(&bytes).map_err(unreadable)?;
+        let mut views = file.tensors();
+        views.sort_by(|a, b| a.0.cmp(&b.0));
+        let computed = content_checksum(
+            views
+                .iter()
+                .map(|(name, view)| (name.as_str(), view.dtype(), view.shape(), view.data())),
+        );
+        if computed != stored {
+            return Err(damaged(format!(
+                "its content does not match its checksum (stored {stored}, computed {computed}); \
+                 the file was changed after lsgan wrote it"
+            )));
+        }
+        let mut tensors = HashMap::with_capacity(views.len());
+        for (name, view) in views {
+            let tensor =
+                Tensor::try_from(view).map_err(|e| damaged(format!("tensor `{name}`: {e}")))?;
+            tensors.insert(name, tensor);
+        }
+        Ok(Checkpoint {
+            path: path.to_path_buf(),
+            tensors,
+        })
+    }
+
+    /// The iteration the checkpoint was written at.
+    pub fn iteration(&self) -> Result<u64> {
+        let value = self.scalar(ITERATION)?.f_int64_value(&[])?;
+        u64::try_from(value).map_err(|_| self.bad(format!("iteration {value} is negative")))
+    }
+
+    /// Loads the checkpoint into `trainer`, built from the run's configuration, and returns
+    /// the run's progress.
+    pub fn restore(&self, trainer: &mut Trainer) -> Result<Progress> {
+        trainer.iteration = self.iteration()?;
+        self.load_store("generator", &trainer.generator_store)?;
+        self.load_store("critic", &trainer.critic_store)?;
+        if let Some(ema) = &trainer.ema {
+            self.load_store("ema", &ema.store)?;
+        }
+        let lookup = |name: &str| self.tensors.get(name).map(Tensor::shallow_clone);
+        for (prefix, optimizer) in [
+            ("generator_optimizer", &mut trainer.generator_optimizer),
+            ("critic_optimizer", &mut trainer.critic_optimizer),
+        ] {
+            optimizer
+                .load_state(prefix, &lookup)
+                .map_err(|e| self.bad(e.to_string()))?;
+        }
+        Ok(Progress {
+            interval: self.interval()?,
+            seconds: self.scalar(SECONDS)?.f_double_value(&[])?,
+        })
+    }
+
+    fn find(&self, name: &str) -> Result<Tensor> {
+        self.tensors
+            .get(name)
+            .map(Tensor::shallow_clone)
+            .ok_or_else(|| {
+                self.bad(format!(
+                    "no tensor `{name}` (written by another configuration?)"
+                ))
+            })
+    }
+
+    fn scalar(&self, name: &str) -> Result<Tensor> {
+        let tensor = self.find(name)?;
+        if tensor.numel() != 1 {
+            return Err(self.bad(format!(
+                "`{name}` has shape {:?}, expected one number",
+                tensor.size()
+            )));
+        }
+        Ok(tensor)
+    }
+
+    fn bad(&self, problem: String) -> Error {
+        Error::bad_input(format!("{}: {problem}", self.path.display()))
+    }
+
+    fn interval(&self) -> Result<Vec<StepLosses>> {
+        let tensor = self.find(INTERVAL)?;
+        let size = tensor.size();
+        if size.len() != 2 || size[1] != 6 || tensor.kind() != Kind::Double {
+            return Err(self.bad(format!(
+                "`{INTERVAL}` is {:?} of shape {size:?}, expected f64 rows of 6",
+                tensor.kind()
+            )));
+        }
+        let flat = Vec::<f64>::try_from(tensor.contiguous().view([-1]))?;
+        Ok(flat
+            .chunks_exact(6)
+            .map(|row| StepLosses {
+                critic_objective: row[0],
+                generator_objective: row[1],
+                loss_real: row[2],
+                loss_fake: row[3],
+                penalty: row[4],
+                margin_satisfaction: (!row[5].is_nan()).then_some(row[5]),
+            })
+            .collect())
+    }
+
+    fn load_store(&self, prefix: &str, store: &VarStore) -> Result<()> {
+        tch::no_grad(|| -> Result<()> {
+            for (name, mut variable) in store.variables() {
+                let saved = self.find(&format!("{prefix}.{name}"))?;
+                if saved.size() != variable.size() || saved.kind() != variable.kind() {
+                    return Err(self.bad(format!(
+                        "`{prefix}.{name}` is {:?} {:?}, the configured network needs {:?} {:?}",
+                        saved.kind(),
+                        saved.size(),
+                        variable.kind(),
+                        variable.size()
+                    )));
+                }
+                variable.f_copy_(&saved)?;
+            }
+            Ok(())
+        })
+    }
 }

@@ -173,22 +173,44 @@ impl Optimizer {
     ) -> Result<()> {
         let missing = |name: String| Error::bad_input(format!("checkpoint has no tensor `{name}`"));
         let steps_name = format!("{prefix}.steps");
-        let steps = find(&steps_name).ok_or_else(|| missing(steps_name))?;
-        self.steps = steps.int64_value(&[]);
+        let steps = find(&steps_name).ok_or_else(|| missing(steps_name.clone()))?;
+        self.steps = match (steps.numel(), steps.f_int64_value(&[])) {
+            (1, Ok(steps)) if steps >= 0 => steps,
+            _ => {
+                return Err(Error::bad_input(format!(
+                    "`{steps_name}` is not a step count"
+                )))
+            }
+        };
         tch::no_grad(|| -> Result<()> {
             for slot in &mut self.slots {
                 if let Some(first) = slot.first_moment.as_mut() {
                     let name = format!("{prefix}.first_moment.{}", slot.name);
-                    let saved = find(&name).ok_or_else(|| missing(name))?;
-                    first.f_copy_(&saved)?;
+                    let saved = find(&name).ok_or_else(|| missing(name.clone()))?;
+                    copy_same_shape(first, &saved, &name)?;
                 }
                 let name = format!("{prefix}.second_moment.{}", slot.name);
-                let saved = find(&name).ok_or_else(|| missing(name))?;
-                slot.second_moment.f_copy_(&saved)?;
+                let saved = find(&name).ok_or_else(|| missing(name.clone()))?;
+                copy_same_shape(&mut slot.second_moment, &saved, &name)?;
             }
             Ok(())
         })
     }
+}
+
+/// Copies `saved` into `moment`, refusing another shape (a copy would broadcast it).
+fn copy_same_shape(moment: &mut Tensor, saved: &Tensor, name: &str) -> Result<()> {
+    if saved.size() != moment.size() || saved.kind() != moment.kind() {
+        return Err(Error::bad_input(format!(
+            "`{name}` is {:?} {:?}, expected {:?} {:?}",
+            saved.kind(),
+            saved.size(),
+            moment.kind(),
+            moment.size()
+        )));
+    }
+    moment.f_copy_(saved)?;
+    Ok(())
 }
 
 #[cfg(test)]

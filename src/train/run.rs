@@ -1,11 +1,11 @@
 //! A whole training job, top to bottom: resolve the data, create the run folder, train for
 //! `iters` generator steps with a progress bar, log and evaluate every `log_every`
-//! iterations, checkpoint every `checkpoint_every` (and on Ctrl-C), then save the weights,
-//! the final metrics and the pictures. [`resume`] continues a run from its checkpoint.
+//! iterations, checkpoint every `checkpoint_every` (and on SIGINT or SIGTERM), then save the
+//! weights, the final metrics and the pictures. [`resume`] continues a run from its
+//! checkpoint. When training fails (divergence, a full disk, …) the error says which
+//! checkpoint is intact and how to continue from it.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,8 +20,11 @@ use crate::report::diagnostic_plots::{draw_allocation, draw_diagnostics, write_a
 use crate::report::grid::{square_columns, write_grid};
 use crate::report::plots::{draw_landscape, draw_loss_curves, grid_points, Landscape};
 use crate::report::run_dir::{self, JsonLines, RunDir};
-use crate::train::checkpoint::{self, Progress, CHECKPOINT_FILE};
-use crate::train::{LogRecord, Trainer};
+use crate::train::checkpoint::{
+    self, Checkpoint, Progress, CHECKPOINT_FILE, PREVIOUS_CHECKPOINT_FILE,
+    SET_ASIDE_CHECKPOINT_FILE,
+};
+use crate::train::{stop_signal, LogRecord, Trainer};
 
 /// Cells per side of the critic heat map.
 const LANDSCAPE_RESOLUTION: usize = 150;
@@ -51,16 +54,14 @@ pub struct RunSummary {
     pub metrics: Evaluation,
 }
 
-/// Set by Ctrl-C; the loop checkpoints and stops at the end of the current step.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Installs the Ctrl-C handler once per process.
-fn watch_for_interrupt() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        // Without a handler Ctrl-C still stops the run, only without a last checkpoint.
-        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
-    });
+/// Which checkpoint [`resume`] continues from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResumeFrom {
+    /// `checkpoint.safetensors`, the latest.
+    Latest,
+    /// `checkpoint.previous.safetensors`, the one before it (when the latest is damaged);
+    /// the latest is set aside as `checkpoint.damaged.safetensors`, not deleted.
+    Previous,
 }
 
 /// Trains with `config` and writes the run folder `out`.
@@ -74,17 +75,28 @@ pub fn train(config: TrainConfig, out: &Path, options: RunOptions) -> Result<Run
     run_loop(&run, trainer, log, Vec::new(), Progress::default(), options)
 }
 
-/// Continues the run in `out` from its checkpoint up to `iters` iterations (default: the
-/// run's own budget). On the CPU the result equals that of a run never interrupted.
-pub fn resume(out: &Path, iters: Option<u64>, options: RunOptions) -> Result<RunSummary> {
+/// Continues the run in `out` from its checkpoint (`from`) up to `iters` iterations
+/// (default: the run's own budget); a run stopped before its first checkpoint starts again
+/// from iteration 0, one stopped while writing its results writes them. On the CPU the result equals that of a run never interrupted.
+pub fn resume(
+    out: &Path,
+    iters: Option<u64>,
+    from: ResumeFrom,
+    options: RunOptions,
+) -> Result<RunSummary> {
     let run = RunDir::open_to_resume(out)?;
     let mut config = run.read_config()?;
-    let checkpoint_path = run.file(CHECKPOINT_FILE);
-    let done = checkpoint::iteration_of(&checkpoint_path)?;
+    let checkpoint = checkpoint_to_resume(&run, from)?;
+    let done = match &checkpoint {
+        Some(checkpoint) => checkpoint.iteration()?,
+        None => 0,
+    };
     if let Some(iters) = iters {
         config.iters = iters;
     }
-    if done >= config.iters {
+    // A run stopped at its last iteration while writing its results only needs those.
+    let results_missing = !run.file(run_dir::FINAL_METRICS_FILE).exists();
+    if done > config.iters || (done == config.iters && !results_missing) {
         return Err(Error::bad_input(format!(
             "{}: the run is at iteration {done} of {}; pass --iters with a larger total to train further",
             out.display(),
@@ -94,7 +106,10 @@ pub fn resume(out: &Path, iters: Option<u64>, options: RunOptions) -> Result<Run
     run.write_config(&config)?;
     let data = TrainingData::load(&config, done * config.critic_steps as u64)?;
     let mut trainer = Trainer::new(config, data)?;
-    let progress = checkpoint::restore(&mut trainer, &checkpoint_path)?;
+    let progress = match &checkpoint {
+        Some(checkpoint) => checkpoint.restore(&mut trainer)?,
+        None => Progress::default(),
+    };
     let history: Vec<LogRecord> = run
         .read_metrics_log()?
         .into_iter()
@@ -102,6 +117,76 @@ pub fn resume(out: &Path, iters: Option<u64>, options: RunOptions) -> Result<Run
         .collect();
     let log = run.rewrite_metrics_log(&history)?;
     run_loop(&run, trainer, log, history, progress, options)
+}
+
+/// The checkpoint `resume` continues from; `None` when the run was stopped before its
+/// first one.
+fn checkpoint_to_resume(run: &RunDir, from: ResumeFrom) -> Result<Option<Checkpoint>> {
+    let latest = run.file(CHECKPOINT_FILE);
+    let previous = run.file(PREVIOUS_CHECKPOINT_FILE);
+    let use_previous = format!(
+        "`lsgan resume {} --previous-checkpoint` continues from the checkpoint before it",
+        run.path.display()
+    );
+    match from {
+        ResumeFrom::Previous => {
+            if !previous.is_file() {
+                return Err(Error::bad_input(format!(
+                    "{}: there is no previous checkpoint ({PREVIOUS_CHECKPOINT_FILE} is missing)",
+                    run.path.display()
+                )));
+            }
+            let checkpoint = Checkpoint::read(&previous)?;
+            if latest.is_file() {
+                let aside = run.file(SET_ASIDE_CHECKPOINT_FILE);
+                std::fs::rename(&latest, &aside).map_err(|e| Error::io("renaming", &latest, e))?;
+                eprintln!(
+                    "note: the latest checkpoint is set aside as {}",
+                    aside.display()
+                );
+            }
+            Ok(Some(checkpoint))
+        }
+        ResumeFrom::Latest if latest.is_file() => match Checkpoint::read(&latest) {
+            Ok(checkpoint) => Ok(Some(checkpoint)),
+            Err(e) if previous.is_file() => Err(e.advise(use_previous)),
+            Err(e) => Err(e),
+        },
+        ResumeFrom::Latest if previous.is_file() => Err(Error::bad_input(format!(
+            "{}: {CHECKPOINT_FILE} is missing; {use_previous}",
+            run.path.display()
+        ))),
+        ResumeFrom::Latest => {
+            eprintln!(
+                "note: {} has no checkpoint yet; training starts again from iteration 0",
+                run.path.display()
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// `error`, with what the user can do next: which checkpoint is intact and how to continue
+/// from it.
+fn advise_after_failure(error: Error, run: &RunDir, last_checkpoint: Option<u64>) -> Error {
+    let folder = run.path.display();
+    let advice = match (&error, last_checkpoint) {
+        (Error::Diverged(_), Some(iteration)) => format!(
+            "the last checkpoint, of iteration {iteration}, was written before and is kept; to \
+             continue from it with other settings, edit {folder}/config.toml and run `lsgan \
+             resume {folder}`"
+        ),
+        (Error::Diverged(_), None) => "no checkpoint had been written yet".to_string(),
+        (_, Some(iteration)) => format!(
+            "the checkpoint of iteration {iteration} is intact; once the cause is fixed, `lsgan \
+             resume {folder}` continues from it"
+        ),
+        (_, None) => format!(
+            "no checkpoint had been written yet; once the cause is fixed, `lsgan resume \
+             {folder}` starts the run again"
+        ),
+    };
+    error.advise(advice)
 }
 
 /// Steps `trainer` from its iteration to its budget, logging, checkpointing and, at the
@@ -114,17 +199,19 @@ fn run_loop(
     mut progress: Progress,
     options: RunOptions,
 ) -> Result<RunSummary> {
-    watch_for_interrupt();
-    INTERRUPTED.store(false, Ordering::SeqCst);
+    stop_signal::watch();
     let config = trainer.config.clone();
     let bar = progress_bar(config.iters, trainer.iteration, options.verbose);
     let (earlier_seconds, started) = (progress.seconds, Instant::now());
     let seconds_so_far = || earlier_seconds + started.elapsed().as_secs_f64();
     let mut warned_flat_critic = false;
+    // The iteration of the checkpoint on disk, which the advice on failure names.
+    let mut last_checkpoint = (trainer.iteration > 0).then_some(trainer.iteration);
     // The last iteration's diagnosis, reused for the allocation picture.
     let mut final_diagnosis = None;
     while trainer.iteration < config.iters {
-        progress.interval.push(trainer.step()?);
+        let failed = |error: Error| advise_after_failure(error, run, last_checkpoint);
+        progress.interval.push(trainer.step().map_err(failed)?);
         let iteration = trainer.iteration;
         bar.inc(1);
         if iteration.is_multiple_of(config.log_every) || iteration == config.iters {
@@ -144,7 +231,7 @@ fn run_loop(
                 Some(diagnostics),
             );
             progress.interval.clear();
-            log.append(&record)?;
+            log.append(&record).map_err(failed)?;
             if options.verbose {
                 bar.suspend(|| eprintln!("{}", record.summary()));
             }
@@ -154,20 +241,27 @@ fn run_loop(
             && iteration.is_multiple_of(config.sample_every)
             && trainer.data.images().is_some()
         {
-            write_sample_grid(run, &trainer)?;
+            write_sample_grid(run, &trainer).map_err(failed)?;
         }
-        let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+        let stop = stop_signal::received();
         let due = config.checkpoint_every > 0 && iteration.is_multiple_of(config.checkpoint_every);
-        if due || interrupted || iteration == config.iters {
+        if due || stop.is_some() || iteration == config.iters {
             progress.seconds = seconds_so_far();
-            checkpoint::save(&trainer, &progress, &run.file(CHECKPOINT_FILE))?;
+            trainer.check_weights().map_err(failed)?;
+            checkpoint::save(&trainer, &progress, &run.file(CHECKPOINT_FILE)).map_err(failed)?;
+            last_checkpoint = Some(iteration);
         }
-        if interrupted && iteration < config.iters {
+        if let Some(signal) = stop.filter(|_| iteration < config.iters) {
             bar.abandon();
-            return Err(Error::Interrupted(format!(
-                "interrupted at iteration {iteration}; checkpoint written; continue with `lsgan resume {}`",
-                run.path.display()
-            )));
+            return Err(Error::Interrupted {
+                message: format!(
+                    "stopped by {} at iteration {iteration}; checkpoint written; continue with \
+                     `lsgan resume {}`",
+                    signal.name(),
+                    run.path.display()
+                ),
+                exit_code: signal.exit_code(),
+            });
         }
     }
     let seconds = seconds_so_far();
@@ -190,9 +284,10 @@ fn run_loop(
             .last()
             .map_or_else(|| trainer.evaluate(), |r| r.metrics.clone()),
     };
-    run.write_json(run_dir::FINAL_METRICS_FILE, &summary)?;
     let final_diagnosis = final_diagnosis.unwrap_or_else(|| trainer.diagnose());
     draw_pictures(run, &trainer, &history, &final_diagnosis)?;
+    // Last: its presence marks the run finished (`resume` and `compare` read it so).
+    run.write_json(run_dir::FINAL_METRICS_FILE, &summary)?;
     Ok(summary)
 }
 

@@ -176,14 +176,42 @@ impl Trainer {
         ];
         for (name, value) in quantities {
             if !value.is_finite() {
-                return Err(Error::Diverged(format!(
-                    "training diverged at iteration {}: the {name} is {value}; try a lower learning \
-                     rate (--lr-critic, --lr-generator) or a larger penalty weight (--penalty-weight)",
-                    self.iteration
-                )));
+                return Err(self.diverged(&format!("the {name} is {value}")));
             }
         }
         Ok(())
+    }
+
+    /// Checks that every weight (generator, critic, averaged generator) is finite; run
+    /// before a checkpoint is written, so that a checkpoint never holds a diverged run.
+    pub fn check_weights(&self) -> Result<()> {
+        let mut stores = vec![
+            ("generator", &self.generator_store),
+            ("critic", &self.critic_store),
+        ];
+        if let Some(ema) = &self.ema {
+            stores.push(("averaged generator", &ema.store));
+        }
+        for (network, store) in stores {
+            let mut variables: Vec<(String, Tensor)> = store.variables().into_iter().collect();
+            variables.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, variable) in variables {
+                if !bool::try_from(variable.isfinite().all())? {
+                    return Err(self.diverged(&format!(
+                        "the {network} weight `{name}` holds NaN or infinity"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn diverged(&self, what: &str) -> Error {
+        Error::Diverged(format!(
+            "training diverged at iteration {}: {what}; try a lower learning rate \
+             (--lr-critic, --lr-generator) or a larger penalty weight (--penalty-weight)",
+            self.iteration
+        ))
     }
 
     /// Generator noise z, shape [n, noise_dim].
@@ -294,5 +322,34 @@ pub fn pick_device(choice: DeviceChoice) -> Result<Device> {
         DeviceChoice::Cuda => Err(Error::bad_input(
             "option --device: cuda was asked for but libtorch sees no CUDA device (use cpu or auto)",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_weight_that_is_not_finite_is_named_with_the_iteration() {
+        let mut config = TrainConfig::default();
+        (config.gen_width, config.critic_width, config.eval_samples) = (8, 8, 50);
+        let data = TrainingData::load(&config, 0).unwrap();
+        let mut trainer = Trainer::new(config, data).unwrap();
+        trainer.step().unwrap();
+        trainer.check_weights().unwrap();
+
+        let mut variables: Vec<(String, Tensor)> =
+            trainer.critic_store.variables().into_iter().collect();
+        variables.sort_by(|a, b| a.0.cmp(&b.0));
+        let (name, weight) = variables.pop().unwrap();
+        tch::no_grad(|| {
+            let _ = weight.view([-1]).get(0).fill_(f64::NAN);
+        });
+        let message = trainer.check_weights().unwrap_err().to_string();
+        assert!(
+            message.contains("iteration 1")
+                && message.contains(&format!("critic weight `{name}` holds NaN")),
+            "{message}"
+        );
     }
 }

@@ -1,7 +1,15 @@
-//! Helpers shared by the integration tests that compare run folders.
+//! Helpers shared by the integration tests that run the `lsgan` binary and compare run
+//! folders. Each test binary uses its own subset of them.
+#![allow(dead_code)]
 
 use std::path::Path;
-use std::process::Output;
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+/// The `lsgan` binary under test.
+pub fn lsgan() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lsgan"))
+}
 
 /// Asserts that each of `files` has the same bytes in run folders `got` and `want`.
 pub fn assert_same_files(got: &Path, want: &Path, files: &[&str]) {
@@ -23,4 +31,38 @@ pub fn succeeded(output: Output) -> Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+/// Waits until `file` exists (and, for metrics.jsonl, has a line), or the child exits.
+pub fn wait_for(child: &mut Child, file: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        let ready = std::fs::read_to_string(file).is_ok_and(|text| !text.is_empty())
+            || (file.extension().is_some_and(|e| e == "safetensors") && file.exists());
+        if ready {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "training ended ({status}) before {} appeared",
+                file.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("{} did not appear within 120 s", file.display());
+}
+
+/// Sends `signal` (`-INT`, `-TERM`, `-KILL`) to `child`.
+pub fn send(signal: &str, child: &Child) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+/// The text of a run's metrics.jsonl.
+pub fn metrics_log(run: &Path) -> String {
+    std::fs::read_to_string(run.join("metrics.jsonl")).expect("metrics.jsonl")
 }

@@ -2,6 +2,7 @@
 //! (fault, how it was tried, trials, outcome) to `target/tmp/reliability/<slug>.md`, and
 //! `scripts/reliability.sh` gathers the rows into RELIABILITY.md. The number of trials comes
 //! from an environment variable, so CI runs a small campaign and the script a long one.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
