@@ -159,8 +159,18 @@ impl RunDir {
     pub fn save_weights(&self, store: &tch::nn::VarStore, file: &str) -> Result<()> {
         let target = self.file(file);
         let temporary = self.file(&format!("partial-{file}"));
-        store.save(&temporary)?;
-        fs::rename(&temporary, &target).map_err(|e| Error::io("renaming", &target, e))
+        if let Err(e) = store.save(&temporary) {
+            let _ = fs::remove_file(&temporary);
+            return Err(e.into());
+        }
+        File::open(&temporary)
+            .and_then(|file| file.sync_all())
+            .and_then(|()| fs::rename(&temporary, &target))
+            .and_then(|()| sync_folder_of(&target))
+            .map_err(|e| {
+                let _ = fs::remove_file(&temporary);
+                Error::io("writing", &target, e)
+            })
     }
 
     /// A fresh `metrics.jsonl`, appended to line by line.
@@ -289,12 +299,21 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let mut file = File::create(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        fs::rename(&temporary, path)
+        fs::rename(&temporary, path)?;
+        sync_folder_of(path)
     };
     write().map_err(|e| {
         let _ = fs::remove_file(&temporary);
         Error::io("writing", path, e)
     })
+}
+
+/// Syncs the folder holding `path`, so that a rename in it survives a power cut.
+pub fn sync_folder_of(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => File::open(folder)?.sync_all(),
+        _ => File::open(".")?.sync_all(),
+    }
 }
 
 #[cfg(test)]

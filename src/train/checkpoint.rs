@@ -26,6 +26,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::data::images::download::hex;
 use crate::error::{Error, Result};
+use crate::report::run_dir::sync_folder_of;
 use crate::train::{StepLosses, Trainer};
 
 /// A checkpoint's file name inside a run folder.
@@ -200,14 +201,6 @@ fn keep_as_previous(path: &Path) -> std::io::Result<()> {
         fs::copy(path, &link)?;
     }
     fs::rename(&link, &previous)
-}
-
-/// Syncs the folder holding `path`, so that a rename in it survives a power cut.
-fn sync_folder_of(path: &Path) -> std::io::Result<()> {
-    match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => File::open(folder)?.sync_all(),
-        _ => File::open(".")?.sync_all(),
-    }
 }
 
 /// A checkpoint read from disk whose checksum matched its content.
