@@ -4,11 +4,30 @@
 //! Precedence: flags > config file > the chosen loss's defaults. The resolved config is
 //! written into each run folder as `config.toml` and can be run again with `--config`.
 
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+/// The largest config file read (256 KiB); the ones lsgan writes are about 1.5 KB.
+pub const MAX_CONFIG_BYTES: u64 = 256 << 10;
+/// The largest `batch_size`.
+pub const MAX_BATCH_SIZE: u64 = 65_536;
+/// The largest `noise_dim`.
+pub const MAX_NOISE_DIM: u64 = 4096;
+/// The largest `gen_width` and `critic_width` (MLP units; DCGAN base channels).
+pub const MAX_WIDTH: u64 = 4096;
+/// The largest `gen_depth` and `critic_depth`.
+pub const MAX_DEPTH: u64 = 64;
+/// The largest `critic_steps`.
+pub const MAX_CRITIC_STEPS: u64 = 1000;
+/// The largest `eval_samples` (the toy metrics' energy distance holds an n×n matrix).
+pub const MAX_EVAL_SAMPLES: u64 = 20_000;
+/// The largest `threads`.
+pub const MAX_THREADS: u64 = 1024;
 
 /// Which critic/generator objective pair to train with (SPEC.md §2–4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -339,7 +358,7 @@ impl TrainConfig {
         let origin = |key: &str| -> String {
             match file {
                 Some(path) if !overrides.contains_key(key) => {
-                    format!("{}: key `{key}`", path.display())
+                    format!("{}: key {}", path.display(), shown_key(key))
                 }
                 _ => format!("option --{}", key.replace('_', "-")),
             }
@@ -348,13 +367,15 @@ impl TrainConfig {
 
         let loss = match given.get("loss") {
             None => LossKind::Lsgan,
-            Some(value) => LossKind::deserialize(value.clone())
-                .map_err(|e| Error::bad_input(format!("{}: {}", origin("loss"), e.message())))?,
+            Some(value) => LossKind::deserialize(value.clone()).map_err(|e| {
+                Error::bad_input(format!("{}: {}", origin("loss"), escaped(e.message())))
+            })?,
         };
         let data = match given.get("data") {
             None => "ring".to_string(),
-            Some(value) => String::deserialize(value.clone())
-                .map_err(|e| Error::bad_input(format!("{}: {}", origin("data"), e.message())))?,
+            Some(value) => String::deserialize(value.clone()).map_err(|e| {
+                Error::bad_input(format!("{}: {}", origin("data"), escaped(e.message())))
+            })?,
         };
         let defaults = toml::Table::try_from(TrainConfig::defaults_for_data(loss, &data))
             .map_err(|e| Error::bad_input(format!("internal: defaults do not serialise: {e}")))?;
@@ -375,14 +396,15 @@ impl TrainConfig {
                 return Err(Error::bad_input(format!(
                     "{}: {}",
                     origin(key),
-                    e.message()
+                    escaped(e.message())
                 )));
             }
         }
         let mut merged = defaults;
         merged.extend(given);
-        let config = TrainConfig::deserialize(merged)
-            .map_err(|e| Error::bad_input(format!("invalid configuration: {}", e.message())))?;
+        let config = TrainConfig::deserialize(merged).map_err(|e| {
+            Error::bad_input(format!("invalid configuration: {}", escaped(e.message())))
+        })?;
         config.validate().map_err(|(key, expected)| {
             let value = config.value_of(key);
             Error::bad_input(format!("{}: expected {expected}, got {value}", origin(key)))
@@ -391,24 +413,78 @@ impl TrainConfig {
     }
 
     /// Checks ranges. On failure returns the key and what it should be.
+    ///
+    /// Sizes have upper bounds as well as lower ones: each bound is far above any setting
+    /// that trains well, and keeps a typo (three zeros too many) from making libtorch try to
+    /// allocate terabytes.
     pub fn validate(&self) -> std::result::Result<(), (&'static str, &'static str)> {
-        let positive_counts = [
-            ("iters", self.iters as usize),
-            ("batch_size", self.batch_size),
-            ("noise_dim", self.noise_dim),
-            ("gen_width", self.gen_width),
-            ("gen_depth", self.gen_depth),
-            ("critic_width", self.critic_width),
-            ("critic_depth", self.critic_depth),
-            ("critic_steps", self.critic_steps),
-            ("penalty_every", self.penalty_every as usize),
-            ("log_every", self.log_every as usize),
-            ("eval_samples", self.eval_samples),
+        const AT_LEAST_1: &str = "a whole number of at least 1";
+        let counts = [
+            ("iters", self.iters, u64::MAX, AT_LEAST_1),
+            (
+                "batch_size",
+                self.batch_size as u64,
+                MAX_BATCH_SIZE,
+                "a whole number of at least 1 and at most 65536",
+            ),
+            (
+                "noise_dim",
+                self.noise_dim as u64,
+                MAX_NOISE_DIM,
+                "a whole number of at least 1 and at most 4096",
+            ),
+            (
+                "gen_width",
+                self.gen_width as u64,
+                MAX_WIDTH,
+                "a whole number of at least 1 and at most 4096",
+            ),
+            (
+                "gen_depth",
+                self.gen_depth as u64,
+                MAX_DEPTH,
+                "a whole number of at least 1 and at most 64",
+            ),
+            (
+                "critic_width",
+                self.critic_width as u64,
+                MAX_WIDTH,
+                "a whole number of at least 1 and at most 4096",
+            ),
+            (
+                "critic_depth",
+                self.critic_depth as u64,
+                MAX_DEPTH,
+                "a whole number of at least 1 and at most 64",
+            ),
+            (
+                "critic_steps",
+                self.critic_steps as u64,
+                MAX_CRITIC_STEPS,
+                "a whole number of at least 1 and at most 1000",
+            ),
+            ("penalty_every", self.penalty_every, u64::MAX, AT_LEAST_1),
+            ("log_every", self.log_every, u64::MAX, AT_LEAST_1),
+            (
+                "eval_samples",
+                self.eval_samples as u64,
+                MAX_EVAL_SAMPLES,
+                "a whole number of at least 1 and at most 20000",
+            ),
         ];
-        for (key, value) in positive_counts {
-            if value == 0 {
-                return Err((key, "a whole number of at least 1"));
+        for (key, value, max, expected) in counts {
+            if value == 0 || value > max {
+                return Err((key, expected));
             }
+        }
+        if self.threads as u64 > MAX_THREADS {
+            return Err((
+                "threads",
+                "a whole number of at most 1024 (0 keeps libtorch's choice)",
+            ));
+        }
+        if !self.critic_output_bias.is_finite() {
+            return Err(("critic_output_bias", "a finite number"));
         }
         let positive_reals = [
             ("lr_generator", self.lr_generator),
@@ -464,12 +540,16 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// The value of `key` as TOML would write it (for error messages).
+    /// The value of `key` as TOML would write it, on one line (for error messages).
     fn value_of(&self, key: &str) -> String {
-        toml::Table::try_from(self)
+        match toml::Table::try_from(self)
             .ok()
-            .and_then(|table| table.get(key).map(|v| v.to_string()))
-            .unwrap_or_else(|| "?".into())
+            .and_then(|mut table| table.remove(key))
+        {
+            Some(toml::Value::String(text)) => format!("{text:?}"),
+            Some(value) => escaped(&value.to_string()),
+            None => "?".into(),
+        }
     }
 
     /// The configuration as a TOML document, the form written into run folders.
@@ -489,12 +569,103 @@ pub fn is_image_data(data: &str) -> bool {
     crate::data::images::ImageDataset::from_spec(data).is_some()
 }
 
+/// `key` as an error message shows it: `` `key` `` for a bare key, quoted and escaped
+/// otherwise, so that a key holding a newline cannot break the message's one line.
+fn shown_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        format!("`{key}`")
+    } else {
+        format!("`{key:?}`")
+    }
+}
+
+/// A message quoting a value on one line: control characters (a newline in a string the
+/// user wrote) escaped.
+fn escaped(message: &str) -> String {
+    let mut text = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            text.extend(c.escape_default());
+        } else {
+            text.push(c);
+        }
+    }
+    text
+}
+
+/// A TOML syntax error's explanation on one line: its lines joined with "; ".
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_and_column(text: &[u8], offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count();
+    (
+        1 + before.iter().filter(|&&b| b == b'\n').count(),
+        1 + column,
+    )
+}
+
+/// The key/value table of a TOML file; errors are one line naming the file and, for a
+/// syntax error, the line and column.
 fn read_toml_table(path: &Path) -> Result<toml::Table> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let cannot_read = |e: std::io::Error| {
         Error::bad_input(format!("cannot read config file {}: {e}", path.display()))
+    };
+    let file = File::open(path).map_err(cannot_read)?;
+    let size = file.metadata().map_err(cannot_read)?.len();
+    let too_big = |size: u64| {
+        Error::bad_input(format!(
+            "{}: {size} bytes is more than the {MAX_CONFIG_BYTES} bytes lsgan reads from a \
+             config file; expected a TOML file of `key = value` lines",
+            path.display()
+        ))
+    };
+    if size > MAX_CONFIG_BYTES {
+        return Err(too_big(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let (line, column) = line_and_column(&bytes, e.valid_up_to());
+        Error::bad_input(format!(
+            "{}:{line}:{column}: not UTF-8 text; expected a TOML file",
+            path.display()
+        ))
     })?;
-    text.parse::<toml::Table>()
-        .map_err(|e| Error::bad_input(format!("{}: not valid TOML: {e}", path.display())))
+    text.parse::<toml::Table>().map_err(|e| {
+        let position = e.span().map_or(String::new(), |span| {
+            let (line, column) = line_and_column(text.as_bytes(), span.start);
+            format!("{line}:{column}:")
+        });
+        Error::bad_input(format!(
+            "{}:{position} not valid TOML: {}",
+            path.display(),
+            one_line(e.message())
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -562,6 +733,48 @@ mod tests {
             "lists the valid losses"
         );
         assert!(err("colour = 1").contains("unknown"));
+    }
+
+    #[test]
+    fn size_bounds_match_their_messages() {
+        for (key, max) in [
+            ("batch_size", MAX_BATCH_SIZE),
+            ("noise_dim", MAX_NOISE_DIM),
+            ("gen_width", MAX_WIDTH),
+            ("critic_width", MAX_WIDTH),
+            ("gen_depth", MAX_DEPTH),
+            ("critic_depth", MAX_DEPTH),
+            ("critic_steps", MAX_CRITIC_STEPS),
+            ("eval_samples", MAX_EVAL_SAMPLES),
+            ("threads", MAX_THREADS),
+        ] {
+            TrainConfig::resolve(None, overrides(&format!("{key} = {max}")))
+                .unwrap_or_else(|e| panic!("{key} = {max}: {e}"));
+            let message = TrainConfig::resolve(None, overrides(&format!("{key} = {}", max + 1)))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.contains(&format!("--{}", key.replace('_', "-")))
+                    && message.contains(&format!("at most {max}")),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn newlines_in_keys_and_values_are_escaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        for (text, shown) in [
+            ("\"a\\nb\" = 1\n", "key `\"a\\nb\"`: unknown key"),
+            ("device = \"a\\nb\"\n", "unknown variant `a\\nb`"),
+            ("data = \"\\n\"\n", "got \"\\n\""),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let message = TrainConfig::from_file(&path).unwrap_err().to_string();
+            assert!(!message.contains('\n'), "{message}");
+            assert!(message.contains(shown), "expected {shown} in {message}");
+        }
     }
 
     #[test]

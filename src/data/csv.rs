@@ -1,25 +1,65 @@
 //! Two-column CSV point files: one point per line, `x,y` (or separated by spaces/tabs).
 //! Blank lines and lines starting with `#` are skipped; a header line of non-numbers is
 //! allowed as the first line. Any other bad line is an error naming the file and line.
+//!
+//! The file is read a line at a time: a line longer than [`MAX_LINE_BYTES`] or a file larger
+//! than [`MAX_FILE_BYTES`] is an error before it is held in memory.
 
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use tch::Tensor;
 
 use crate::error::{Error, Result};
 
+/// The longest line read (64 KiB); a point `x,y` takes a few dozen bytes.
+pub const MAX_LINE_BYTES: usize = 64 << 10;
+/// The largest point file read (1 GiB, some 50 million points).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// The most characters of a bad line quoted in its error.
+const QUOTED_CHARS: usize = 60;
+
 /// Reads the points of `path` into an [n, 2] f32 tensor.
 pub fn read_points(path: &Path) -> Result<Tensor> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let cannot_read = |e: std::io::Error| {
         Error::bad_input(format!(
             "cannot read data file {}: {e} (expected `ring`, `grid` or a CSV file of x,y points)",
             path.display()
         ))
-    })?;
+    };
+    let file = File::open(path).map_err(cannot_read)?;
+    let size = file.metadata().map_err(cannot_read)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(Error::bad_input(format!(
+            "{}: {size} bytes is more than the {MAX_FILE_BYTES} bytes lsgan reads from a point \
+             file",
+            path.display()
+        )));
+    }
+    let mut reader = BufReader::new(file.take(MAX_FILE_BYTES));
+    let mut bytes = Vec::new();
     let mut values = Vec::new();
     let mut seen_data = false;
-    for (index, line) in text.lines().enumerate() {
-        let line = line.trim();
+    for number in 1.. {
+        bytes.clear();
+        let read = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut bytes)
+            .map_err(cannot_read)?;
+        if read == 0 {
+            break;
+        }
+        let bad =
+            |message: String| Error::bad_input(format!("{}:{number}: {message}", path.display()));
+        if bytes.len() > MAX_LINE_BYTES && bytes.last() != Some(&b'\n') {
+            return Err(bad(format!(
+                "a line of more than {MAX_LINE_BYTES} bytes; expected two numbers `x,y` per line"
+            )));
+        }
+        let line = std::str::from_utf8(&bytes)
+            .map_err(|_| bad("not UTF-8 text; expected two numbers `x,y` per line".into()))?
+            .trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
@@ -32,18 +72,16 @@ pub fn read_points(path: &Path) -> Result<Tensor> {
             .map(|f| f.parse::<f32>().ok().filter(|v| v.is_finite()))
             .collect();
         let is_header = !seen_data && parsed.iter().all(Option::is_none);
+        seen_data = true;
         if is_header {
-            seen_data = true;
             continue;
         }
-        seen_data = true;
         match parsed.as_slice() {
             [Some(x), Some(y)] => values.extend([*x, *y]),
             _ => {
-                return Err(Error::bad_input(format!(
-                    "{}:{}: expected two finite numbers `x,y`, found `{line}`",
-                    path.display(),
-                    index + 1
+                return Err(bad(format!(
+                    "expected two finite numbers `x,y`, found `{}`",
+                    quoted(line)
                 )))
             }
         }
@@ -57,6 +95,23 @@ pub fn read_points(path: &Path) -> Result<Tensor> {
     }
     let count = values.len() as i64 / 2;
     Ok(Tensor::from_slice(&values).view([count, 2]))
+}
+
+/// `line` for an error message: its first [`QUOTED_CHARS`] characters, control characters
+/// escaped, so that the message stays one readable line.
+fn quoted(line: &str) -> String {
+    let mut shown = String::new();
+    for c in line.chars().take(QUOTED_CHARS) {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    if line.chars().count() > QUOTED_CHARS {
+        shown.push('…');
+    }
+    shown
 }
 
 #[cfg(test)]
@@ -96,6 +151,29 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("points.csv:2"));
+    }
+
+    #[test]
+    fn long_and_binary_lines_are_refused_naming_the_line() {
+        let long = format!("1,2\n3,4\n{},1\n", "7".repeat(MAX_LINE_BYTES + 1));
+        let (_dir, path) = write(&long);
+        let message = read_points(&path).unwrap_err().to_string();
+        assert!(
+            message.contains("points.csv:3: a line of more than"),
+            "{message}"
+        );
+        // A line of exactly the limit is read.
+        let (_dir, path) = write(&format!("1,2\n3,{}\n", "0".repeat(MAX_LINE_BYTES - 2)));
+        assert_eq!(read_points(&path).unwrap().size(), [2, 2]);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("points.csv");
+        std::fs::write(&path, b"1,2\n3,4\n5,\xff\n").unwrap();
+        let message = read_points(&path).unwrap_err().to_string();
+        assert!(message.contains("points.csv:3: not UTF-8"), "{message}");
+        let (_dir, path) = write(&format!("1,2\n3,4\n5,{}\n", "x".repeat(1000)));
+        let message = read_points(&path).unwrap_err().to_string();
+        assert!(message.len() < 200 && message.ends_with("x…`"), "{message}");
     }
 
     #[test]

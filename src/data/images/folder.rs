@@ -5,17 +5,25 @@
 //! Each image is resized so that its shorter side is the wanted side (triangle filter,
 //! which averages when shrinking) and centre-cropped to a square, and converted to grayscale or
 //! RGB by the channel count (an alpha channel is dropped).
+//!
+//! Decoding is limited to images of at most [`MAX_IMAGE_SIDE`] pixels a side and
+//! [`MAX_IMAGE_BYTES`] of decoded pixels, checked against the header before the pixels are
+//! allocated: a corrupt header that claims 100000×100000 pixels is an error naming the file.
 
 use std::path::{Path, PathBuf};
 
 use image::imageops::FilterType;
-use image::DynamicImage;
+use image::{DynamicImage, ImageError, ImageReader, Limits};
 use tch::Tensor;
 
 use crate::error::{Error, Result};
 
 /// File extensions read, compared without case.
 pub const EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
+/// The widest and tallest image decoded.
+pub const MAX_IMAGE_SIDE: u32 = 16_384;
+/// The most bytes of pixels one image may decode to (256 MiB: an 85-megapixel RGB photo).
+pub const MAX_IMAGE_BYTES: u64 = 256 << 20;
 
 /// Reads every image under `root` as u8 `[N, channels, side, side]`; `channels` is 1 or 3.
 pub fn read_folder(root: &Path, channels: i64, side: i64) -> Result<Tensor> {
@@ -35,13 +43,7 @@ pub fn read_folder(root: &Path, channels: i64, side: i64) -> Result<Tensor> {
     let pixels_per_image = (channels * side * side) as usize;
     let mut pixels = Vec::with_capacity(paths.len() * pixels_per_image);
     for path in &paths {
-        let image = image::ImageReader::open(path)
-            .and_then(|reader| reader.with_guessed_format())
-            .map_err(|e| Error::bad_input(format!("{}: cannot open: {e}", path.display())))?
-            .decode()
-            .map_err(|e| {
-                Error::bad_input(format!("{}: cannot decode image: {e}", path.display()))
-            })?;
+        let image = decode(path)?;
         if image.width() == 0 || image.height() == 0 {
             return Err(Error::bad_input(format!(
                 "{}: the image has no pixels",
@@ -60,6 +62,29 @@ pub fn read_folder(root: &Path, channels: i64, side: i64) -> Result<Tensor> {
         .view([count, side, side, channels])
         .permute([0, 3, 1, 2])
         .contiguous())
+}
+
+/// Decodes the image file `path` within the limits.
+fn decode(path: &Path) -> Result<DynamicImage> {
+    let mut reader = ImageReader::open(path)
+        .and_then(|reader| reader.with_guessed_format())
+        .map_err(|e| Error::bad_input(format!("{}: cannot open: {e}", path.display())))?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    limits.max_alloc = Some(MAX_IMAGE_BYTES);
+    reader.limits(limits);
+    reader.decode().map_err(|e| {
+        let message = match e {
+            ImageError::Limits(_) => format!(
+                "the image is bigger than lsgan decodes ({e}; the limit is \
+                 {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE} pixels and {MAX_IMAGE_BYTES} bytes of \
+                 pixels); a corrupt header or not a training image"
+            ),
+            _ => format!("cannot decode image: {e}"),
+        };
+        Error::bad_input(format!("{}: {message}", path.display()))
+    })
 }
 
 /// `image` centre-cropped to a square and resized to side×side: the same as resizing the
