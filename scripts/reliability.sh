@@ -2,7 +2,7 @@
 # The fault-injection tests, and the table of RELIABILITY.md they produce.
 #
 #   bash scripts/reliability.sh           # the counts CI runs (a few minutes)
-#   bash scripts/reliability.sh --long    # the long campaign: 20000 cases per fuzz target,
+#   bash scripts/reliability.sh --long    # the long campaign: 100000 cases per fuzz target,
 #                                         # 200 SIGKILLs (about an hour on 2 cores)
 #
 # LSGAN_FUZZ_CASES and LSGAN_KILL_TRIALS set the counts directly. Each test writes its row to
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ "${1:-}" = "--long" ]; then
-    export LSGAN_FUZZ_CASES="${LSGAN_FUZZ_CASES:-20000}"
+    export LSGAN_FUZZ_CASES="${LSGAN_FUZZ_CASES:-100000}"
     export LSGAN_KILL_TRIALS="${LSGAN_KILL_TRIALS:-200}"
 fi
 bash scripts/setup.sh

@@ -23,6 +23,7 @@
 //! campaign writes its row of the reliability record (tests/record). A failing case is saved
 //! under `target/tmp/fuzz-failures/`, and the ignored test `replay` replays one.
 
+mod common;
 mod record;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -147,21 +148,6 @@ fn shared_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
-fn idx_bytes(magic: u32, dims: &[u32], values: &[u8]) -> Vec<u8> {
-    let mut bytes = magic.to_be_bytes().to_vec();
-    for dim in dims {
-        bytes.extend(dim.to_be_bytes());
-    }
-    bytes.extend(values);
-    bytes
-}
-
 /// The first `count` items of a gzipped IDX file of ../shared/data, as a raw IDX file whose
 /// header says `count` (read as a stream: the rest of the file is never decompressed).
 fn idx_prefix(relative: &str, count: u32) -> Vec<u8> {
@@ -180,7 +166,7 @@ fn idx_prefix(relative: &str, count: u32) -> Vec<u8> {
     let mut values = vec![0u8; (count * item) as usize];
     reader.read_exact(&mut values).unwrap();
     dims[0] = count;
-    idx_bytes(magic, &dims, &values)
+    idx::encode(magic, &dims, &values)
 }
 
 /// The CIFAR-10 sample PNGs of ../shared/data in name order.
@@ -197,13 +183,7 @@ fn cifar_sample_paths() -> Vec<PathBuf> {
 fn cifar_records(count: usize) -> Vec<u8> {
     let mut records = Vec::new();
     for path in cifar_sample_paths().into_iter().take(count) {
-        let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
-        let label: u8 = stem.rsplit('_').next().unwrap().parse().unwrap();
-        let rgb = image::open(&path).unwrap().to_rgb8();
-        records.push(label);
-        for channel in 0..3 {
-            records.extend(rgb.pixels().map(|p| p[channel]));
-        }
+        records.extend(common::cifar_record(&path).1);
     }
     records
 }
@@ -257,7 +237,7 @@ impl Seed {
 
     fn file_bytes(&self) -> Vec<u8> {
         if self.gzip {
-            gzip(&self.bytes)
+            common::gzip(&self.bytes)
         } else {
             self.bytes.clone()
         }
@@ -570,7 +550,7 @@ fn mutate_seed(rng: &mut ChaCha8Rng, seed: &Seed) -> (Vec<u8>, String) {
                 mutate_bytes(rng, &mut inner, seed.format)
             ));
         }
-        let mut outer = gzip(&inner);
+        let mut outer = common::gzip(&inner);
         for _ in inside..steps {
             done.push(format!(
                 "gzip: {}",
@@ -1550,14 +1530,14 @@ fn sparse_file(path: &Path, head: &[u8], len: u64) {
 #[test]
 fn idx_headers_claiming_a_terabyte_are_refused_before_allocating() {
     let dir = tempfile::tempdir().unwrap();
-    let header = idx_bytes(idx::IMAGES_MAGIC, &[1_275_510_204, 28, 28], &[]);
+    let header = idx::encode(idx::IMAGES_MAGIC, &[1_275_510_204, 28, 28], &[]);
     let raw = dir.path().join("terabyte-idx3-ubyte");
     std::fs::write(&raw, &header).unwrap();
     let message = refused_small(&raw, idx::read_images);
     assert!(message.contains("1275510204 images"), "{message}");
 
     let gz = dir.path().join("terabyte-idx3-ubyte.gz");
-    std::fs::write(&gz, gzip(&header)).unwrap();
+    std::fs::write(&gz, common::gzip(&header)).unwrap();
     refused_small(&gz, idx::read_images);
 
     // A claim under the 1 GiB limit in a 2 GiB file that is all hole: the size check refuses
@@ -1565,24 +1545,24 @@ fn idx_headers_claiming_a_terabyte_are_refused_before_allocating() {
     let holes = dir.path().join("hole-idx3-ubyte");
     sparse_file(
         &holes,
-        &idx_bytes(idx::IMAGES_MAGIC, &[1_000_000, 28, 28], &[]),
+        &idx::encode(idx::IMAGES_MAGIC, &[1_000_000, 28, 28], &[]),
         2 << 30,
     );
     refused_small(&holes, idx::read_images);
 
     // A gzip file claiming far more than the ~8× its size it is reserved for, within what
     // deflate could in principle hold: read as it comes, and refused as truncated.
-    let mut claim = idx_bytes(idx::IMAGES_MAGIC, &[100_000, 28, 28], &[]);
+    let mut claim = idx::encode(idx::IMAGES_MAGIC, &[100_000, 28, 28], &[]);
     claim.extend(random_bytes(&mut ChaCha8Rng::seed_from_u64(0), 80_000));
     let modest = dir.path().join("claim-idx3-ubyte.gz");
-    std::fs::write(&modest, gzip(&claim)).unwrap();
+    std::fs::write(&modest, common::gzip(&claim)).unwrap();
     let message = refused_small(&modest, idx::read_images);
     assert!(message.contains("truncated"), "{message}");
 
     let labels = dir.path().join("labels-idx1-ubyte.gz");
     std::fs::write(
         &labels,
-        gzip(&idx_bytes(idx::LABELS_MAGIC, &[u32::MAX], &[])),
+        common::gzip(&idx::encode(idx::LABELS_MAGIC, &[u32::MAX], &[])),
     )
     .unwrap();
     refused_small(&labels, idx::read_labels);

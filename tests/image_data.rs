@@ -3,6 +3,8 @@
 //! batch, corrupt inputs refused with messages that name the file, the batch loader's
 //! order (and resuming it), and the downloader against a server on 127.0.0.1.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -197,13 +199,8 @@ fn sample_records() -> (Vec<u8>, Vec<i64>) {
     let mut records = Vec::new();
     let mut labels = Vec::new();
     for path in paths {
-        let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
-        let label: u8 = stem.rsplit('_').next().unwrap().parse().unwrap();
-        let png = image::open(&path).unwrap().to_rgb8();
-        records.push(label);
-        for channel in 0..3 {
-            records.extend(png.pixels().map(|p| p[channel]));
-        }
+        let (label, record) = common::cifar_record(&path);
+        records.extend(record);
         labels.push(i64::from(label));
     }
     (records, labels)
@@ -264,21 +261,6 @@ fn a_truncated_cifar_batch_names_the_file() {
     assert_names(&text, &test_batch, &["record 1 has label 42"]);
 }
 
-fn idx_bytes(magic: u32, dims: &[u32], values: &[u8]) -> Vec<u8> {
-    let mut bytes = magic.to_be_bytes().to_vec();
-    for dim in dims {
-        bytes.extend(dim.to_be_bytes());
-    }
-    bytes.extend(values);
-    bytes
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
 #[test]
 fn corrupt_idx_files_are_refused_with_the_file_named() {
     let dir = tempfile::tempdir().unwrap();
@@ -289,38 +271,47 @@ fn corrupt_idx_files_are_refused_with_the_file_named() {
     };
     let pixels = vec![9u8; 2 * 28 * 28];
 
-    let wrong_magic = write("wrong-magic", idx_bytes(0x1234_5678, &[2, 28, 28], &pixels));
+    let wrong_magic = write(
+        "wrong-magic",
+        idx::encode(0x1234_5678, &[2, 28, 28], &pixels),
+    );
     let text = message(idx::read_images(&wrong_magic));
     assert_names(&text, &wrong_magic, &["magic number", "2051"]);
 
-    let truncated = write("truncated", idx_bytes(2051, &[2, 28, 28], &pixels[..1000]));
+    let truncated = write(
+        "truncated",
+        idx::encode(2051, &[2, 28, 28], &pixels[..1000]),
+    );
     let text = message(idx::read_images(&truncated));
     assert_names(&text, &truncated, &["truncated", "1568 bytes"]);
 
     let truncated_gz = write(
         "truncated.gz",
-        gzip(&idx_bytes(2051, &[2, 28, 28], &pixels[..1000])),
+        common::gzip(&idx::encode(2051, &[2, 28, 28], &pixels[..1000])),
     );
     let text = message(idx::read_images(&truncated_gz));
     assert_names(&text, &truncated_gz, &["truncated"]);
 
-    let images = write("images", idx_bytes(2051, &[2, 28, 28], &pixels));
-    let labels = write("labels", idx_bytes(2049, &[3], &[1, 2, 3]));
+    let images = write("images", idx::encode(2051, &[2, 28, 28], &pixels));
+    let labels = write("labels", idx::encode(2049, &[3], &[1, 2, 3]));
     let text = message(idx::read_pair(&images, &labels));
     assert_names(&text, &images, &["2 images", "3 labels"]);
     assert_names(&text, &labels, &[]);
 
     // 10^12 bytes of pixels claimed by a 16-byte file: refused before any allocation.
-    let absurd = write("absurd", idx_bytes(2051, &[1_000_000, 1000, 1000], &[]));
+    let absurd = write("absurd", idx::encode(2051, &[1_000_000, 1000, 1000], &[]));
     let text = message(idx::read_images(&absurd));
     assert_names(&text, &absurd, &["1000000 images", "corrupt"]);
     let absurd_gz = write(
         "absurd.gz",
-        gzip(&idx_bytes(2051, &[u32::MAX, 28, 28], &[])),
+        common::gzip(&idx::encode(2051, &[u32::MAX, 28, 28], &[])),
     );
     let text = message(idx::read_images(&absurd_gz));
     assert_names(&text, &absurd_gz, &["4294967295 images", "corrupt"]);
-    let modest_claim_gz = write("claim.gz", gzip(&idx_bytes(2051, &[100_000, 28, 28], &[])));
+    let modest_claim_gz = write(
+        "claim.gz",
+        common::gzip(&idx::encode(2051, &[100_000, 28, 28], &[])),
+    );
     let text = message(idx::read_images(&modest_claim_gz));
     assert_names(&text, &modest_claim_gz, &["gzip file can hold"]);
 
@@ -329,7 +320,7 @@ fn corrupt_idx_files_are_refused_with_the_file_named() {
     assert_names(&text, &not_gzip, &[]);
 
     // Through ImageSet::load: a bad file in the data folder is named, and is bad input.
-    write("train-labels-idx1-ubyte", idx_bytes(2049, &[2], &[1, 2]));
+    write("train-labels-idx1-ubyte", idx::encode(2049, &[2], &[1, 2]));
     let error = ImageSet::load(&ImageDataset::Mnist, dir.path(), Split::Train, (0, 0))
         .expect_err("corrupt data folder");
     assert_eq!(error.exit_code(), 2);

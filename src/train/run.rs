@@ -266,7 +266,21 @@ fn run_loop(
     }
     let seconds = seconds_so_far();
     bar.finish_and_clear();
+    let final_diagnosis = final_diagnosis.unwrap_or_else(|| trainer.diagnose());
+    write_results(run, &trainer, &history, &final_diagnosis, seconds)
+        .map_err(|error| advise_after_failure(error, run, last_checkpoint))
+}
 
+/// The results of a finished run: final weights, pictures and, last, `final_metrics.json`,
+/// whose presence marks the run finished (`resume` and `compare` read it so).
+fn write_results(
+    run: &RunDir,
+    trainer: &Trainer,
+    history: &[LogRecord],
+    final_diagnosis: &(Diagnostics, Allocation),
+    seconds: f64,
+) -> Result<RunSummary> {
+    let config = &trainer.config;
     run.save_weights(&trainer.generator_store, run_dir::GENERATOR_FILE)?;
     run.save_weights(&trainer.critic_store, run_dir::CRITIC_FILE)?;
     if let Some(ema) = &trainer.ema {
@@ -284,9 +298,7 @@ fn run_loop(
             .last()
             .map_or_else(|| trainer.evaluate(), |r| r.metrics.clone()),
     };
-    let final_diagnosis = final_diagnosis.unwrap_or_else(|| trainer.diagnose());
-    draw_pictures(run, &trainer, &history, &final_diagnosis)?;
-    // Last: its presence marks the run finished (`resume` and `compare` read it so).
+    draw_pictures(run, trainer, history, final_diagnosis)?;
     run.write_json(run_dir::FINAL_METRICS_FILE, &summary)?;
     Ok(summary)
 }

@@ -2,6 +2,7 @@
 //! folders. Each test binary uses its own subset of them.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
@@ -65,4 +66,24 @@ pub fn send(signal: &str, child: &Child) {
 /// The text of a run's metrics.jsonl.
 pub fn metrics_log(run: &Path) -> String {
     std::fs::read_to_string(run.join("metrics.jsonl")).expect("metrics.jsonl")
+}
+
+/// `bytes` gzipped.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A CIFAR-10 sample PNG of ../shared/data (named `…_<label>.png`) as a binary batch record:
+/// the label byte, then the red, green and blue planes. Returns the label and the record.
+pub fn cifar_record(png: &Path) -> (u8, Vec<u8>) {
+    let stem = png.file_stem().unwrap().to_str().unwrap().to_string();
+    let label: u8 = stem.rsplit('_').next().unwrap().parse().unwrap();
+    let rgb = image::open(png).unwrap().to_rgb8();
+    let mut record = vec![label];
+    for channel in 0..3 {
+        record.extend(rgb.pixels().map(|p| p[channel]));
+    }
+    (label, record)
 }

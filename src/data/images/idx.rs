@@ -210,18 +210,20 @@ fn reservation(payload: u64, file_bytes: u64, gzipped: bool) -> u64 {
     }
 }
 
+/// The bytes of an IDX file: the magic number, the dimensions (big-endian u32) and the
+/// values; what the readers here read. Tests write small IDX files with it.
+pub fn encode(magic: u32, dims: &[u32], values: &[u8]) -> Vec<u8> {
+    let mut bytes = magic.to_be_bytes().to_vec();
+    for dim in dims {
+        bytes.extend(dim.to_be_bytes());
+    }
+    bytes.extend(values);
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn idx_bytes(magic: u32, dims: &[u32], values: &[u8]) -> Vec<u8> {
-        let mut bytes = magic.to_be_bytes().to_vec();
-        for dim in dims {
-            bytes.extend(dim.to_be_bytes());
-        }
-        bytes.extend(values);
-        bytes
-    }
 
     #[test]
     fn reads_a_small_raw_pair() {
@@ -229,8 +231,8 @@ mod tests {
         let images = dir.path().join("images");
         let labels = dir.path().join("labels");
         let pixels: Vec<u8> = (0..12).collect();
-        std::fs::write(&images, idx_bytes(IMAGES_MAGIC, &[3, 2, 2], &pixels)).unwrap();
-        std::fs::write(&labels, idx_bytes(LABELS_MAGIC, &[3], &[7, 1, 9])).unwrap();
+        std::fs::write(&images, encode(IMAGES_MAGIC, &[3, 2, 2], &pixels)).unwrap();
+        std::fs::write(&labels, encode(LABELS_MAGIC, &[3], &[7, 1, 9])).unwrap();
         let (images, labels) = read_pair(&images, &labels).unwrap();
         assert_eq!(images.size(), [3, 1, 2, 2]);
         assert_eq!(images.int64_value(&[2, 0, 1, 1]), 11);
@@ -252,7 +254,7 @@ mod tests {
     fn swapped_files_are_named_by_what_they_are() {
         let dir = tempfile::tempdir().unwrap();
         let labels = dir.path().join("labels");
-        std::fs::write(&labels, idx_bytes(LABELS_MAGIC, &[1], &[7])).unwrap();
+        std::fs::write(&labels, encode(LABELS_MAGIC, &[1], &[7])).unwrap();
         let message = read_images(&labels).unwrap_err().to_string();
         assert!(message.contains("that is an IDX label file"), "{message}");
     }
