@@ -77,7 +77,8 @@ pub fn train(config: TrainConfig, out: &Path, options: RunOptions) -> Result<Run
 
 /// Continues the run in `out` from its checkpoint (`from`) up to `iters` iterations
 /// (default: the run's own budget); a run stopped before its first checkpoint starts again
-/// from iteration 0, one stopped while writing its results writes them. On the CPU the result equals that of a run never interrupted.
+/// from iteration 0, one stopped while writing its results writes them. On the CPU the
+/// result equals that of a run never interrupted.
 pub fn resume(
     out: &Path,
     iters: Option<u64>,
