@@ -309,7 +309,8 @@ fn flat_critic_warning(config: &TrainConfig, iteration: u64) -> String {
     let remedy = if config.critic_output == CriticOutput::Relu {
         format!(
             "its ReLU output is stuck at 0 and will not recover; rerun with a larger \
-             --critic-output-bias (this run: {}), a lower --lr-critic or another --seed",
+             --critic-output-bias (this run: {}), another --lr-critic (lower helped on the \
+             ring, higher on the grid), a smaller --margin-scale or another --seed",
             config.critic_output_bias
         )
     } else {
