@@ -12,12 +12,8 @@ mod record;
 use std::path::Path;
 use std::process::Command;
 
-use common::{lsgan, metrics_log, succeeded};
+use common::{lsgan, metrics_log, run_flags_for, succeeded, ITERATIONS};
 use lsgan::train::checkpoint::Checkpoint;
-
-const FLAGS: &str = "--data ring --iters 400 --log-every 20 --checkpoint-every 10 --gen-width 32 \
-                     --critic-width 32 --eval-samples 200 --batch-size 64 --ema-decay 0.9 \
-                     --threads 1 --quiet";
 
 /// Runs inside the namespace: mount the small tmpfs, train on it, fill it once metrics.jsonl
 /// has `$4` lines, keep a copy of the run as the failure left it, free the space, resume.
@@ -49,7 +45,7 @@ fn a_full_disk_stops_training_clearly_and_resume_finishes_the_run() {
         eprintln!("skipped: LSGAN_SKIP_DISK_FULL is set");
         return;
     }
-    let flags: Vec<&str> = FLAGS.split_whitespace().collect();
+    let flags = run_flags_for(ITERATIONS);
     let dir = tempfile::tempdir().unwrap();
     let reference = dir.path().join("reference");
     succeeded(

@@ -1704,13 +1704,20 @@ fn resolve_with(
     (path, result, dir)
 }
 
-fn assert_refused_naming(key: &str, value: &str, also: &str) {
-    let (path, result, _dir) = resolve_with(key, value);
+/// The message of a config refused as bad input, asserted to be one line; `case` names the
+/// input in a failure.
+fn one_line_refusal(result: lsgan::Result<TrainConfig>, case: &str) -> String {
     let message = match result {
         Err(Error::BadInput(message)) => message,
-        other => panic!("{key} = {value}: expected bad input, got {other:?}"),
+        other => panic!("{case}: expected bad input, got {other:?}"),
     };
-    assert!(!message.contains('\n'), "{key} = {value}: {message}");
+    assert!(!message.contains('\n'), "{case}: {message}");
+    message
+}
+
+fn assert_refused_naming(key: &str, value: &str, also: &str) {
+    let (path, result, _dir) = resolve_with(key, value);
+    let message = one_line_refusal(result, &format!("{key} = {value}"));
     assert!(
         message.contains(&format!("{}: key `{key}`", path.display())),
         "{key} = {value}: {message}"
@@ -1769,11 +1776,7 @@ fn config_syntax_errors_are_one_line_naming_the_line() {
         (text.replacen('"', "", 1), 1),
     ] {
         std::fs::write(&path, &bad).unwrap();
-        let message = match TrainConfig::from_file(&path) {
-            Err(Error::BadInput(message)) => message,
-            other => panic!("{bad}: expected bad input, got {other:?}"),
-        };
-        assert!(!message.contains('\n'), "{message}");
+        let message = one_line_refusal(TrainConfig::from_file(&path), &bad);
         assert!(
             message.starts_with(&format!("{}:{line}:", path.display())),
             "expected line {line}: {message}"

@@ -13,24 +13,13 @@ use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{lsgan, metrics_log, send, succeeded, wait_for};
+use common::{
+    lsgan, metrics_log, run_flags_for, send, succeeded, wait_for, CHECKPOINT_EVERY, ITERATIONS,
+    LOG_EVERY,
+};
 use lsgan::train::checkpoint::Checkpoint;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-
-const ITERATIONS: u64 = 400;
-const LOG_EVERY: u64 = 20;
-const CHECKPOINT_EVERY: u64 = 10;
-
-/// Small nets; with [`ITERATIONS`], enough that a signal lands mid-run.
-fn run_flags_for(iterations: u64) -> Vec<String> {
-    let flags = format!(
-        "--data ring --iters {iterations} --log-every {LOG_EVERY} --checkpoint-every \
-         {CHECKPOINT_EVERY} --gen-width 32 --critic-width 32 --eval-samples 200 --batch-size 64 \
-         --ema-decay 0.9 --threads 1 --quiet"
-    );
-    flags.split_whitespace().map(String::from).collect()
-}
 
 fn start_training(out: &Path) -> Child {
     start_training_for(out, ITERATIONS)

@@ -13,7 +13,7 @@
 //! | `critic_landscape.png` (2-D data), `loss_curves.png` | pictures |
 //! | `samples.png`, `samples/iter_NNNNNN.png` (images) | sample grids on fixed noise |
 //!
-//! Whole files are written atomically (temporary file, then rename), so a crash never leaves
+//! Whole files are written atomically ([`replace_atomically`]), so a crash never leaves
 //! a half-written one; an existing run is only replaced when asked (`--force`). A process
 //! that trains into the folder holds the lock on `lsgan.lock` (an advisory file lock, let go
 //! when the process ends, however it ends), so two cannot write one run at the same time.
@@ -157,20 +157,11 @@ impl RunDir {
 
     /// Saves a var store under `file` (safetensors), atomically.
     pub fn save_weights(&self, store: &tch::nn::VarStore, file: &str) -> Result<()> {
-        let target = self.file(file);
-        let temporary = self.file(&format!("partial-{file}"));
-        if let Err(e) = store.save(&temporary) {
-            let _ = fs::remove_file(&temporary);
-            return Err(e.into());
-        }
-        File::open(&temporary)
-            .and_then(|file| file.sync_all())
-            .and_then(|()| fs::rename(&temporary, &target))
-            .and_then(|()| sync_folder_of(&target))
-            .map_err(|e| {
-                let _ = fs::remove_file(&temporary);
-                Error::io("writing", &target, e)
-            })
+        replace_atomically(
+            &self.file(file),
+            |temporary| store.save(temporary).map_err(std::io::Error::other),
+            || Ok(()),
+        )
     }
 
     /// A fresh `metrics.jsonl`, appended to line by line.
@@ -290,26 +281,38 @@ impl JsonLines {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace_atomically(path, |temporary| fs::write(temporary, bytes), || Ok(()))
+}
+
+/// Replaces `path` atomically: `write` fills `partial-<name>` beside it, which is synced;
+/// `before_rename` runs (the checkpoint keeps the file being replaced); then the rename,
+/// and a sync of the folder so that the rename survives a power cut. On failure the
+/// temporary file is removed and `path` is untouched; the error names `path`.
+pub fn replace_atomically(
+    path: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
+    before_rename: impl FnOnce() -> std::io::Result<()>,
+) -> Result<()> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{file_name}.partial"));
-    let write = || -> std::io::Result<()> {
-        let mut file = File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
+    let temporary = path.with_file_name(format!("partial-{file_name}"));
+    let replace = || -> std::io::Result<()> {
+        write(&temporary)?;
+        File::open(&temporary)?.sync_all()?;
+        before_rename()?;
         fs::rename(&temporary, path)?;
         sync_folder_of(path)
     };
-    write().map_err(|e| {
+    replace().map_err(|e| {
         let _ = fs::remove_file(&temporary);
         Error::io("writing", path, e)
     })
 }
 
 /// Syncs the folder holding `path`, so that a rename in it survives a power cut.
-pub fn sync_folder_of(path: &Path) -> std::io::Result<()> {
+fn sync_folder_of(path: &Path) -> std::io::Result<()> {
     match path.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => File::open(folder)?.sync_all(),
         _ => File::open(".")?.sync_all(),

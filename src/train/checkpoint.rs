@@ -8,7 +8,8 @@
 //!
 //! Safe against crashes and damage:
 //! - the file is written under a temporary name, synced, and renamed over the previous one
-//!   (then the folder is synced), so a crash while writing leaves the last checkpoint whole;
+//!   (then the folder is synced: `run_dir::replace_atomically`), so a crash while writing
+//!   leaves the last checkpoint whole;
 //! - the checkpoint it replaces is kept as `checkpoint.previous.safetensors` (a hard link, no
 //!   copy), for `lsgan resume --previous-checkpoint`;
 //! - the file carries an MD5 checksum of its content (names, types, shapes and bytes of every
@@ -16,7 +17,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
@@ -26,7 +27,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::data::images::download::hex;
 use crate::error::{Error, Result};
-use crate::report::run_dir::sync_folder_of;
+use crate::report::run_dir::replace_atomically;
 use crate::train::{StepLosses, Trainer};
 
 /// A checkpoint's file name inside a run folder.
@@ -66,24 +67,18 @@ pub fn save(trainer: &Trainer, progress: &Progress, path: &Path) -> Result<()> {
             .map(|(name, blob)| (name.as_str(), blob.dtype, &blob.shape[..], &blob.bytes[..])),
     );
     let metadata = Some(HashMap::from([(CHECKSUM_KEY.to_string(), checksum)]));
-    let temporary = path.with_file_name(format!("partial-{CHECKPOINT_FILE}"));
-    let write = || -> std::io::Result<()> {
-        let views = blobs.iter().map(|(name, blob)| (name.as_str(), blob));
-        safetensors::tensor::serialize_to_file(views, &metadata, &temporary).map_err(
-            |e| match e {
+    let views = blobs.iter().map(|(name, blob)| (name.as_str(), blob));
+    replace_atomically(
+        path,
+        |temporary| {
+            safetensors::tensor::serialize_to_file(views, &metadata, temporary).map_err(|e| match e
+            {
                 safetensors::SafeTensorError::IoError(e) => e,
                 other => std::io::Error::other(format!("{other:?}")),
-            },
-        )?;
-        File::open(&temporary)?.sync_all()?;
-        keep_as_previous(path)?;
-        fs::rename(&temporary, path)?;
-        sync_folder_of(path)
-    };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&temporary);
-        Error::io("writing", path, e)
-    })
+            })
+        },
+        || keep_as_previous(path),
+    )
 }
 
 /// Every tensor of a checkpoint, by name.

@@ -7,6 +7,22 @@ use std::path::Path;
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
+/// The fault-injection runs' budget, logging and checkpoint intervals (see [`run_flags_for`]).
+pub const ITERATIONS: u64 = 400;
+pub const LOG_EVERY: u64 = 20;
+pub const CHECKPOINT_EVERY: u64 = 10;
+
+/// `lsgan train` flags for a small, quick ring run of `iterations` (one thread, so that its
+/// numbers are reproducible): with [`ITERATIONS`], long enough that a signal lands mid-run.
+pub fn run_flags_for(iterations: u64) -> Vec<String> {
+    let flags = format!(
+        "--data ring --iters {iterations} --log-every {LOG_EVERY} --checkpoint-every \
+         {CHECKPOINT_EVERY} --gen-width 32 --critic-width 32 --eval-samples 200 --batch-size 64 \
+         --ema-decay 0.9 --threads 1 --quiet"
+    );
+    flags.split_whitespace().map(String::from).collect()
+}
+
 /// The `lsgan` binary under test.
 pub fn lsgan() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lsgan"))
