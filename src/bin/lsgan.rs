@@ -610,6 +610,16 @@ fn compare(args: CompareArgs) -> Result<(), Error> {
     let claims = lsgan::report::html::write_report(&summary, &args.out)?;
     println!();
     print_claims(&claims);
+    let flat: Vec<String> = lsgan::report::claims::runs_with_flat_critic(&summary)
+        .iter()
+        .map(|run| format!("{} seed {}", run.loss, run.seed))
+        .collect();
+    if !flat.is_empty() {
+        println!(
+            "\ncritic ended flat, so the generator got no gradient: {}",
+            flat.join(", ")
+        );
+    }
     println!(
         "\nwrote {}, {}, {} and {} in {}",
         lsgan::compare::SUMMARY_JSON,

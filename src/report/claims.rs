@@ -49,6 +49,20 @@ pub const INTERPOLATE_GRADIENT_TOLERANCE: f64 = 0.5;
 /// its maximum in the first half.
 pub const GROWTH_THRESHOLD: f64 = 2.0;
 
+/// The runs whose critic ended flat ([`Diagnostics::critic_is_flat`] at the last log): their
+/// generator got no gradient at the end, which the report says next to their metrics.
+pub fn runs_with_flat_critic(summary: &Summary) -> Vec<&RunResult> {
+    summary
+        .runs
+        .iter()
+        .filter(|r| {
+            r.diagnostics
+                .as_ref()
+                .is_some_and(Diagnostics::critic_is_flat)
+        })
+        .collect()
+}
+
 /// Reads the five claims. `history` gives a run's logged diagnostics, oldest first.
 pub fn read_claims(
     summary: &Summary,
@@ -58,7 +72,7 @@ pub fn read_claims(
         summary.runs.iter().filter(|r| r.loss == loss).collect()
     };
     let lsgan = runs_of("lsgan");
-    // A flat critic (∇L = 0 everywhere, e.g. a dead ReLU output) satisfies claims 2–4
+    // A flat critic (‖∇L‖ ≈ 0 everywhere, e.g. a dead ReLU output) satisfies claims 2–4
     // vacuously: those read only the LS-GAN runs whose critic is alive.
     let alive: Vec<&RunResult> = lsgan
         .iter()
@@ -72,7 +86,7 @@ pub fn read_claims(
     let flat = lsgan.len() - alive.len();
     let vacuous = || {
         not_measured(&format!(
-            "every LS-GAN run ended with a flat critic (∇L = 0 everywhere: {flat} of {}); the \
+            "every LS-GAN run ended with a flat critic (‖∇L‖ ≈ 0 everywhere: {flat} of {}); the \
              claim would hold vacuously",
             lsgan.len()
         ))
@@ -381,6 +395,36 @@ mod tests {
             assert_eq!(claim.verdict, Verdict::NotMeasured, "{claim:?}");
             assert!(claim.evidence.contains("flat critic"), "{claim:?}");
         }
+    }
+
+    /// A GLS-GAN run whose softplus output sank is listed as flat, and the report says so
+    /// under its own heading; a live run is not listed.
+    #[test]
+    fn runs_with_a_flat_critic_are_named_in_the_report() {
+        let mut sunk = diagnostics(0.0, 0.2, 2.5e-7, 3.46, 1e-5);
+        sunk.gradient_norm_fake = Spread {
+            mean: 5.7e-7,
+            max: 1.5e-4,
+        };
+        let mut alive = diagnostics(0.9, 0.2, 0.08, 0.17, 0.5);
+        alive.gradient_norm_fake = Spread {
+            mean: 0.14,
+            max: 0.26,
+        };
+        let s = summary(vec![run("lsgan", 8, alive), run("glsgan", 2, sunk)]);
+        let flat: Vec<&str> = runs_with_flat_critic(&s)
+            .iter()
+            .map(|r| r.loss.as_str())
+            .collect();
+        assert_eq!(flat, ["glsgan"]);
+        let claims = read_claims(&s, &|_| Vec::new());
+        let report = crate::report::html::report_markdown(&s, &claims);
+        let section = report
+            .split("## Runs whose critic ended flat")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no flat-critic section: {report}"));
+        assert!(section.contains("- glsgan seed 0"), "{section}");
+        assert!(!section.contains("- lsgan seed"), "{section}");
     }
 
     #[test]

@@ -9,8 +9,9 @@ use base64::Engine;
 
 use crate::compare::{markdown, RunResult, Summary};
 use crate::error::{Error, Result};
+use crate::metrics::diagnostics::{FLAT_GRADIENT_NORM, FLAT_GRADIENT_RATIO};
 use crate::metrics::Diagnostics;
-use crate::report::claims::{read_claims, ClaimReading, Verdict};
+use crate::report::claims::{read_claims, runs_with_flat_critic, ClaimReading, Verdict};
 use crate::report::run_dir::{self, write_atomically, RunDir};
 
 /// The report's file names.
@@ -67,14 +68,49 @@ pub fn report_markdown(summary: &Summary, claims: &[ClaimReading]) -> String {
     text += "\n## Claims (SPEC.md §8), read automatically\n\n| claim | verdict | evidence | figure |\n|---|---|---|---|\n";
     for claim in claims {
         text += &format!(
-            "| {} | **{}** | {} | `{}` |\n",
+            "| {} | **{}** | {} | {} |\n",
             claim.claim,
             claim.verdict.label(),
             claim.evidence,
-            claim.figure
+            figure_of(claim).map_or_else(|| "—".into(), |f| format!("`{f}`"))
         );
     }
+    let flat = flat_critic_note(summary);
+    if !flat.is_empty() {
+        text += &format!(
+            "\n## Runs whose critic ended flat\n\n{}\n\n",
+            flat_critic_meaning()
+        );
+        for (run, label) in flat {
+            text += &format!("- {label} (`{}`)\n", run.run_dir.display());
+        }
+    }
     text
+}
+
+/// What the report says of a run whose critic ended flat.
+fn flat_critic_meaning() -> String {
+    format!(
+        "At the last log these runs' critic was flat: the mean ‖∇L‖ on the real and on the \
+         generated evaluation samples was under {FLAT_GRADIENT_RATIO:e} of its mean on the \
+         interpolates between them (or under {FLAT_GRADIENT_NORM:e} everywhere), so their \
+         generator got no gradient. Their final metrics \
+         count in the means above; claims 2–4 leave flat LS-GAN runs out. Training warned of \
+         it, with the remedy for the critic's output (README, Diagnostics)."
+    )
+}
+
+/// The runs whose critic ended flat, each labelled "loss seed k".
+fn flat_critic_note(summary: &Summary) -> Vec<(&RunResult, String)> {
+    runs_with_flat_critic(summary)
+        .into_iter()
+        .map(|run| (run, format!("{} seed {}", run.loss, run.seed)))
+        .collect()
+}
+
+/// The picture that shows a claim, unless the claim could not be read on these runs.
+fn figure_of(claim: &ClaimReading) -> Option<&'static str> {
+    (claim.verdict != Verdict::NotMeasured).then_some(claim.figure)
 }
 
 fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
@@ -112,10 +148,25 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
             escape(claim.claim),
             claim.verdict.label(),
             escape(&claim.evidence),
-            escape(claim.figure)
+            figure_of(claim).map_or_else(|| "—".into(), escape)
         );
     }
     page += "</table>\n";
+    let flat = flat_critic_note(summary);
+    if !flat.is_empty() {
+        page += &format!(
+            "<h2>Runs whose critic ended flat</h2>\n<p class=\"absent\">{}</p>\n<ul>\n",
+            escape(&flat_critic_meaning())
+        );
+        for (run, label) in flat {
+            page += &format!(
+                "<li>{} (<code>{}</code>)</li>\n",
+                escape(&label),
+                escape(&run.run_dir.display().to_string())
+            );
+        }
+        page += "</ul>\n";
+    }
     for loss in &summary.losses {
         let Some(run) = summary.runs.iter().find(|r| r.loss == loss.loss) else {
             continue;

@@ -3,10 +3,15 @@
 //! run continues with exactly the numbers an uninterrupted run would have. tch's own
 //! optimisers keep their state inside libtorch with no way to read or restore it.
 //!
-//! Parameters are held by name, sorted, so the state's order never depends on hash order.
+//! The parameters of a store, their gradients and their moments each live end to end in one
+//! flat buffer, the store's variables being views into it: an update is then a handful of
+//! kernels over one buffer and not ten per parameter tensor, which is what a step costs on a
+//! GPU, where launches dominate at these sizes (BENCHMARKS.md). `torch.optim.Adam`'s
+//! multi-tensor path gets the same from `_foreach_*` kernels, which tch does not expose.
+//! Parameters are ordered by name, so the state's order never depends on hash order.
 
 use tch::nn::VarStore;
-use tch::Tensor;
+use tch::{Kind, Tensor};
 
 use crate::config::OptimizerKind;
 use crate::error::{Error, Result};
@@ -23,20 +28,39 @@ pub enum Rule {
     RmsProp,
 }
 
-/// One trainable parameter and its running statistics.
+/// One trainable parameter and where it lies in the flat buffers.
 struct Slot {
     name: String,
+    /// The store's variable, a view into [`Optimizer::parameters`].
     parameter: Tensor,
-    /// Adam's first moment (absent for RMSProp).
-    first_moment: Option<Tensor>,
-    /// Adam's second moment, RMSProp's square average.
-    second_moment: Tensor,
+    offset: i64,
+    numel: i64,
+    shape: Vec<i64>,
+    /// Where its part of [`Optimizer::gradients`] starts, to check that `.grad` is there.
+    gradient_address: usize,
+}
+
+impl Slot {
+    /// This parameter's part of a flat buffer, in its own shape.
+    fn view_of(&self, flat: &Tensor) -> Tensor {
+        flat.narrow(0, self.offset, self.numel)
+            .view(self.shape.as_slice())
+    }
 }
 
 /// An optimiser over the trainable variables of one [`VarStore`].
 pub struct Optimizer {
     rule: Rule,
     slots: Vec<Slot>,
+    /// Every parameter, end to end.
+    parameters: Tensor,
+    /// Every parameter's gradient, end to end: each parameter's `.grad` is a view into it,
+    /// which backpropagation accumulates into in place.
+    gradients: Tensor,
+    /// Adam's first moment (absent for RMSProp).
+    first_moment: Option<Tensor>,
+    /// Adam's second moment, RMSProp's square average.
+    second_moment: Tensor,
     /// L2 weight decay added to the gradient (torch's `weight_decay`).
     weight_decay: f64,
     pub lr: f64,
@@ -45,7 +69,8 @@ pub struct Optimizer {
 }
 
 impl Optimizer {
-    /// An optimiser for the trainable variables of `store`.
+    /// An optimiser for the trainable variables of `store`, which from now on are views
+    /// into the optimiser's flat parameter buffer (their values are kept).
     pub fn new(store: &VarStore, kind: OptimizerKind, betas: (f64, f64), lr: f64, wd: f64) -> Self {
         let rule = match kind {
             OptimizerKind::Adam => Rule::Adam {
@@ -60,22 +85,95 @@ impl Optimizer {
             .filter(|(_, tensor)| tensor.requires_grad())
             .collect();
         variables.sort_by(|a, b| a.0.cmp(&b.0));
-        let slots = variables
+        let kind = variables.first().map_or(Kind::Float, |(_, t)| t.kind());
+        let mut offset = 0;
+        let mut slots: Vec<Slot> = variables
             .into_iter()
-            .map(|(name, parameter)| Slot {
-                first_moment: matches!(rule, Rule::Adam { .. }).then(|| parameter.zeros_like()),
-                second_moment: parameter.zeros_like(),
-                name,
-                parameter,
+            .map(|(name, parameter)| {
+                assert_eq!(
+                    parameter.kind(),
+                    kind,
+                    "{name}: one type for all parameters"
+                );
+                let numel = parameter.numel() as i64;
+                offset += numel;
+                Slot {
+                    name,
+                    shape: parameter.size(),
+                    parameter,
+                    offset: offset - numel,
+                    numel,
+                    gradient_address: 0,
+                }
             })
             .collect();
-        Optimizer {
+        let zeros = || Tensor::zeros([offset], (kind, store.device()));
+        let parameters = zeros();
+        let gradients = zeros();
+        for slot in &mut slots {
+            slot.gradient_address = slot.view_of(&gradients).data_ptr() as usize;
+        }
+        tch::no_grad(|| {
+            for slot in &slots {
+                let mut view = slot.view_of(&parameters);
+                view.copy_(&slot.parameter);
+                slot.parameter.shallow_clone().set_data(&view);
+            }
+        });
+        let optimizer = Optimizer {
             rule,
+            first_moment: matches!(rule, Rule::Adam { .. }).then(zeros),
+            second_moment: zeros(),
+            gradients,
+            parameters,
             slots,
             weight_decay: wd,
             lr,
             steps: 0,
+        };
+        optimizer.attach_gradients();
+        optimizer
+    }
+
+    /// Points every parameter's `.grad` at its part of [`Optimizer::gradients`], copying in
+    /// whatever gradient it holds, unless it points there already. Backpropagation without
+    /// `create_graph` adds into a defined `.grad` in place, so once attached they stay so;
+    /// a backward that replaced one (one with `create_graph`, say) is caught here.
+    fn attach_gradients(&self) {
+        let detached: Vec<&Slot> = self
+            .slots
+            .iter()
+            .filter(|slot| {
+                let gradient = slot.parameter.grad();
+                !gradient.defined() || gradient.data_ptr() as usize != slot.gradient_address
+            })
+            .collect();
+        if detached.is_empty() {
+            return;
         }
+        // A `.grad` can only be re-pointed once it exists: one backward of 0·Σθ makes the
+        // missing ones (zeros) and adds nothing to the others.
+        let missing: Vec<&&Slot> = detached
+            .iter()
+            .filter(|slot| !slot.parameter.grad().defined())
+            .collect();
+        if !missing.is_empty() {
+            let nothing = missing
+                .iter()
+                .map(|slot| slot.parameter.sum(slot.parameter.kind()) * 0.0)
+                .fold(
+                    Tensor::zeros([], (self.parameters.kind(), self.parameters.device())),
+                    |a, b| a + b,
+                );
+            nothing.backward();
+        }
+        tch::no_grad(|| {
+            for slot in detached {
+                let mut view = slot.view_of(&self.gradients);
+                view.copy_(&slot.parameter.grad());
+                slot.parameter.grad().set_data(&view);
+            }
+        });
     }
 
     /// Zeroes the gradients, backpropagates `objective` and applies one update.
@@ -87,79 +185,73 @@ impl Optimizer {
 
     /// Sets every parameter's gradient to zero.
     pub fn zero_grad(&mut self) {
-        for slot in &self.slots {
-            let mut gradient = slot.parameter.grad();
-            if gradient.defined() {
-                let _ = gradient.detach_().zero_();
-            }
-        }
+        self.attach_gradients();
+        let _ = self.gradients.zero_();
     }
 
-    /// One update from the current gradients (parameters without a gradient are skipped).
+    /// One update of every parameter from the current gradients.
     pub fn step(&mut self) {
+        self.attach_gradients();
         self.steps += 1;
         let (lr, wd, steps) = (self.lr, self.weight_decay, self.steps);
         tch::no_grad(|| {
-            for slot in &mut self.slots {
-                let raw_gradient = slot.parameter.grad();
-                if !raw_gradient.defined() {
-                    continue;
+            let decayed;
+            let gradient = if wd != 0.0 {
+                decayed = &self.gradients + &self.parameters * wd;
+                &decayed
+            } else {
+                &self.gradients
+            };
+            match self.rule {
+                // In place where torch.optim.Adam is: a step allocates two temporaries
+                // (g², the denominator).
+                Rule::Adam { beta1, beta2 } => {
+                    let first = self
+                        .first_moment
+                        .as_mut()
+                        .expect("Adam keeps a first moment");
+                    // m ← β1·m + (1−β1)·g ;  v ← β2·v + (1−β2)·g²
+                    let _ = first.lerp_(gradient, 1.0 - beta1);
+                    let _ = self.second_moment.lerp_(&gradient.square(), 1.0 - beta2);
+                    // θ ← θ − lr/(1−β1^t) · m / (√v / √(1−β2^t) + ε), as
+                    // θ ← θ + m / d with d = −(√v / √(1−β2^t) + ε) · (1−β1^t)/lr.
+                    let correction1 = 1.0 - beta1.powi(steps as i32);
+                    let correction2 = (1.0 - beta2.powi(steps as i32)).sqrt();
+                    let mut denominator = self.second_moment.sqrt();
+                    let _ = denominator.g_div_scalar_(correction2);
+                    let _ = denominator.g_add_scalar_(EPS);
+                    let _ = denominator.g_mul_scalar_(-correction1 / lr);
+                    let _ = self.parameters.addcdiv_(first, &denominator);
                 }
-                let gradient = if wd != 0.0 {
-                    &raw_gradient + &slot.parameter * wd
-                } else {
-                    raw_gradient
-                };
-                match self.rule {
-                    // In place where torch.optim.Adam is, so that a step allocates two
-                    // temporaries per parameter (g², the denominator) and not seven.
-                    Rule::Adam { beta1, beta2 } => {
-                        let first = slot
-                            .first_moment
-                            .as_mut()
-                            .expect("Adam keeps a first moment");
-                        // m ← β1·m + (1−β1)·g ;  v ← β2·v + (1−β2)·g²
-                        let _ = first.lerp_(&gradient, 1.0 - beta1);
-                        let _ = slot.second_moment.lerp_(&gradient.square(), 1.0 - beta2);
-                        // θ ← θ − lr/(1−β1^t) · m / (√v / √(1−β2^t) + ε), as
-                        // θ ← θ + m / d with d = −(√v / √(1−β2^t) + ε) · (1−β1^t)/lr.
-                        let correction1 = 1.0 - beta1.powi(steps as i32);
-                        let correction2 = (1.0 - beta2.powi(steps as i32)).sqrt();
-                        let mut denominator = slot.second_moment.sqrt();
-                        let _ = denominator.g_div_scalar_(correction2);
-                        let _ = denominator.g_add_scalar_(EPS);
-                        let _ = denominator.g_mul_scalar_(-correction1 / lr);
-                        let _ = slot.parameter.addcdiv_(first, &denominator);
-                    }
-                    Rule::RmsProp => {
-                        // v ← α·v + (1−α)·g² ;  θ ← θ − lr · g / (√v + ε), as
-                        // θ ← θ + g / d with d = −(√v + ε) / lr.
-                        let _ = slot
-                            .second_moment
-                            .lerp_(&gradient.square(), 1.0 - RMSPROP_ALPHA);
-                        let mut denominator = slot.second_moment.sqrt();
-                        let _ = denominator.g_add_scalar_(EPS);
-                        let _ = denominator.g_mul_scalar_(-1.0 / lr);
-                        let _ = slot.parameter.addcdiv_(&gradient, &denominator);
-                    }
+                Rule::RmsProp => {
+                    // v ← α·v + (1−α)·g² ;  θ ← θ − lr · g / (√v + ε), as
+                    // θ ← θ + g / d with d = −(√v + ε) / lr.
+                    let _ = self
+                        .second_moment
+                        .lerp_(&gradient.square(), 1.0 - RMSPROP_ALPHA);
+                    let mut denominator = self.second_moment.sqrt();
+                    let _ = denominator.g_add_scalar_(EPS);
+                    let _ = denominator.g_mul_scalar_(-1.0 / lr);
+                    let _ = self.parameters.addcdiv_(gradient, &denominator);
                 }
             }
         });
     }
 
-    /// The state as named tensors (prefixed by `prefix`), for a checkpoint.
+    /// The state as named tensors (prefixed by `prefix`), for a checkpoint: per parameter,
+    /// as before the buffers were flat, so checkpoints read the same.
     pub fn state(&self, prefix: &str) -> Vec<(String, Tensor)> {
         let mut state = vec![(format!("{prefix}.steps"), Tensor::from(self.steps))];
         for slot in &self.slots {
-            if let Some(first) = &slot.first_moment {
+            if let Some(first) = &self.first_moment {
                 state.push((
                     format!("{prefix}.first_moment.{}", slot.name),
-                    first.shallow_clone(),
+                    slot.view_of(first),
                 ));
             }
             state.push((
                 format!("{prefix}.second_moment.{}", slot.name),
-                slot.second_moment.shallow_clone(),
+                slot.view_of(&self.second_moment),
             ));
         }
         state
@@ -183,15 +275,15 @@ impl Optimizer {
             }
         };
         tch::no_grad(|| -> Result<()> {
-            for slot in &mut self.slots {
-                if let Some(first) = slot.first_moment.as_mut() {
+            for slot in &self.slots {
+                if let Some(first) = &self.first_moment {
                     let name = format!("{prefix}.first_moment.{}", slot.name);
                     let saved = find(&name).ok_or_else(|| missing(name.clone()))?;
-                    copy_same_shape(first, &saved, &name)?;
+                    copy_same_shape(&mut slot.view_of(first), &saved, &name)?;
                 }
                 let name = format!("{prefix}.second_moment.{}", slot.name);
                 let saved = find(&name).ok_or_else(|| missing(name.clone()))?;
-                copy_same_shape(&mut slot.second_moment, &saved, &name)?;
+                copy_same_shape(&mut slot.view_of(&self.second_moment), &saved, &name)?;
             }
             Ok(())
         })
@@ -280,6 +372,45 @@ mod tests {
                 "{kind:?}: the parameters must have moved ({moved})"
             );
         }
+    }
+
+    /// The store's variables keep their values, become views of the flat buffer (an update
+    /// reaches the modules that hold them), and a `.grad` replaced by another tensor still
+    /// drives the update.
+    #[test]
+    fn variables_become_views_of_the_flat_buffer() {
+        let x = Tensor::randn([8, 3], (Kind::Float, Device::Cpu));
+        let (store, layer, _, _) = twin_stores();
+        let before = layer.ws.copy();
+        let mut optimizer = Optimizer::new(&store, OptimizerKind::Adam, (0.5, 0.9), 1e-2, 0.0);
+        assert!(layer.ws.equal(&before), "values kept");
+        assert_eq!(optimizer.parameters.numel(), 3 * 2 + 2);
+        for slot in &optimizer.slots {
+            assert_eq!(
+                slot.parameter.data_ptr(),
+                slot.view_of(&optimizer.parameters).data_ptr(),
+                "{}",
+                slot.name
+            );
+        }
+        // One step by plain backward; one where the gradient was replaced by a tensor of its
+        // own, as autograd does when it accumulates with create_graph.
+        optimizer.backward_step(&objective(&layer, &x));
+        let after_one = layer.ws.copy();
+        assert!(!after_one.equal(&before), "the layer's own tensor moved");
+        optimizer.zero_grad();
+        let expected = Tensor::randn([2, 3], (Kind::Float, Device::Cpu));
+        layer.ws.grad().set_data(&expected.copy());
+        optimizer.step();
+        assert!(
+            layer.ws.grad().equal(&expected),
+            "the replaced gradient was copied in"
+        );
+        assert_eq!(
+            layer.ws.grad().data_ptr(),
+            optimizer.slots[1].view_of(&optimizer.gradients).data_ptr(),
+            "re-attached"
+        );
     }
 
     /// Saving the state and loading it into a fresh optimiser continues identically.

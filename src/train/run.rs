@@ -306,19 +306,24 @@ fn write_results(
 
 /// The warning printed (once, even with `--quiet`) when the critic has gone flat.
 fn flat_critic_warning(config: &TrainConfig, iteration: u64) -> String {
-    let remedy = if config.critic_output == CriticOutput::Relu {
-        format!(
+    let remedy = match config.critic_output {
+        CriticOutput::Relu => format!(
             "its ReLU output is stuck at 0 and will not recover; rerun with a larger \
              --critic-output-bias (this run: {}), another --lr-critic (lower helped on the \
              ring, higher on the grid), a smaller --margin-scale or another --seed",
             config.critic_output_bias
-        )
-    } else {
-        "try a lower learning rate (--lr-critic) or a smaller margin (--margin-scale)".into()
+        ),
+        CriticOutput::Softplus => "its softplus output has sunk to L ≈ 0 and will not come \
+             back; rerun with --critic-output linear (which kept GLS-GAN's critic alive on \
+             MNIST where softplus sank), a lower --lr-critic or a smaller --margin-scale"
+            .into(),
+        CriticOutput::Linear => {
+            "try a lower learning rate (--lr-critic) or a smaller margin (--margin-scale)".into()
+        }
     };
     format!(
-        "at iteration {iteration} the critic is flat (∇L = 0 on every real and generated \
-         evaluation sample), so the generator gets no gradient: {remedy}"
+        "at iteration {iteration} the critic is flat (‖∇L‖ ≈ 0 on the real and generated \
+         evaluation samples), so the generator gets no gradient: {remedy}"
     )
 }
 
