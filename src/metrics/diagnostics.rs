@@ -46,7 +46,7 @@ pub struct Diagnostics {
 
 /// The critic counts as flat where the samples are when its mean input-gradient norm on
 /// real samples and on fakes is below this fraction of its mean on the interpolates between
-/// them: a softplus output sunk to L ≈ 0 (GLS-GAN on MNIST) measured 1e-7 and below, every
+/// them: a softplus output sunk to L ≈ 0 (GLS-GAN on MNIST) measured 2e-7 and below, every
 /// live critic measured (ring, grid, MNIST; five losses) 3e-2 and above.
 pub const FLAT_GRADIENT_RATIO: f64 = 1e-4;
 /// ... or when it is below this everywhere, between the samples too: a slope no data set's
