@@ -91,6 +91,13 @@ pub struct RunResult {
     pub diagnostics: Option<Diagnostics>,
 }
 
+impl RunResult {
+    /// "loss seed k", as the report and the command line name a run.
+    pub fn label(&self) -> String {
+        format!("{} seed {}", self.loss, self.seed)
+    }
+}
+
 /// Mean and sample standard deviation over seeds (std 0 for one seed).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MeanStd {

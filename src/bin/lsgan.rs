@@ -612,7 +612,7 @@ fn compare(args: CompareArgs) -> Result<(), Error> {
     print_claims(&claims);
     let flat: Vec<String> = lsgan::report::claims::runs_with_flat_critic(&summary)
         .iter()
-        .map(|run| format!("{} seed {}", run.loss, run.seed))
+        .map(|run| run.label())
         .collect();
     if !flat.is_empty() {
         println!(

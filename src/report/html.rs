@@ -75,14 +75,14 @@ pub fn report_markdown(summary: &Summary, claims: &[ClaimReading]) -> String {
             figure_of(claim).map_or_else(|| "—".into(), |f| format!("`{f}`"))
         );
     }
-    let flat = flat_critic_note(summary);
+    let flat = runs_with_flat_critic(summary);
     if !flat.is_empty() {
         text += &format!(
             "\n## Runs whose critic ended flat\n\n{}\n\n",
             flat_critic_meaning()
         );
-        for (run, label) in flat {
-            text += &format!("- {label} (`{}`)\n", run.run_dir.display());
+        for run in flat {
+            text += &format!("- {} (`{}`)\n", run.label(), run.run_dir.display());
         }
     }
     text
@@ -94,18 +94,10 @@ fn flat_critic_meaning() -> String {
         "At the last log these runs' critic was flat: the mean ‖∇L‖ on the real and on the \
          generated evaluation samples was under {FLAT_GRADIENT_RATIO:e} of its mean on the \
          interpolates between them (or under {FLAT_GRADIENT_NORM:e} everywhere), so their \
-         generator got no gradient. Their final metrics \
-         count in the means above; claims 2–4 leave flat LS-GAN runs out. Training warned of \
-         it, with the remedy for the critic's output (README, Diagnostics)."
+         generator got no gradient. Their final metrics count in the means above; claims 2–4 \
+         leave flat LS-GAN runs out. Training warned of it, with the remedy for the critic's \
+         output (README, Diagnostics)."
     )
-}
-
-/// The runs whose critic ended flat, each labelled "loss seed k".
-fn flat_critic_note(summary: &Summary) -> Vec<(&RunResult, String)> {
-    runs_with_flat_critic(summary)
-        .into_iter()
-        .map(|run| (run, format!("{} seed {}", run.loss, run.seed)))
-        .collect()
 }
 
 /// The picture that shows a claim, unless the claim could not be read on these runs.
@@ -152,16 +144,16 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
         );
     }
     page += "</table>\n";
-    let flat = flat_critic_note(summary);
+    let flat = runs_with_flat_critic(summary);
     if !flat.is_empty() {
         page += &format!(
             "<h2>Runs whose critic ended flat</h2>\n<p class=\"absent\">{}</p>\n<ul>\n",
             escape(&flat_critic_meaning())
         );
-        for (run, label) in flat {
+        for run in flat {
             page += &format!(
                 "<li>{} (<code>{}</code>)</li>\n",
-                escape(&label),
+                escape(&run.label()),
                 escape(&run.run_dir.display().to_string())
             );
         }
