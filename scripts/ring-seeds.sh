@@ -2,7 +2,8 @@
 # Does LS-GAN's ring run survive every seed? Trains each critic variant with seeds 0..SEEDS-1,
 # JOBS runs at a time (one thread each), then prints per variant and seed: modes covered, the
 # high-quality share, energy distance and the first logged iteration at which the critic was
-# flat (∇L = 0 on every evaluation sample: a dead ReLU output).
+# flat (as lsgan's warning says it: ‖∇L‖ ≈ 0 on the evaluation samples, e.g. a dead ReLU
+# output or a sunk softplus one).
 #
 # Usage: scripts/ring-seeds.sh OUT [SEEDS=8] [ITERS=1000] [JOBS=2] [extra lsgan train flags...]
 #   VARIANTS="name:flags|name:flags" overrides the variants; LSGAN=path picks the binary;
@@ -38,9 +39,14 @@ for run in sorted(pathlib.Path(sys.argv[1]).iterdir()):
     for line in (run / "metrics.jsonl").read_text().splitlines():
         record = json.loads(line)
         d = record.get("diagnostics") or {}
-        if d and d["gradient_norm_real"]["max"] == 0 and d["gradient_norm_fake"]["max"] == 0:
-            flat_at = record["iteration"]
-            break
+        # Diagnostics::critic_is_flat (src/metrics/diagnostics.rs), the rule lsgan warns by.
+        if d:
+            real, fake = d["gradient_norm_real"]["mean"], d["gradient_norm_fake"]["mean"]
+            between = d["gradient_norm_interpolate"]["mean"]
+            below = lambda bound: real < bound and fake < bound
+            if below(1e-4 * between) or (below(1e-10) and between < 1e-10):
+                flat_at = record["iteration"]
+                break
     rows[name].append((int(seed), metrics["modes_covered"], metrics["high_quality_share"],
                        metrics["energy_distance"], flat_at))
 print("| variant | seeds | alive | modes covered per seed | mean high-quality share | mean energy |")
