@@ -36,8 +36,6 @@ struct Slot {
     offset: i64,
     numel: i64,
     shape: Vec<i64>,
-    /// Where its part of [`Optimizer::gradients`] starts, to check that `.grad` is there.
-    gradient_address: usize,
 }
 
 impl Slot {
@@ -87,7 +85,7 @@ impl Optimizer {
         variables.sort_by(|a, b| a.0.cmp(&b.0));
         let kind = variables.first().map_or(Kind::Float, |(_, t)| t.kind());
         let mut offset = 0;
-        let mut slots: Vec<Slot> = variables
+        let slots: Vec<Slot> = variables
             .into_iter()
             .map(|(name, parameter)| {
                 assert_eq!(
@@ -103,16 +101,12 @@ impl Optimizer {
                     parameter,
                     offset: offset - numel,
                     numel,
-                    gradient_address: 0,
                 }
             })
             .collect();
         let zeros = || Tensor::zeros([offset], (kind, store.device()));
         let parameters = zeros();
         let gradients = zeros();
-        for slot in &mut slots {
-            slot.gradient_address = slot.view_of(&gradients).data_ptr() as usize;
-        }
         tch::no_grad(|| {
             for slot in &slots {
                 let mut view = slot.view_of(&parameters);
@@ -140,12 +134,16 @@ impl Optimizer {
     /// `create_graph` adds into a defined `.grad` in place, so once attached they stay so;
     /// a backward that replaced one (one with `create_graph`, say) is caught here.
     fn attach_gradients(&self) {
+        // Where each slot's part of the buffer starts, from its offset: no tensor call per slot.
+        let base = self.gradients.data_ptr() as usize;
+        let element = self.gradients.kind().elt_size_in_bytes();
         let detached: Vec<&Slot> = self
             .slots
             .iter()
             .filter(|slot| {
                 let gradient = slot.parameter.grad();
-                !gradient.defined() || gradient.data_ptr() as usize != slot.gradient_address
+                !gradient.defined()
+                    || gradient.data_ptr() as usize != base + slot.offset as usize * element
             })
             .collect();
         if detached.is_empty() {
