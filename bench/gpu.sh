@@ -7,6 +7,9 @@
 # Sections (all when none is named):
 #   bench          lsgan bench against bench/reference/lsgan_step.py on CUDA, alternated,
 #                  3 workloads, 2 rounds; the same with the lazy penalty (every 4th step)
+#                  and with bf16 mixed precision
+#   precision      LS-GAN on MNIST, seeds 0..SEEDS-1, fp32 and bf16 side by side, each
+#                  measured (classifier FID, precision, recall on 1,000 EMA samples)
 #   scaling        batch scaling on DCGAN-MNIST; GPU utilisation while each workload runs
 #   ring           the default ring run on CUDA (same quality as on the CPU?)
 #   compare-ring   lsgan compare --data ring, 5 losses x 3 seeds, full budget
@@ -20,7 +23,7 @@
 set -uo pipefail
 out="${1:?usage: bench/gpu.sh OUT_DIR [SECTION...]}"
 shift
-sections=" ${*:-bench scaling ring compare-ring compare-mnist} "
+sections=" ${*:-bench scaling ring precision compare-ring compare-mnist} "
 device="${DEVICE:-cuda}" seeds="${SEEDS:-3}" limit="${COMPARE_LIMIT:-420}"
 iters=()
 [ -n "${ITERS:-}" ] && iters=(--iters "$ITERS")
@@ -108,6 +111,8 @@ if wants bench; then
   for round in 1 2; do pair "$round"; done
   stamp "bench on $device with the lazy penalty (every 4th critic step)"
   for round in 1 2; do pair "$round" --penalty-every 4; done
+  stamp "bench on $device in bf16 mixed precision"
+  for round in 1 2; do pair "$round" --precision bf16; done
   python3 bench/table.py "$out/bench.jsonl"
 fi
 
@@ -130,6 +135,27 @@ if wants scaling; then
     kill "$sampler"
   done
   cat "$work/bench-utilisation.txt" # into log.txt: the device tool returns at most 8 files
+fi
+
+# bf16's quality cost: the same LS-GAN MNIST runs in both precisions, all at once.
+if wants precision; then
+  stamp "LS-GAN on MNIST in fp32 and bf16, $seeds seeds each, one process per run"
+  pids=()
+  for precision in fp32 bf16; do
+    for seed in $(seq 0 $((seeds - 1))); do
+      timeout "$limit" "$lsgan" train --data mnist --device "$device" --threads 1 --seed "$seed" \
+        --precision "$precision" "${iters[@]}" --out "$work/precision/$precision-seed$seed" \
+        --quiet >"$work/precision-$precision-$seed.log" 2>&1 &
+      pids+=($!)
+    done
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || echo "a precision run stopped ($?)"; done
+  for run in "$work"/precision/*; do
+    [ -f "$run/final_metrics.json" ] || { echo "$run did not finish"; continue; }
+    echo "$(basename "$run"): $(grep -h 'iterations in' "$work/precision-$(basename "$run" | sed 's/-seed/-/').log")"
+    timeout 120 "$lsgan" evaluate "$run" --count 1000 --features classifier --ema
+  done
+  tar -czf "$out/precision.tar.gz" -C "$work" --exclude='*.safetensors' --exclude='samples/*' precision
 fi
 
 if wants ring; then

@@ -18,7 +18,13 @@ from collections import defaultdict
 def key(row):
     # The iteration count keeps the scaling rows (fewer iterations) apart from the main ones.
     return (row["workload"], row["device"], row["threads"], row["batch"],
-            row.get("penalty_every", 1), row["iters"])
+            row.get("penalty_every", 1), row["iters"], row.get("precision", "fp32"))
+
+
+def label(k):
+    options = ([] if k[4] == 1 else [f"penalty every {k[4]}"]) + \
+        ([] if k[6] == "fp32" else [k[6]])
+    return k[0] + (f" ({', '.join(options)})" if options else "")
 
 
 def main(path):
@@ -30,7 +36,7 @@ def main(path):
                 row = json.loads(line)
                 runs[key(row)][row["engine"]].append(row)
     order = {"ring": 0, "mnist": 1, "dcgan64": 2}
-    keys = sorted(runs, key=lambda k: (k[1], order.get(k[0], 9), k[4], k[2], k[3]))
+    keys = sorted(runs, key=lambda k: (k[1], order.get(k[0], 9), k[6], k[4], k[2], k[3]))
     print("| workload | device | threads | batch | lsgan ms/it | PyTorch ms/it | lsgan/PyTorch "
           "| range over rounds | rounds | lsgan samples/s | lsgan peak RSS MiB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -46,8 +52,7 @@ def main(path):
         b = statistics.median(r["median_ms"] for r in theirs)
         ratios = [x["median_ms"] / y["median_ms"] for x, y in zip(ours, theirs)]
         rss = max((r.get("peak_rss_mib") or 0) for r in ours)
-        label = k[0] + ("" if k[4] == 1 else f" (penalty every {k[4]})")
-        print(f"| {label} | {k[1]} | {k[2]} | {k[3]} | {a:.2f} | {b:.2f} | **{a / b:.2f}** "
+        print(f"| {label(k)} | {k[1]} | {k[2]} | {k[3]} | {a:.2f} | {b:.2f} | **{a / b:.2f}** "
               f"| {min(ratios):.2f}–{max(ratios):.2f} | {len(ratios)} "
               f"| {ours[0]['batch'] * ours[0]['critic_steps'] / a * 1000:.0f} | {rss:.0f} |")
     if alone:
@@ -58,8 +63,7 @@ def main(path):
             rows = runs[k]["lsgan"]
             a = statistics.median(r["median_ms"] for r in rows)
             spread = f"{min(r['p10_ms'] for r in rows):.1f}–{max(r['p90_ms'] for r in rows):.1f}"
-            label = k[0] + ("" if k[4] == 1 else f" (penalty every {k[4]})")
-            print(f"| {label} | {k[1]} | {k[2]} | {k[3]} | {a:.1f} ({spread}) | {a / k[3]:.2f} |")
+            print(f"| {label(k)} | {k[1]} | {k[2]} | {k[3]} | {a:.1f} ({spread}) | {a / k[3]:.2f} |")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@
 #
 # Usage: bench/vs-pytorch.sh [ROUNDS=3] [OUT=runs/bench/cpu.jsonl]
 #   THREADS="1 2" WORKLOADS="ring mnist dcgan64" LAZY=4 (0: no lazy-penalty rows) SCALING=1
-#   (0: no scaling rows) override.
+#   (0: no scaling rows) BF16="ring mnist" (workloads given bf16 rows; "": none) override.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds="${1:-3}" out="${2:-runs/bench/cpu.jsonl}"
@@ -22,7 +22,14 @@ mkdir -p "$(dirname "$out")"
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores;" \
   "$(target/release/lsgan --version); $("$python" -c 'import torch; print("torch", torch.__version__)')"
 # Iterations per workload: the 64x64 DCGAN takes seconds per iteration on a small CPU.
-iterations() { case "$1" in dcgan64) echo "--warmup 2 --iters 8" ;; *) echo "--warmup 5 --iters 20" ;; esac; }
+# bf16 rows: a CPU without bfloat16 instructions (this one) runs them 20-30 times slower.
+iterations() {
+  case "$1 ${precision:-fp32}" in
+    *bf16) echo "--warmup 1 --iters 5" ;;
+    dcgan64*) echo "--warmup 2 --iters 8" ;;
+    *) echo "--warmup 5 --iters 20" ;;
+  esac
+}
 # One workload, both engines; odd rounds run lsgan first, even rounds PyTorch first, so that
 # neither always runs on a machine the other has just warmed (or heated).
 pair() { # round workload threads [extra flags]
@@ -48,6 +55,10 @@ if [ "$lazy" -gt 1 ]; then
     for w in $workloads; do pair "$round" "$w" "$t" --penalty-every "$lazy"; done
   done
 fi
+# Mixed precision (bf16 autocast), both engines, one round at the largest thread count.
+for w in ${BF16-ring mnist}; do
+  precision=bf16 pair 1 "$w" "${threads##* }" --precision bf16
+done
 if [ "${SCALING:-1}" = 1 ]; then
   for t in $threads; do
     for batch in 32 64 128 256 512; do

@@ -19,7 +19,7 @@ use std::time::Instant;
 use serde::Serialize;
 use tch::{Device, Kind, Tensor};
 
-use crate::config::{DeviceChoice, LossKind, TrainConfig};
+use crate::config::{DeviceChoice, LossKind, Precision, TrainConfig};
 use crate::data::images::ImageSet;
 use crate::data::{ImageData, PointData, TrainingData};
 use crate::error::{Error, Result};
@@ -81,6 +81,7 @@ pub struct BenchOptions {
     pub iters: usize,
     /// Penalty on every k-th critic step (lazy regularisation); 1: every step.
     pub penalty_every: u64,
+    pub precision: Precision,
 }
 
 /// One workload's timings. Key names are stable (the comparison script reads them).
@@ -94,6 +95,8 @@ pub struct BenchResult {
     pub batch: usize,
     pub critic_steps: usize,
     pub penalty_every: u64,
+    /// `fp32` or `bf16`.
+    pub precision: Precision,
     pub iters: usize,
     pub median_ms: f64,
     /// 10th and 90th percentiles of the iteration times.
@@ -117,6 +120,7 @@ pub fn bench(workload: Workload, options: BenchOptions) -> Result<BenchResult> {
     config.threads = options.threads;
     config.device = options.device;
     config.penalty_every = options.penalty_every;
+    config.precision = options.precision;
     config.validate().map_err(|(key, expected)| {
         Error::bad_input(format!(
             "option --{}: expected {expected}",
@@ -151,6 +155,7 @@ pub fn bench(workload: Workload, options: BenchOptions) -> Result<BenchResult> {
         batch: config.batch_size,
         critic_steps: config.critic_steps,
         penalty_every: config.penalty_every,
+        precision: config.precision,
         iters: options.iters,
         median_ms,
         p10_ms: percentile(&times, 0.1),
@@ -249,6 +254,7 @@ mod tests {
             warmup: 1,
             iters: 2,
             penalty_every: 1,
+            precision: Precision::Fp32,
         };
         let result = bench(Workload::Mnist, options).unwrap();
         assert_eq!((result.batch, result.iters, result.critic_steps), (8, 2, 1));

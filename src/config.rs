@@ -136,6 +136,18 @@ pub enum CriticNorm {
     None,
 }
 
+/// The arithmetic of the networks' forward and backward passes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    /// float32 throughout.
+    #[default]
+    Fp32,
+    /// Mixed: matrix products and convolutions in bfloat16 under libtorch's autocast;
+    /// weights, gradients, optimiser state and objectives in float32 (`train::precision`).
+    Bf16,
+}
+
 /// Where tensors live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -224,6 +236,9 @@ pub struct TrainConfig {
     pub device: DeviceChoice,
     /// CPU threads for libtorch; 0 keeps libtorch's choice.
     pub threads: usize,
+    /// fp32, or bf16 mixed precision. Absent from run folders written before it existed.
+    #[serde(default)]
+    pub precision: Precision,
 }
 
 impl Default for TrainConfig {
@@ -280,6 +295,7 @@ impl TrainConfig {
             eval_samples: 2500,
             device: DeviceChoice::Cpu,
             threads: 0,
+            precision: Precision::Fp32,
         };
         match loss {
             LossKind::Lsgan | LossKind::Glsgan => {
@@ -751,6 +767,26 @@ mod tests {
         config.data = "points.csv".into();
         std::fs::write(&path, config.to_toml()).unwrap();
         assert_eq!(TrainConfig::from_file(&path).unwrap(), config);
+    }
+
+    #[test]
+    fn a_config_written_before_the_precision_option_reads_as_fp32() {
+        let mut config = TrainConfig::defaults_for(LossKind::Lsgan);
+        config.precision = Precision::Bf16;
+        let text = config.to_toml();
+        assert!(text.contains("precision = \"bf16\""), "{text}");
+        let older: String = text
+            .lines()
+            .filter(|line| !line.starts_with("precision"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, older).unwrap();
+        assert_eq!(
+            TrainConfig::from_file(&path).unwrap().precision,
+            Precision::Fp32
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! | [`evaluate`] | FID, KID, precision/recall of a finished image run |
 //! | [`compare`] | several losses × seeds on one data set, and their summary |
 //! | [`bench`] | the speed of training iterations on standard workloads |
+//! | [`process`] | process-wide settings for libtorch's CPU work (MKL threads, allocator) |
 //!
 //! ```no_run
 //! use lsgan::config::{LossKind, TrainConfig};
@@ -42,6 +43,7 @@ pub mod evaluate;
 pub mod metrics;
 pub mod nets;
 pub mod objectives;
+pub mod process;
 pub mod report;
 pub mod sample;
 pub mod train;

@@ -180,8 +180,20 @@ def noise(settings, device):
     return torch.rand(shape, device=device) * 2 - 1
 
 
+def forward_in(precision, device):
+    """Runs one network's forward pass in `precision` with a float32 output, as lsgan's
+    src/train/precision.rs does (bf16: autocast around the forward pass only)."""
+    def forward(network, x):
+        if precision == "fp32":
+            return network(x)
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            return network(x).float()
+    return forward
+
+
 def bench(name, args):
     device = torch.device(args.device)
+    forward = forward_in(args.precision, device)
     torch.manual_seed(0)
     generator, critic, settings, real_batch = workload(name, args.batch, device)
     betas, gamma, tau = settings["betas"], settings["gamma"], settings["tau"]
@@ -198,11 +210,11 @@ def bench(name, args):
         start = time.perf_counter()
         real = real_batch()
         with torch.no_grad():
-            fake = generator(noise(settings, device))
+            fake = forward(generator, noise(settings, device))
         lazy_on = iteration % every == 0
         if gamma > 0 and lazy_on:
             real.requires_grad_(True)
-        loss_real, loss_fake = critic.score(real), critic.score(fake)
+        loss_real, loss_fake = forward(critic.score, real), forward(critic.score, fake)
         margin = tau * (real - fake).flatten(1).abs().sum(dim=1)
         objective = (margin + loss_real - loss_fake).relu().mean()
         if gamma > 0 and lazy_on:
@@ -213,7 +225,7 @@ def bench(name, args):
         opt_c.step()
         for p in critic.parameters():
             p.requires_grad_(False)
-        gen_objective = critic.score(generator(noise(settings, device))).mean()
+        gen_objective = forward(critic.score, forward(generator, noise(settings, device))).mean()
         opt_g.zero_grad()
         gen_objective.backward()
         opt_g.step()
@@ -238,6 +250,7 @@ def bench(name, args):
         "batch": settings["batch"],
         "critic_steps": 1,
         "penalty_every": every,
+        "precision": args.precision,
         "iters": args.iters,
         "median_ms": median,
         "p10_ms": quantiles[0],
@@ -257,6 +270,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--iters", type=int, default=20)
     parser.add_argument("--penalty-every", type=int, default=1)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     args = parser.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use lsgan::config::{
     Activation, CriticNorm, CriticOutput, DeviceChoice, LossKind, LrSchedule, MarginDistance,
-    NoiseKind, OptimizerKind, TrainConfig,
+    NoiseKind, OptimizerKind, Precision, TrainConfig,
 };
 use lsgan::sample::{self, Weights};
 use lsgan::train::run::{ResumeFrom, RunOptions, RunSummary};
@@ -117,6 +117,9 @@ struct BenchArgs {
     /// Lazy penalty: on every k-th critic step only, weighted k·γ.
     #[arg(long, default_value_t = 1)]
     penalty_every: u64,
+    /// `bf16`: mixed precision (matrix products and convolutions in bfloat16).
+    #[arg(long, value_enum, default_value = "fp32")]
+    precision: Precision,
     /// One JSON object per workload instead of a sentence.
     #[arg(long)]
     json: bool,
@@ -372,6 +375,10 @@ struct TrainFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     threads: Option<usize>,
+    /// `bf16`: the networks' matrix products and convolutions in bfloat16 (mixed precision).
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    precision: Option<Precision>,
 }
 
 #[derive(Args)]
@@ -441,13 +448,7 @@ fn weights(ema: bool) -> Weights {
 }
 
 fn main() -> ExitCode {
-    // MKL's dynamic threading may use fewer threads when the machine is busy, and another
-    // thread count can change a matrix product's rounding. Fixing the count removes that
-    // source of run-to-run differences on the CPU (unless the user sets it). Set before
-    // libtorch starts MKL, while this process has one thread.
-    if std::env::var_os("MKL_DYNAMIC").is_none() {
-        std::env::set_var("MKL_DYNAMIC", "FALSE");
-    }
+    lsgan::process::configure();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => train(*args),
@@ -641,6 +642,7 @@ fn bench(args: BenchArgs) -> Result<(), Error> {
         warmup: args.warmup,
         iters: args.iters,
         penalty_every: args.penalty_every,
+        precision: args.precision,
     };
     for workload in args.workloads {
         let result = lsgan::bench::bench(workload, options)?;

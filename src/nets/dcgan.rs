@@ -210,12 +210,15 @@ impl DcganCritic {
     }
 }
 
-/// max(x, slope·x) for 0 ≤ slope ≤ 1, as (1 − slope)·relu(x) + slope·x: cheap elementwise
-/// kernels forward, backward and in the penalty's double backward. `maximum(x, slope·x)`
-/// spent its time in comparisons and masked fills, and PReLU in a backward that also reduces
-/// a gradient for its slope (BENCHMARKS.md measures the three).
+/// max(x, slope·x) for 0 ≤ slope ≤ 1, in one kernel forward, backward and in the penalty's
+/// double backward, as libtorch's own leaky ReLU, whose slope tch 0.24 cannot set.
+/// `leaky_relu_backward(g, x, slope)` is g where x > 0 and slope·g elsewhere, so with g = x it
+/// is the leaky ReLU of x. The mask's argument is detached: autograd then differentiates
+/// through `g` alone, where the derivative is the same kernel again (the mask's own derivative
+/// is 0 almost everywhere, which libtorch writes as a tensor of zeros it would add).
+/// BENCHMARKS.md measures this against the forms used before.
 fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
-    x.relu() * (1.0 - slope) + x * slope
+    x.detach().leaky_relu_backward(x, slope, false)
 }
 
 #[cfg(test)]
@@ -258,7 +261,7 @@ mod tests {
         assert!(err.to_string().contains("28, 32 or 64"), "{err}");
     }
 
-    /// The relu-mix leaky ReLU has the value, gradient and second derivative (through a
+    /// The one-kernel leaky ReLU has the value, gradient and second derivative (through a
     /// gradient penalty) of max(x, 0.2x).
     #[test]
     fn leaky_relu_matches_the_maximum_form_to_second_order() {

@@ -24,7 +24,7 @@ use crate::train::checkpoint::{
     self, Checkpoint, Progress, CHECKPOINT_FILE, PREVIOUS_CHECKPOINT_FILE,
     SET_ASIDE_CHECKPOINT_FILE,
 };
-use crate::train::{stop_signal, LogRecord, Trainer};
+use crate::train::{precision, stop_signal, LogRecord, Trainer};
 
 /// Cells per side of the critic heat map.
 const LANDSCAPE_RESOLUTION: usize = 150;
@@ -202,6 +202,9 @@ fn run_loop(
 ) -> Result<RunSummary> {
     stop_signal::watch();
     let config = trainer.config.clone();
+    if let Some(warning) = precision::slow_on_this_machine(config.precision, trainer.device) {
+        eprintln!("warning: {warning}");
+    }
     let bar = progress_bar(config.iters, trainer.iteration, options.verbose);
     let (earlier_seconds, started) = (progress.seconds, Instant::now());
     let seconds_so_far = || earlier_seconds + started.elapsed().as_secs_f64();

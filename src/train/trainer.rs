@@ -1,6 +1,7 @@
 //! One training step, read top to bottom as in SPEC.md: `critic_steps` times {sample real
 //! points and fakes, minimise the critic objective, clip if WGAN}, then one generator step
-//! minimising its objective on fresh fakes. Also: building the nets and optimisers from a
+//! minimising its objective on fresh fakes; the networks' forward passes in the configured
+//! precision (`precision`). Also: building the nets and optimisers from a
 //! config, and the fixed evaluation batch used for metrics and pictures.
 
 use tch::nn;
@@ -17,6 +18,7 @@ use crate::nets::{Critic, Generator};
 use crate::objectives::{wgan::clip_weights, Objective};
 use crate::train::ema::Ema;
 use crate::train::optim::Optimizer;
+use crate::train::precision::forward_in;
 
 /// Dimension of the toy data.
 pub const POINT_DIM: i64 = 2;
@@ -128,14 +130,12 @@ impl Trainer {
         }
         for critic_step in 1..=self.config.critic_steps {
             let real = self.data.next_batch(batch, self.device);
-            let fake = tch::no_grad(|| self.generator.forward_t(&self.noise(batch), true));
-            let critic = &self.critic;
+            let fake = tch::no_grad(|| self.generate(&self.noise(batch)));
             let step = self.iteration * self.config.critic_steps as u64 + critic_step as u64 - 1;
-            let terms = self.objective.at_critic_step(step).critic_terms(
-                &|x| critic.score(x),
-                &real,
-                &fake,
-            );
+            let terms =
+                self.objective
+                    .at_critic_step(step)
+                    .critic_terms(&|x| self.score(x), &real, &fake);
             self.critic_optimizer.backward_step(&terms.objective);
             if let Some(c) = self.objective.weight_clip() {
                 clip_weights(&self.critic_store, c);
@@ -152,10 +152,8 @@ impl Trainer {
 
         // The critic is fixed during the generator step: no gradients for its parameters.
         self.critic_store.freeze();
-        let fake = self.generator.forward_t(&self.noise(batch), true);
-        let generator_objective = self
-            .objective
-            .generator_objective(&self.critic.score(&fake));
+        let fake = self.generate(&self.noise(batch));
+        let generator_objective = self.objective.generator_objective(&self.score(&fake));
         self.generator_optimizer.backward_step(&generator_objective);
         self.critic_store.unfreeze();
         losses.generator_objective = generator_objective.double_value(&[]);
@@ -212,6 +210,19 @@ impl Trainer {
              (--lr-critic, --lr-generator) or a larger penalty weight (--penalty-weight)",
             self.iteration
         ))
+    }
+
+    /// G(z) as training computes it: batch statistics in batch norm, in the configured
+    /// precision.
+    fn generate(&self, z: &Tensor) -> Tensor {
+        forward_in(self.config.precision, self.device, || {
+            self.generator.forward_t(z, true)
+        })
+    }
+
+    /// L(x) as training computes it, in the configured precision.
+    fn score(&self, x: &Tensor) -> Tensor {
+        forward_in(self.config.precision, self.device, || self.critic.score(x))
     }
 
     /// Generator noise z, shape [n, noise_dim].
@@ -328,6 +339,7 @@ pub fn pick_device(choice: DeviceChoice) -> Result<Device> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Precision;
 
     #[test]
     fn a_weight_that_is_not_finite_is_named_with_the_iteration() {
@@ -351,5 +363,28 @@ mod tests {
                 && message.contains(&format!("critic weight `{name}` holds NaN")),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_bf16_step_stays_close_to_the_fp32_step() {
+        let step = |precision| {
+            let mut config = TrainConfig::default();
+            (config.gen_width, config.critic_width, config.eval_samples) = (64, 64, 50);
+            config.precision = precision;
+            let data = TrainingData::load(&config, 0).unwrap();
+            let mut trainer = Trainer::new(config, data).unwrap();
+            (trainer.step().unwrap(), trainer.step().unwrap())
+        };
+        let (exact, mixed) = (step(Precision::Fp32), step(Precision::Bf16));
+        for ((a, b), name) in [
+            ((exact.0.loss_real, mixed.0.loss_real), "first L(x)"),
+            ((exact.1.loss_real, mixed.1.loss_real), "second L(x)"),
+            ((exact.1.loss_fake, mixed.1.loss_fake), "second L(G(z))"),
+            ((exact.1.penalty, mixed.1.penalty), "second penalty"),
+        ] {
+            let relative = (a - b).abs() / a.abs();
+            assert!(relative < 3e-2, "{name}: fp32 {a}, bf16 {b}");
+        }
+        assert_ne!(exact, mixed, "the bf16 step computed in bfloat16");
     }
 }
