@@ -214,7 +214,9 @@ pub struct TrainConfig {
     /// interpolate penalty centred at 1 (WGAN-GP).
     pub penalty_weight: f64,
     /// Lazy regularisation: the penalty on every k-th critic step only, with weight k·γ
-    /// (Karras et al. 2020, StyleGAN2); 1 computes it on every critic step.
+    /// (Karras et al. 2020, StyleGAN2); 1 computes it on every critic step. Absent from run
+    /// folders written before it existed.
+    #[serde(default = "every_critic_step")]
     pub penalty_every: u64,
     /// L2 weight decay on the critic's parameters.
     pub weight_decay: f64,
@@ -239,6 +241,11 @@ pub struct TrainConfig {
     /// fp32, or bf16 mixed precision. Absent from run folders written before it existed.
     #[serde(default)]
     pub precision: Precision,
+}
+
+/// `penalty_every` in a run folder written before the option existed.
+fn every_critic_step() -> u64 {
+    1
 }
 
 impl Default for TrainConfig {
@@ -770,23 +777,22 @@ mod tests {
     }
 
     #[test]
-    fn a_config_written_before_the_precision_option_reads_as_fp32() {
+    fn a_config_written_before_the_later_options_reads_with_their_defaults() {
         let mut config = TrainConfig::defaults_for(LossKind::Lsgan);
-        config.precision = Precision::Bf16;
+        (config.precision, config.penalty_every) = (Precision::Bf16, 4);
         let text = config.to_toml();
-        assert!(text.contains("precision = \"bf16\""), "{text}");
+        let later = ["precision = \"bf16\"", "penalty_every = 4"];
+        assert!(later.iter().all(|line| text.contains(line)), "{text}");
         let older: String = text
             .lines()
-            .filter(|line| !line.starts_with("precision"))
+            .filter(|line| !line.starts_with("precision") && !line.starts_with("penalty_every"))
             .map(|line| format!("{line}\n"))
             .collect();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, older).unwrap();
-        assert_eq!(
-            TrainConfig::from_file(&path).unwrap().precision,
-            Precision::Fp32
-        );
+        let read = TrainConfig::from_file(&path).unwrap();
+        assert_eq!((read.precision, read.penalty_every), (Precision::Fp32, 1));
     }
 
     #[test]

@@ -1,15 +1,16 @@
 //! Mixed precision (`--precision bf16`): each network's forward pass runs under libtorch's
-//! autocast, which computes matrix products and convolutions in bfloat16 and keeps the rest
-//! (norms, softplus, reductions) in float32, and hands its output back in float32. Weights,
-//! their gradients, the optimisers' state, the objectives and the gradient penalty's input
-//! stay float32; the casts of the weights are in the autograd graph, so the gradients that
-//! reach the float32 weights have passed through the bfloat16 arithmetic. bfloat16 keeps
-//! float32's exponent range, so no loss scaling is needed.
+//! autocast, which casts the inputs of matrix products and convolutions to bfloat16 (the
+//! elementwise ops and norms after them then run in bfloat16 too, except those autocast keeps
+//! in float32: on CUDA layer norm and softplus among them), and hands its output back in
+//! float32. Weights, their gradients, the optimisers' state, the objectives and the gradient
+//! penalty's input stay float32; the casts of the weights are in the autograd graph, so the
+//! gradients that reach the float32 weights have passed through the bfloat16 arithmetic.
+//! bfloat16 keeps float32's exponent range, so no loss scaling is needed.
 //!
-//! tch 0.24 wraps only autocast's deprecated switch, which turns on float16 on CUDA and
-//! nothing on the CPU, so the three functions that choose the device and the type are
-//! declared here from libtorch's C++ API, under the names the C++ compiler gives them in
-//! libtorch 2.11.0 (the version lsgan pins; another version without them fails to link).
+//! tch 0.24 wraps only autocast's deprecated switch, which turns on float16 on CUDA and nothing
+//! on the CPU, so the four functions that read and choose the device and the type are declared
+//! here from libtorch's C++ API, under the names the C++ compiler gives them in libtorch 2.11.0
+//! (the version lsgan pins; another version without them fails to link).
 
 use tch::{Device, Kind, Tensor};
 
