@@ -6,7 +6,8 @@ bench/reference/lsgan_step.py (both engines, any number of rounds, alternated).
 Table 1 (lsgan against PyTorch): one row per workload, device, threads and batch: each
 engine's median ms/iteration (the median over rounds of each round's median), the ratio
 lsgan/PyTorch of those, and the ratio's range over rounds (round k of lsgan against round k
-of PyTorch, run next to each other). Table 2: the rows that only lsgan ran (scaling).
+of PyTorch, run next to each other). Table 2: the rows that only lsgan ran (scaling). Table
+3: the lock-step rows of bench/lockstep.py (both engines at once, taking turns).
 Standard library only, so it runs anywhere python3 does.
 """
 import json
@@ -29,12 +30,16 @@ def label(k):
 
 def main(path):
     runs = defaultdict(lambda: defaultdict(list))
+    lockstep = []
     with open(path) as lines:
         for line in lines:
             line = line.strip()
             if line.startswith("{"):
                 row = json.loads(line)
-                runs[key(row)][row["engine"]].append(row)
+                if row["engine"] == "lockstep":
+                    lockstep.append(row)
+                else:
+                    runs[key(row)][row["engine"]].append(row)
     order = {"ring": 0, "mnist": 1, "dcgan64": 2}
     keys = sorted(runs, key=lambda k: (k[1], order.get(k[0], 9), k[6], k[4], k[2], k[3]))
     print("| workload | device | threads | batch | lsgan ms/it | PyTorch ms/it | lsgan/PyTorch "
@@ -64,6 +69,21 @@ def main(path):
             a = statistics.median(r["median_ms"] for r in rows)
             spread = f"{min(r['p10_ms'] for r in rows):.1f}–{max(r['p90_ms'] for r in rows):.1f}"
             print(f"| {label(k)} | {k[1]} | {k[2]} | {k[3]} | {a:.1f} ({spread}) | {a / k[3]:.2f} |")
+
+
+    if lockstep:
+        print()
+        print("| workload | device | threads | batch | pairs | lsgan ms/it | PyTorch ms/it "
+              "| ratio of medians | median pair ratio (quartiles) | pairs with lsgan faster |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for r in lockstep:
+            k = (r["workload"], r["device"], r["threads"], r["batch"], r["penalty_every"], 0,
+                 r["precision"])
+            print(f"| {label(k)} | {r['device']} | {r['threads']} | {r['batch']} | {r['pairs']} "
+                  f"| {r['lsgan_median_ms']:.2f} | {r['pytorch_median_ms']:.2f} "
+                  f"| **{r['ratio_of_medians']:.2f}** | {r['median_ratio']:.2f} "
+                  f"({r['ratio_q1']:.2f}–{r['ratio_q3']:.2f}) "
+                  f"| {r['pairs_under_1']} of {r['pairs']} |")
 
 
 if __name__ == "__main__":

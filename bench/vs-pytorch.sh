@@ -7,7 +7,8 @@
 #
 # Usage: bench/vs-pytorch.sh [ROUNDS=3] [OUT=runs/bench/cpu.jsonl]
 #   THREADS="1 2" WORKLOADS="ring mnist dcgan64" LAZY=4 (0: no lazy-penalty rows) SCALING=1
-#   (0: no scaling rows) BF16="ring mnist" (workloads given bf16 rows; "": none) override.
+#   (0: no scaling rows) BF16="ring mnist" (workloads given bf16 rows; "": none) LOCKSTEP=1
+#   (0: no lock-step rows, bench/lockstep.py) override.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds="${1:-3}" out="${2:-runs/bench/cpu.jsonl}"
@@ -59,6 +60,23 @@ fi
 for w in ${BF16-ring mnist}; do
   precision=bf16 pair 1 "$w" "${threads##* }" --precision bf16
 done
+# Lock-step: both engines at once, taking turns one iteration at a time (bench/lockstep.py),
+# every workload at every thread count, then with the lazy penalty at the largest.
+if [ "${LOCKSTEP:-1}" = 1 ]; then
+  pairs() { case "$1" in dcgan64) echo "--pairs 12 --warmup 2" ;; mnist) echo "--pairs 30" ;; *) echo "--pairs 40" ;; esac; }
+  lockstep() { # workload threads [extra flags]
+    local w="$1" t="$2"; shift 2
+    # shellcheck disable=SC2046
+    python3 bench/lockstep.py --lsgan target/release/lsgan --python "$python" --workload "$w" \
+      --threads "$t" $(pairs "$w") "$@" >>"$out"
+  }
+  for t in $threads; do
+    for w in $workloads; do lockstep "$w" "$t"; done
+  done
+  if [ "$lazy" -gt 1 ]; then
+    for w in $workloads; do lockstep "$w" "${threads##* }" --penalty-every "$lazy"; done
+  fi
+fi
 if [ "${SCALING:-1}" = 1 ]; then
   for t in $threads; do
     for batch in 32 64 128 256 512; do

@@ -110,6 +110,42 @@ pub struct BenchResult {
 
 /// Times `options.iters` training iterations of `workload` after `options.warmup` others.
 pub fn bench(workload: Workload, options: BenchOptions) -> Result<BenchResult> {
+    bench_in_lockstep(workload, options, &mut NoPartner)
+}
+
+/// What a timed iteration waits for, and whom its time is told: the other engine's driver in
+/// lock-step mode (`lsgan bench --lockstep`, `bench/lockstep.py`), where two engines take
+/// turns one iteration at a time so that both see the same moment of a noisy machine.
+pub trait Partner {
+    /// Called once the warm-up is done.
+    fn ready(&mut self) -> Result<()>;
+    /// Called before each timed iteration; `false` ends the timing early.
+    fn go(&mut self) -> Result<bool>;
+    /// Called with each timed iteration's milliseconds.
+    fn timed(&mut self, milliseconds: f64) -> Result<()>;
+}
+
+/// Nobody to wait for: [`bench`]'s plain timing.
+struct NoPartner;
+
+impl Partner for NoPartner {
+    fn ready(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn go(&mut self) -> Result<bool> {
+        Ok(true)
+    }
+    fn timed(&mut self, _: f64) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// [`bench`], each timed iteration started by `partner` and its time told to it.
+pub fn bench_in_lockstep(
+    workload: Workload,
+    options: BenchOptions,
+    partner: &mut dyn Partner,
+) -> Result<BenchResult> {
     if options.iters == 0 {
         return Err(Error::bad_input("option --iters: expected at least 1"));
     }
@@ -135,14 +171,24 @@ pub fn bench(workload: Workload, options: BenchOptions) -> Result<BenchResult> {
             tch::Cuda::synchronize(index as i64);
         }
     };
+    for _ in 0..options.warmup {
+        trainer.step()?;
+    }
+    synchronize();
+    partner.ready()?;
     let mut times = Vec::with_capacity(options.iters);
-    for iteration in 0..options.warmup + options.iters {
+    while times.len() < options.iters && partner.go()? {
         let start = Instant::now();
         trainer.step()?;
         synchronize();
-        if iteration >= options.warmup {
-            times.push(start.elapsed().as_secs_f64() * 1000.0);
-        }
+        let milliseconds = start.elapsed().as_secs_f64() * 1000.0;
+        partner.timed(milliseconds)?;
+        times.push(milliseconds);
+    }
+    if times.is_empty() {
+        return Err(Error::bad_input(
+            "lsgan bench --lockstep: the driver closed standard input before the first timed iteration",
+        ));
     }
     let config = &trainer.config;
     let median_ms = percentile(&times, 0.5);
@@ -156,7 +202,7 @@ pub fn bench(workload: Workload, options: BenchOptions) -> Result<BenchResult> {
         critic_steps: config.critic_steps,
         penalty_every: config.penalty_every,
         precision: config.precision,
-        iters: options.iters,
+        iters: times.len(),
         median_ms,
         p10_ms: percentile(&times, 0.1),
         p90_ms: percentile(&times, 0.9),
@@ -260,5 +306,47 @@ mod tests {
         assert_eq!((result.batch, result.iters, result.critic_steps), (8, 2, 1));
         assert!(result.median_ms > 0.0 && result.p10_ms <= result.p90_ms);
         assert!((result.samples_per_second - 8000.0 / result.median_ms).abs() < 1e-6);
+    }
+
+    /// A partner that allows two timed iterations and records what it was told.
+    #[derive(Default)]
+    struct TwoTurns {
+        ready: usize,
+        turns: usize,
+        times: Vec<f64>,
+    }
+
+    impl Partner for TwoTurns {
+        fn ready(&mut self) -> Result<()> {
+            assert!(self.turns == 0, "ready comes before the first turn");
+            self.ready += 1;
+            Ok(())
+        }
+        fn go(&mut self) -> Result<bool> {
+            self.turns += 1;
+            Ok(self.turns <= 2)
+        }
+        fn timed(&mut self, milliseconds: f64) -> Result<()> {
+            self.times.push(milliseconds);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn lockstep_times_only_the_iterations_its_partner_starts() {
+        let options = BenchOptions {
+            loss: LossKind::Lsgan,
+            batch: 16,
+            threads: 1,
+            device: DeviceChoice::Cpu,
+            warmup: 1,
+            iters: 10,
+            penalty_every: 1,
+            precision: Precision::Fp32,
+        };
+        let mut partner = TwoTurns::default();
+        let result = bench_in_lockstep(Workload::Ring, options, &mut partner).unwrap();
+        assert_eq!((partner.ready, partner.turns, result.iters), (1, 3, 2));
+        assert_eq!(result.median_ms, percentile(&partner.times, 0.5));
     }
 }

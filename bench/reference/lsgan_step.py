@@ -16,6 +16,7 @@ import json
 import math
 import resource
 import statistics
+import sys
 import threading
 import queue
 import time
@@ -207,6 +208,12 @@ def bench(name, args):
     every, times = args.penalty_every, []
     total = args.warmup + args.iters
     for iteration in range(total):
+        if args.lockstep and iteration >= args.warmup:
+            # bench/lockstep.py's turn-taking, as `lsgan bench --lockstep`.
+            if iteration == args.warmup:
+                print(json.dumps({"ready": True}), flush=True)
+            if not sys.stdin.readline():
+                break
         start = time.perf_counter()
         real = real_batch()
         with torch.no_grad():
@@ -238,6 +245,8 @@ def bench(name, args):
             torch.cuda.synchronize()
         if iteration >= args.warmup:
             times.append(1000 * (time.perf_counter() - start))
+            if args.lockstep:
+                print(json.dumps({"iteration_ms": times[-1]}), flush=True)
     getattr(real_batch, "stop", lambda: None)()
     median = statistics.median(times)
     quantiles = statistics.quantiles(times, n=10, method="inclusive") if len(times) > 1 else [median] * 9
@@ -251,7 +260,7 @@ def bench(name, args):
         "critic_steps": 1,
         "penalty_every": every,
         "precision": args.precision,
-        "iters": args.iters,
+        "iters": len(times),
         "median_ms": median,
         "p10_ms": quantiles[0],
         "p90_ms": quantiles[-1],
@@ -271,6 +280,8 @@ def main():
     parser.add_argument("--iters", type=int, default=20)
     parser.add_argument("--penalty-every", type=int, default=1)
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="take turns with another engine (bench/lockstep.py)")
     args = parser.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)

@@ -1,6 +1,7 @@
 //! The `lsgan` command line: parse, call the library, map errors to exit codes
 //! (0 success, 2 bad input or usage, 1 any other failure).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -123,6 +124,11 @@ struct BenchArgs {
     /// One JSON object per workload instead of a sentence.
     #[arg(long)]
     json: bool,
+    /// Take turns with another engine (bench/lockstep.py): after the warm-up print
+    /// {"ready":true}, then time one iteration per line read from standard input and print
+    /// {"iteration_ms":T} after each; end at --iters or when standard input closes.
+    #[arg(long)]
+    lockstep: bool,
 }
 
 #[derive(Args)]
@@ -645,7 +651,11 @@ fn bench(args: BenchArgs) -> Result<(), Error> {
         precision: args.precision,
     };
     for workload in args.workloads {
-        let result = lsgan::bench::bench(workload, options)?;
+        let result = if args.lockstep {
+            lsgan::bench::bench_in_lockstep(workload, options, &mut StdioPartner)?
+        } else {
+            lsgan::bench::bench(workload, options)?
+        };
         if args.json {
             // Plain fields and string keys: serialising cannot fail.
             println!("{}", serde_json::to_string(&result).unwrap_or_default());
@@ -654,6 +664,44 @@ fn bench(args: BenchArgs) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The lock-step driver on the other end of standard input and output.
+struct StdioPartner;
+
+impl StdioPartner {
+    fn say(&self, line: &str) -> Result<(), Error> {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")
+            .and_then(|()| out.flush())
+            .map_err(|source| Error::Io {
+                action: "writing to",
+                path: "standard output".into(),
+                source,
+            })
+    }
+}
+
+impl lsgan::bench::Partner for StdioPartner {
+    fn ready(&mut self) -> Result<(), Error> {
+        self.say(r#"{"ready":true}"#)
+    }
+
+    fn go(&mut self) -> Result<bool, Error> {
+        let mut line = String::new();
+        let read = std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|source| Error::Io {
+                action: "reading",
+                path: "standard input".into(),
+                source,
+            })?;
+        Ok(read > 0)
+    }
+
+    fn timed(&mut self, milliseconds: f64) -> Result<(), Error> {
+        self.say(&format!(r#"{{"iteration_ms":{milliseconds}}}"#))
+    }
 }
 
 /// `lsgan report`: the report of finished runs, its claims printed.
