@@ -150,10 +150,13 @@ if wants precision; then
     done
   done
   for pid in "${pids[@]}"; do wait "$pid" || echo "a precision run stopped ($?)"; done
-  for run in "$work"/precision/*; do
-    [ -f "$run/final_metrics.json" ] || { echo "$run did not finish"; continue; }
-    echo "$(basename "$run"): $(grep -h 'iterations in' "$work/precision-$(basename "$run" | sed 's/-seed/-/').log")"
-    timeout 120 "$lsgan" evaluate "$run" --count 1000 --features classifier --ema
+  for precision in fp32 bf16; do
+    for seed in $(seq 0 $((seeds - 1))); do
+      run="$work/precision/$precision-seed$seed"
+      [ -f "$run/final_metrics.json" ] || { echo "$run did not finish"; continue; }
+      echo "$precision seed $seed: $(grep -h 'iterations in' "$work/precision-$precision-$seed.log")"
+      timeout 120 "$lsgan" evaluate "$run" --count 1000 --features classifier --ema
+    done
   done
   tar -czf "$out/precision.tar.gz" -C "$work" --exclude='*.safetensors' --exclude='samples/*' precision
 fi

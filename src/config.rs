@@ -243,7 +243,7 @@ pub struct TrainConfig {
     pub precision: Precision,
 }
 
-/// `penalty_every` in a run folder written before the option existed.
+/// `penalty_every`'s default, also in a run folder written before the option existed.
 fn every_critic_step() -> u64 {
     1
 }
@@ -291,7 +291,7 @@ impl TrainConfig {
             hinge_weight: 1.0,
             real_weight: 0.0,
             penalty_weight: 0.0,
-            penalty_every: 1,
+            penalty_every: every_critic_step(),
             weight_decay: 0.0,
             glsgan_slope: 0.5,
             clip: 0.01,

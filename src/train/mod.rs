@@ -1,7 +1,8 @@
-//! Training: one step of the algorithm (`trainer`), its optimisers (`optim`) and generator
-//! average (`ema`), mixed precision (`precision`), the loop that runs a whole job and writes its run folder (`run`), the
-//! checkpoint that lets it resume (`checkpoint`), the signals that stop it cleanly
-//! (`stop_signal`), and the record each logged iteration leaves (`record`).
+//! Training: one step of the algorithm (`trainer`), its optimisers (`optim`), generator
+//! average (`ema`) and mixed precision (`precision`), the loop that runs a whole job and
+//! writes its run folder (`run`), the checkpoint that lets it resume (`checkpoint`), the
+//! signals that stop it cleanly (`stop_signal`), and the record each logged iteration leaves
+//! (`record`).
 
 pub mod checkpoint;
 pub mod ema;
