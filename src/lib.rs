@@ -26,26 +26,23 @@
 //! use lsgan::train::{run::RunOptions, train};
 //!
 //! let mut config = TrainConfig::defaults_for(LossKind::Lsgan);
-//! config.data = "ring".into();
-//! config.iters = 500;
+//! config.data.data = "ring".into();
+//! config.budget.iters = 500;
 //! let summary = train(config, "runs/demo".as_ref(), RunOptions { force: true, verbose: true })?;
 //! let modes = summary.metrics.modes().expect("the ring is a known mixture");
 //! println!("{} of {} modes covered", modes.modes_covered, modes.modes_total);
 //! # Ok::<(), lsgan::Error>(())
 //! ```
 
-pub mod bench;
-pub mod compare;
-pub mod config;
+pub mod commands;
 pub mod data;
 pub mod error;
-pub mod evaluate;
 pub mod metrics;
 pub mod nets;
 pub mod objectives;
 pub mod process;
 pub mod report;
-pub mod sample;
+pub mod storage;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -11,10 +11,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use common::{lsgan, succeeded};
-use lsgan::config::TrainConfig;
-use lsgan::data::TrainingData;
 use lsgan::error::Error;
 use lsgan::train::checkpoint::Checkpoint;
+use lsgan::train::config::TrainConfig;
 use lsgan::train::Trainer;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -88,7 +87,7 @@ fn damage(original: &[u8], kind: usize, rng: &mut ChaCha8Rng) -> Vec<u8> {
 /// A trainer built from the run's configuration, to restore into.
 fn trainer_for(run: &Path) -> Trainer {
     let config = TrainConfig::from_file(&run.join("config.toml")).unwrap();
-    let data = TrainingData::load(&config, 0).unwrap();
+    let data = config.load_data(0).unwrap();
     Trainer::new(config, data).unwrap()
 }
 

@@ -1,17 +1,19 @@
 //! Same seed, same numbers on CPU: two runs with one seed write identical metrics.jsonl; a
 //! different seed gives a different trajectory.
 
-use lsgan::config::{LossKind, TrainConfig};
-use lsgan::train::{run::RunOptions, train};
+use lsgan::commands::train::train;
+use lsgan::objectives::options::LossKind;
+use lsgan::train::config::TrainConfig;
+use lsgan::train::run::RunOptions;
 
 fn metrics_log(seed: u64, out: &std::path::Path) -> String {
     let mut config = TrainConfig::defaults_for(LossKind::Lsgan);
-    config.iters = 60;
-    config.log_every = 20;
-    config.seed = seed;
-    config.gen_width = 64;
-    config.critic_width = 64;
-    config.eval_samples = 500;
+    config.budget.iters = 60;
+    config.outputs.log_every = 20;
+    config.runtime.seed = seed;
+    config.networks.gen_width = 64;
+    config.networks.critic_width = 64;
+    config.outputs.eval_samples = 500;
     train(
         config,
         out,

@@ -46,8 +46,7 @@ fn without_timings_and_paths(value: Value) -> Value {
 }
 
 fn normalised_json(path: &Path) -> String {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let value: Value = serde_json::from_str(&text).unwrap();
     serde_json::to_string_pretty(&without_timings_and_paths(value)).unwrap() + "\n"
 }
@@ -82,8 +81,7 @@ fn check(name: &str, file: &str, got: &str) {
         std::fs::write(&path, got).unwrap();
         return;
     }
-    let want =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(
         got == want,
         "{name}/{file} differs from the recorded output; first differing line: {:?} vs {:?}",
@@ -136,7 +134,14 @@ fn a_comparison_reproduces_its_recorded_summary() {
         lsgan()
             .args(["compare", "--config"])
             .arg(&config)
-            .args(["--losses", "lsgan,wgan-gp", "--seeds", "1", "--quiet", "--out"])
+            .args([
+                "--losses",
+                "lsgan,wgan-gp",
+                "--seeds",
+                "1",
+                "--quiet",
+                "--out",
+            ])
             .arg(&out)
             .output()
             .unwrap(),

@@ -2,13 +2,15 @@
 //! the 8-Gaussian ring reaches at least 7 of 8 modes and at least 70% high-quality samples
 //! (SPEC.md §6 definitions, 2,500 generated points). An assertion on the metric, not on time.
 
-use lsgan::config::{LossKind, TrainConfig};
-use lsgan::train::{run::RunOptions, train};
+use lsgan::commands::train::train;
+use lsgan::objectives::options::LossKind;
+use lsgan::train::config::TrainConfig;
+use lsgan::train::run::RunOptions;
 
 #[test]
 fn lsgan_defaults_cover_the_ring() {
     let config = TrainConfig::defaults_for(LossKind::Lsgan);
-    assert_eq!(config.data, "ring");
+    assert_eq!(config.data.data.to_string(), "ring");
     let dir = tempfile::tempdir().unwrap();
     let summary = train(
         config,

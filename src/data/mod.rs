@@ -11,16 +11,20 @@
 
 pub mod csv;
 pub mod images;
+pub mod options;
 pub mod toy;
 
 use std::path::{Path, PathBuf};
 
 use tch::{Device, Kind, Tensor};
 
-use crate::config::TrainConfig;
 use crate::error::Result;
 use images::{BatchLoader, ImageDataset, ImageSet, Split};
+use options::{DataOptions, DataSource};
 pub use toy::GaussianMixture;
+
+/// Dimension of the toy data.
+pub const POINT_DIM: i64 = 2;
 
 /// The kind and shape of one sample, which fixes the networks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,16 +38,14 @@ pub enum SampleShape {
 impl SampleShape {
     /// The shape a run's configuration trains on (its config.toml has the image size and
     /// channels filled in).
-    pub fn of(config: &TrainConfig) -> SampleShape {
-        if config.is_image_data() {
+    pub fn of(options: &DataOptions) -> SampleShape {
+        if options.data.is_images() {
             SampleShape::Image {
-                channels: config.image_channels as i64,
-                side: config.image_size as i64,
+                channels: options.image_channels as i64,
+                side: options.image_size as i64,
             }
         } else {
-            SampleShape::Point {
-                dim: crate::train::trainer::POINT_DIM,
-            }
+            SampleShape::Point { dim: POINT_DIM }
         }
     }
 }
@@ -56,28 +58,30 @@ pub enum TrainingData {
 }
 
 impl TrainingData {
-    /// The data `config.data` names. Image batches of `config.batch_size` start at batch
-    /// `first_batch` (counted from the start of training), so that a resumed run continues
-    /// the same sequence.
-    pub fn load(config: &TrainConfig, first_batch: u64) -> Result<Self> {
-        match ImageDataset::from_spec(&config.data) {
-            Some(dataset) => Ok(TrainingData::Images(ImageData::load(
-                &dataset,
-                config,
+    /// The data `options` name. Image batches of `batch` images, shuffled by `seed`, start
+    /// at batch `first_batch` (counted from the start of training), so that a resumed run
+    /// continues the same sequence.
+    pub fn load(options: &DataOptions, batch: usize, seed: u64, first_batch: u64) -> Result<Self> {
+        match &options.data {
+            DataSource::Images(dataset) => Ok(TrainingData::Images(ImageData::load(
+                dataset,
+                options,
+                batch,
+                seed,
                 first_batch,
             )?)),
-            None => Ok(TrainingData::Points(PointData::from_spec(&config.data)?)),
+            source => Ok(TrainingData::Points(PointData::from_source(source)?)),
         }
     }
 
-    /// `config` with the data's own values filled in where it left them to the data (the
+    /// `options` with the data's own values filled in where they left them to the data (the
     /// image size and channels), so that the written config.toml says what was trained.
-    pub fn complete(&self, mut config: TrainConfig) -> TrainConfig {
+    pub fn complete(&self, mut options: DataOptions) -> DataOptions {
         if let SampleShape::Image { channels, side } = self.shape() {
-            config.image_channels = channels as usize;
-            config.image_size = side as usize;
+            options.image_channels = channels as usize;
+            options.image_size = side as usize;
         }
-        config
+        options
     }
 
     /// The next real batch of `n` samples on `device` (images come in the loader's batch
@@ -101,9 +105,7 @@ impl TrainingData {
     /// The shape of one sample.
     pub fn shape(&self) -> SampleShape {
         match self {
-            TrainingData::Points(_) => SampleShape::Point {
-                dim: crate::train::trainer::POINT_DIM,
-            },
+            TrainingData::Points(_) => SampleShape::Point { dim: POINT_DIM },
             TrainingData::Images(images) => SampleShape::Image {
                 channels: images.train.channels(),
                 side: images.train.height(),
@@ -148,11 +150,18 @@ pub struct ImageData {
 }
 
 impl ImageData {
-    /// Loads `dataset` at the size and channels `config` asks for (0: the dataset's own).
-    pub fn load(dataset: &ImageDataset, config: &TrainConfig, first_batch: u64) -> Result<Self> {
+    /// Loads `dataset` at the size and channels `options` ask for (0: the dataset's own),
+    /// batched as [`TrainingData::load`] says.
+    pub fn load(
+        dataset: &ImageDataset,
+        options: &DataOptions,
+        batch: usize,
+        seed: u64,
+        first_batch: u64,
+    ) -> Result<Self> {
         // Empty means the per-user cache; the image layer resolves that itself.
-        let data_dir = Path::new(&config.data_dir);
-        let want = (config.image_channels as i64, config.image_size as i64);
+        let data_dir = Path::new(&options.data_dir);
+        let want = (options.image_channels as i64, options.image_size as i64);
         let train = ImageSet::load(dataset, data_dir, Split::Train, want)?;
         let reference = match dataset {
             ImageDataset::Folder(_) => train.unlabelled_view(),
@@ -163,7 +172,7 @@ impl ImageData {
                 (train.channels(), train.height()),
             )?,
         };
-        let loader = BatchLoader::new(&train, config.batch_size, config.seed, first_batch)?;
+        let loader = BatchLoader::new(&train, batch, seed, first_batch)?;
         Ok(ImageData {
             dataset: dataset.clone(),
             train,
@@ -202,15 +211,19 @@ pub enum PointData {
 }
 
 impl PointData {
-    /// `ring`, `grid`, or the path of a CSV file.
-    pub fn from_spec(spec: &str) -> Result<Self> {
-        match spec {
-            "ring" => Ok(PointData::Mixture(GaussianMixture::ring())),
-            "grid" => Ok(PointData::Mixture(GaussianMixture::grid())),
-            path => Ok(PointData::Points {
-                name: path.to_string(),
-                points: csv::read_points(Path::new(path))?,
+    /// The ring, the grid, or the points of a CSV file (an image source has none).
+    pub fn from_source(source: &DataSource) -> Result<Self> {
+        match source {
+            DataSource::Ring => Ok(PointData::Mixture(GaussianMixture::ring())),
+            DataSource::Grid => Ok(PointData::Mixture(GaussianMixture::grid())),
+            DataSource::PointsFile(path) => Ok(PointData::Points {
+                name: path.display().to_string(),
+                points: csv::read_points(path)?,
             }),
+            DataSource::Images(dataset) => Err(crate::error::Error::bad_input(format!(
+                "{}: images, not 2-D points",
+                dataset.name()
+            ))),
         }
     }
 

@@ -28,9 +28,9 @@ use tch::nn::{self, VarStore};
 use tch::{Device, Kind, Tensor};
 
 use super::images::FeatureExtractor;
-use crate::config::OptimizerKind;
 use crate::error::{Error, Result};
-use crate::train::optim::Optimizer;
+use crate::nets::optim::Optimizer;
+use crate::nets::optim::OptimizerKind;
 
 /// Dimension of the features (the penultimate layer).
 pub const FEATURE_DIM: i64 = 128;

@@ -252,7 +252,7 @@ fn average_ranks(values: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::LossKind;
+    use crate::objectives::options::LossKind;
     // L(x) = ‖x‖² + x₀: ∇L = 2x + e₀.
     use crate::objectives::testing::{critic, objective};
 

@@ -15,8 +15,8 @@
 use tch::nn::{self, ModuleT};
 use tch::Tensor;
 
-use crate::config::{CriticNorm, CriticOutput};
 use crate::error::{Error, Result};
+use crate::nets::options::{CriticNorm, CriticOutput};
 
 /// The critic's leaky ReLU slope, as in DCGAN.
 const LEAKY_SLOPE: f64 = 0.2;

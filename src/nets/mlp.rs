@@ -5,7 +5,7 @@
 use tch::nn::{self, Module};
 use tch::Tensor;
 
-use crate::config::{Activation, CriticOutput, TrainConfig};
+use crate::nets::options::{Activation, CriticOutput, NetworkOptions};
 
 /// Shape and activations of an MLP.
 #[derive(Clone, Copy, Debug)]
@@ -22,7 +22,7 @@ pub struct MlpConfig {
 
 impl MlpConfig {
     /// The generator of a run: noise_dim → data_dim, linear output.
-    pub fn generator(config: &TrainConfig, data_dim: i64) -> Self {
+    pub fn generator(config: &NetworkOptions, data_dim: i64) -> Self {
         MlpConfig {
             input_dim: config.noise_dim as i64,
             output_dim: data_dim,
@@ -35,7 +35,7 @@ impl MlpConfig {
     }
 
     /// The critic of a run: data_dim → 1, with the configured output activation.
-    pub fn critic(config: &TrainConfig, data_dim: i64) -> Self {
+    pub fn critic(config: &NetworkOptions, data_dim: i64) -> Self {
         MlpConfig {
             input_dim: data_dim,
             output_dim: 1,

@@ -4,13 +4,16 @@
 
 pub mod dcgan;
 pub mod mlp;
+pub mod optim;
+pub mod options;
 
 use tch::nn::{self, Module, ModuleT};
 use tch::Tensor;
 
-use crate::config::{CriticOutput, TrainConfig};
 use crate::data::SampleShape;
 use crate::error::Result;
+use crate::nets::options::CriticOutput;
+use crate::nets::options::NetworkOptions;
 pub use dcgan::{DcganConfig, DcganCritic, DcganGenerator};
 pub use mlp::{Mlp, MlpConfig};
 
@@ -22,7 +25,7 @@ pub enum Generator {
 }
 
 /// The DCGAN shape of a run whose samples are images.
-fn dcgan_config(config: &TrainConfig, channels: i64, side: i64) -> DcganConfig {
+fn dcgan_config(config: &NetworkOptions, channels: i64, side: i64) -> DcganConfig {
     DcganConfig {
         noise_dim: config.noise_dim as i64,
         channels,
@@ -37,7 +40,7 @@ fn dcgan_config(config: &TrainConfig, channels: i64, side: i64) -> DcganConfig {
 
 impl Generator {
     /// The generator `config` asks for, making samples of `shape`, under `path`.
-    pub fn build(path: &nn::Path, config: &TrainConfig, shape: SampleShape) -> Result<Self> {
+    pub fn build(path: &nn::Path, config: &NetworkOptions, shape: SampleShape) -> Result<Self> {
         Ok(match shape {
             SampleShape::Point { dim } => {
                 Generator::Mlp(Mlp::new(path, MlpConfig::generator(config, dim)))
@@ -68,7 +71,7 @@ pub enum Critic {
 
 impl Critic {
     /// The critic `config` asks for, scoring samples of `shape`, under `path`.
-    pub fn build(path: &nn::Path, config: &TrainConfig, shape: SampleShape) -> Result<Self> {
+    pub fn build(path: &nn::Path, config: &NetworkOptions, shape: SampleShape) -> Result<Self> {
         Ok(match shape {
             SampleShape::Point { dim } => {
                 Critic::Mlp(Mlp::new(path, MlpConfig::critic(config, dim)))

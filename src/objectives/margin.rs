@@ -3,7 +3,7 @@
 
 use tch::Tensor;
 
-use crate::config::MarginDistance;
+use crate::objectives::options::MarginDistance;
 
 /// Δ for each pair (row i of `real` with row i of `fake`), shape [n]:
 /// `l1`: τ Σ_j |x_j − y_j|, `l2`: τ ‖x − y‖₂. Rows may be images; they are flattened.

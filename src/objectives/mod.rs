@@ -16,13 +16,14 @@ pub mod gan;
 pub mod glsgan;
 pub mod lsgan;
 pub mod margin;
+pub mod options;
 pub mod penalty;
 pub mod wgan;
 pub mod wgan_gp;
 
 use tch::{Kind, Tensor};
 
-use crate::config::{LossKind, MarginDistance, TrainConfig};
+use crate::objectives::options::{LossKind, MarginDistance, ObjectiveOptions};
 pub use lsgan::LsGanWeights;
 
 /// The objective settings of a run.
@@ -68,19 +69,20 @@ impl CriticTerms {
 }
 
 impl Objective {
-    pub fn from_config(config: &TrainConfig) -> Self {
+    /// The objective the objective section of a configuration describes.
+    pub fn from_options(options: &ObjectiveOptions) -> Self {
         Objective {
-            kind: config.loss,
-            margin_distance: config.margin,
-            margin_scale: config.margin_scale,
+            kind: options.loss,
+            margin_distance: options.margin,
+            margin_scale: options.margin_scale,
             weights: LsGanWeights {
-                real: config.real_weight,
-                hinge: config.hinge_weight,
-                penalty: config.penalty_weight,
+                real: options.real_weight,
+                hinge: options.hinge_weight,
+                penalty: options.penalty_weight,
             },
-            glsgan_slope: config.glsgan_slope,
-            clip: config.clip,
-            penalty_every: config.penalty_every,
+            glsgan_slope: options.glsgan_slope,
+            clip: options.clip,
+            penalty_every: options.penalty_every,
         }
     }
 
@@ -187,7 +189,7 @@ pub(crate) mod testing {
 
     /// The objective with `kind`'s default settings.
     pub fn objective(kind: LossKind) -> Objective {
-        Objective::from_config(&TrainConfig::defaults_for(kind))
+        Objective::from_options(&ObjectiveOptions::for_loss(kind))
     }
 
     /// A fixed smooth critic, L(x) = ‖x‖² + x₀, whose input gradient is 2x + e₀.

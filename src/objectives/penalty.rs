@@ -50,7 +50,7 @@ pub fn blend(x: &Tensor, y: &Tensor, epsilon: &Tensor) -> Tensor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Activation, CriticOutput};
+    use crate::nets::options::{Activation, CriticOutput};
     use crate::nets::{Mlp, MlpConfig};
     use tch::nn;
     use tch::Device;

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::compare::{mean_std, RunResult, Summary};
 use crate::metrics::Diagnostics;
+use crate::report::summary::{mean_std, RunResult, Summary};
 
 /// How a claim came out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -264,10 +264,10 @@ fn not_measured(why: &str) -> (Verdict, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::summarise;
-    use crate::config::LossKind;
     use crate::metrics::diagnostics::{Range, Spread};
     use crate::metrics::{Evaluation, ModeMetrics, ToyMetrics};
+    use crate::objectives::options::LossKind;
+    use crate::report::summary::summarise;
 
     fn diagnostics(
         margin: f64,

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use crate::error::Result;
 use crate::metrics::{Allocation, Diagnostics};
 use crate::report::plots::{draw_panel, plot_error, register_font, Series};
-use crate::report::run_dir::write_atomically;
+use crate::storage::write_atomically;
 use crate::train::LogRecord;
 
 /// Reads one diagnostic from a record that has diagnostics (NaN for an absent optional one).

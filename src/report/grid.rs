@@ -8,7 +8,7 @@ use image::{DynamicImage, GrayImage, RgbImage};
 use tch::{Kind, Tensor};
 
 use crate::error::{Error, Result};
-use crate::report::run_dir::write_atomically;
+use crate::storage::write_atomically;
 
 /// Pixels between neighbouring images of a grid.
 const GAP: u32 = 2;

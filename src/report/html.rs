@@ -7,12 +7,13 @@ use std::path::Path;
 
 use base64::Engine;
 
-use crate::compare::{markdown, RunResult, Summary};
 use crate::error::{Error, Result};
 use crate::metrics::diagnostics::{FLAT_GRADIENT_NORM, FLAT_GRADIENT_RATIO};
 use crate::metrics::Diagnostics;
 use crate::report::claims::{read_claims, runs_with_flat_critic, ClaimReading, Verdict};
-use crate::report::run_dir::{self, write_atomically, RunDir};
+use crate::report::summary::{markdown, RunResult, Summary};
+use crate::storage::{files, write_atomically, RunDir};
+use crate::train::LogRecord;
 
 /// The report's file names.
 pub const REPORT_HTML: &str = "report.html";
@@ -21,23 +22,20 @@ pub const REPORT_MARKDOWN: &str = "report.md";
 /// The pictures shown per loss, in order, with their captions.
 const PICTURES: &[(&str, &str)] = &[
     (
-        run_dir::LANDSCAPE_FILE,
+        files::LANDSCAPE_FILE,
         "critic L(x) with real (white) and generated (red) points",
     ),
     (
-        run_dir::SAMPLES_FILE,
+        files::SAMPLES_FILE,
         "samples of the final (averaged) generator",
     ),
+    (files::LOSS_CURVES_FILE, "losses and metrics over training"),
     (
-        run_dir::LOSS_CURVES_FILE,
-        "losses and metrics over training",
-    ),
-    (
-        run_dir::DIAGNOSTICS_FILE,
+        files::DIAGNOSTICS_FILE,
         "margin, allocation, gradient norms and range of L over training",
     ),
     (
-        run_dir::ALLOCATION_PLOT_FILE,
+        files::ALLOCATION_PLOT_FILE,
         "allocation on demand at the end",
     ),
 ];
@@ -57,7 +55,7 @@ pub fn write_report(summary: &Summary, out: &Path) -> Result<Vec<ClaimReading>> 
 /// The diagnostics a run logged, oldest first (none when its log cannot be read).
 fn logged_diagnostics(run: &RunResult) -> Vec<Diagnostics> {
     RunDir::open_finished(&run.run_dir)
-        .and_then(|dir| dir.read_metrics_log())
+        .and_then(|dir| dir.read_metrics_log::<LogRecord>())
         .map(|records| records.into_iter().filter_map(|r| r.diagnostics).collect())
         .unwrap_or_default()
 }

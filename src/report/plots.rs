@@ -9,33 +9,11 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
 use crate::error::{Error, Result};
+use crate::train::outputs::LandscapeSnapshot;
 use crate::train::LogRecord;
 
 const REAL_COLOUR: RGBColor = RGBColor(255, 255, 255);
 const GENERATED_COLOUR: RGBColor = RGBColor(230, 60, 40);
-
-/// A critic evaluated on a square grid, with real and generated points to draw over it.
-pub struct Landscape<'a> {
-    pub title: &'a str,
-    /// The square [lo, hi]² shown.
-    pub bounds: (f64, f64),
-    /// Cells per side of the grid.
-    pub resolution: usize,
-    /// L at cell centres, row-major from the bottom row: `scores[row * resolution + column]`
-    /// is at x = lo + (column + ½)·cell, y = lo + (row + ½)·cell.
-    pub scores: &'a [f32],
-    pub real: &'a [(f32, f32)],
-    pub generated: &'a [(f32, f32)],
-}
-
-/// Cell centres of a `resolution`² grid over `bounds`, in the order of [`Landscape::scores`].
-pub fn grid_points((lo, hi): (f64, f64), resolution: usize) -> Vec<(f32, f32)> {
-    let cell = (hi - lo) / resolution as f64;
-    let centre = |i: usize| (lo + (i as f64 + 0.5) * cell) as f32;
-    (0..resolution)
-        .flat_map(|row| (0..resolution).map(move |column| (centre(column), centre(row))))
-        .collect()
-}
 
 pub(crate) fn register_font() {
     static FONT: Once = Once::new();
@@ -54,7 +32,7 @@ pub(crate) fn plot_error(path: &Path, error: impl std::fmt::Display) -> Error {
 }
 
 /// Draws the landscape into a PNG at `path`.
-pub fn draw_landscape(path: &Path, landscape: &Landscape) -> Result<()> {
+pub fn draw_landscape(path: &Path, title: &str, landscape: &LandscapeSnapshot) -> Result<()> {
     register_font();
     let draw =
         || -> std::result::Result<(), Box<dyn std::error::Error>> {
@@ -74,7 +52,7 @@ pub fn draw_landscape(path: &Path, landscape: &Landscape) -> Result<()> {
                 1.0
             };
             let mut chart = ChartBuilder::on(&plot_area)
-                .caption(landscape.title, ("sans-serif", 20))
+                .caption(title, ("sans-serif", 20))
                 .margin(10)
                 .x_label_area_size(35)
                 .y_label_area_size(45)
@@ -255,15 +233,4 @@ pub(crate) fn draw_panel(
         .position(SeriesLabelPosition::UpperRight)
         .draw()?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grid_points_are_cell_centres_from_the_bottom_row() {
-        let points = grid_points((0.0, 2.0), 2);
-        assert_eq!(points, [(0.5, 0.5), (1.5, 0.5), (0.5, 1.5), (1.5, 1.5)]);
-    }
 }

@@ -8,7 +8,7 @@
 //!
 //! Safe against crashes and damage:
 //! - the file is written under a temporary name, synced, and renamed over the previous one
-//!   (then the folder is synced: `run_dir::replace_atomically`), so a crash while writing
+//!   (then the folder is synced: `storage::replace_atomically`), so a crash while writing
 //!   leaves the last checkpoint whole;
 //! - the checkpoint it replaces is kept as `checkpoint.previous.safetensors` (a hard link, no
 //!   copy), for `lsgan resume --previous-checkpoint`;
@@ -25,17 +25,11 @@ use safetensors::tensor::{Dtype, SafeTensors, View};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
-use crate::data::images::download::hex;
 use crate::error::{Error, Result};
-use crate::report::run_dir::replace_atomically;
+use crate::storage::checksum::hex;
+use crate::storage::files::PREVIOUS_CHECKPOINT_FILE;
+use crate::storage::replace_atomically;
 use crate::train::{StepLosses, Trainer};
-
-/// A checkpoint's file name inside a run folder.
-pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
-/// The checkpoint before the latest one.
-pub const PREVIOUS_CHECKPOINT_FILE: &str = "checkpoint.previous.safetensors";
-/// Where `resume --previous-checkpoint` sets a damaged latest checkpoint aside.
-pub const SET_ASIDE_CHECKPOINT_FILE: &str = "checkpoint.damaged.safetensors";
 
 /// The metadata key of the content checksum.
 const CHECKSUM_KEY: &str = "lsgan_content_md5";

@@ -9,10 +9,10 @@
 
 use tch::nn::VarStore;
 
-use crate::config::TrainConfig;
 use crate::data::SampleShape;
 use crate::error::Result;
 use crate::nets::Generator;
+use crate::train::config::TrainConfig;
 
 /// A generator whose weights trail the trained one's.
 pub struct Ema {
@@ -30,7 +30,7 @@ impl Ema {
         decay: f64,
     ) -> Result<Self> {
         let mut store = VarStore::new(source.device());
-        let generator = Generator::build(&store.root(), config, shape)?;
+        let generator = Generator::build(&store.root(), &config.networks, shape)?;
         store.copy(source)?;
         store.freeze();
         Ok(Ema {
@@ -68,15 +68,15 @@ impl Ema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::LossKind;
+    use crate::objectives::options::LossKind;
 
     #[test]
     fn the_average_follows_the_formula_with_warm_up() {
         let mut config = TrainConfig::defaults_for(LossKind::Lsgan);
-        config.gen_width = 4;
+        config.networks.gen_width = 4;
         let shape = SampleShape::Point { dim: 2 };
         let source = VarStore::new(tch::Device::Cpu);
-        let _generator = Generator::build(&source.root(), &config, shape).unwrap();
+        let _generator = Generator::build(&source.root(), &config.networks, shape).unwrap();
         let mut ema = Ema::new(&source, &config, shape, 0.99).unwrap();
         assert!((ema.decay_at(0) - 0.1).abs() < 1e-12);
         assert!((ema.decay_at(1000) - 0.99).abs() < 1e-12);

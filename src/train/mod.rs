@@ -1,12 +1,15 @@
-//! Training: one step of the algorithm (`trainer`), its optimisers (`optim`), generator
-//! average (`ema`) and mixed precision (`precision`), the loop that runs a whole job and
-//! writes its run folder (`run`), the checkpoint that lets it resume (`checkpoint`), the
+//! Training: the configuration (`config`, with the training's own sections in `options`),
+//! one step of the algorithm (`trainer`), its generator average (`ema`) and mixed precision
+//! (`precision`), the loop that trains to the budget (`run`) and hands what it leaves to an
+//! outputs object (`outputs`), the checkpoint that lets it resume (`checkpoint`), the
 //! signals that stop it cleanly (`stop_signal`), and the record each logged iteration leaves
 //! (`record`).
 
 pub mod checkpoint;
+pub mod config;
 pub mod ema;
-pub mod optim;
+pub mod options;
+pub mod outputs;
 pub mod precision;
 pub mod record;
 pub mod run;
@@ -14,5 +17,5 @@ pub mod stop_signal;
 pub mod trainer;
 
 pub use record::LogRecord;
-pub use run::{train, RunSummary};
+pub use run::RunSummary;
 pub use trainer::{StepLosses, Trainer};

@@ -14,7 +14,7 @@
 
 use tch::{Device, Kind, Tensor};
 
-use crate::config::Precision;
+use crate::train::options::Precision;
 
 /// libtorch's `at::autocast` functions; `c10::DeviceType` and `c10::ScalarType` are 8-bit
 /// enums.

@@ -7,21 +7,21 @@
 use tch::nn;
 use tch::{Device, Kind, Tensor};
 
-use crate::config::{DeviceChoice, LrSchedule, NoiseKind, TrainConfig};
 use crate::data::TrainingData;
 use crate::error::{Error, Result};
 use crate::metrics::diagnostics::diagnose;
 use crate::metrics::{
     energy_distance, mode_metrics, Allocation, Diagnostics, Evaluation, ToyMetrics,
 };
+use crate::nets::optim::Optimizer;
+use crate::nets::options::NoiseKind;
 use crate::nets::{Critic, Generator};
 use crate::objectives::{wgan::clip_weights, Objective};
+use crate::train::config::TrainConfig;
 use crate::train::ema::Ema;
-use crate::train::optim::Optimizer;
+use crate::train::options::{DeviceChoice, LrSchedule};
 use crate::train::precision::forward_in;
 
-/// Dimension of the toy data.
-pub const POINT_DIM: i64 = 2;
 /// Pairs the diagnostics are measured on (the first rows of the evaluation batch).
 pub const DIAGNOSTIC_PAIRS: i64 = 512;
 
@@ -64,39 +64,44 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// Seeds libtorch with `config.seed` and builds everything from `config`.
+    /// Seeds libtorch with `config.runtime.seed` and builds everything from `config`.
     pub fn new(config: TrainConfig, data: TrainingData) -> Result<Self> {
-        let device = pick_device(config.device)?;
-        if config.threads > 0 {
-            tch::set_num_threads(config.threads as i32);
+        let device = pick_device(config.runtime.device)?;
+        if config.runtime.threads > 0 {
+            tch::set_num_threads(config.runtime.threads as i32);
         }
-        tch::manual_seed(config.seed as i64);
+        tch::manual_seed(config.runtime.seed as i64);
         let shape = data.shape();
         let generator_store = nn::VarStore::new(device);
         let critic_store = nn::VarStore::new(device);
-        let generator = Generator::build(&generator_store.root(), &config, shape)?;
-        let critic = Critic::build(&critic_store.root(), &config, shape)?;
-        let ema = (config.ema_decay > 0.0)
-            .then(|| Ema::new(&generator_store, &config, shape, config.ema_decay))
+        let generator = Generator::build(&generator_store.root(), &config.networks, shape)?;
+        let critic = Critic::build(&critic_store.root(), &config.networks, shape)?;
+        let ema = (config.optimiser.ema_decay > 0.0)
+            .then(|| Ema::new(&generator_store, &config, shape, config.optimiser.ema_decay))
             .transpose()?;
-        let betas = (config.beta1, config.beta2);
+        let betas = (config.optimiser.beta1, config.optimiser.beta2);
         let generator_optimizer = Optimizer::new(
             &generator_store,
-            config.optimizer,
+            config.optimiser.optimizer,
             betas,
-            config.lr_generator,
+            config.optimiser.lr_generator,
             0.0,
         );
         let critic_optimizer = Optimizer::new(
             &critic_store,
-            config.optimizer,
+            config.optimiser.optimizer,
             betas,
-            config.lr_critic,
-            config.weight_decay,
+            config.optimiser.lr_critic,
+            config.optimiser.weight_decay,
         );
-        let objective = Objective::from_config(&config);
-        let eval_noise = sample_noise(config.noise, config.eval_samples, config.noise_dim, device);
-        let eval_real = data.evaluation_samples(config.eval_samples, device);
+        let objective = Objective::from_options(&config.objective);
+        let eval_noise = sample_noise(
+            config.networks.noise,
+            config.outputs.eval_samples,
+            config.networks.noise_dim,
+            device,
+        );
+        let eval_real = data.evaluation_samples(config.outputs.eval_samples, device);
         Ok(Trainer {
             config,
             device,
@@ -120,18 +125,20 @@ impl Trainer {
     /// libtorch's generator is seeded from (seed, iteration) first, so the step's randomness
     /// depends on nothing before it: a run resumed from a checkpoint continues exactly.
     pub fn step(&mut self) -> Result<StepLosses> {
-        tch::manual_seed(iteration_seed(self.config.seed, self.iteration));
-        let batch = self.config.batch_size;
+        tch::manual_seed(iteration_seed(self.config.runtime.seed, self.iteration));
+        let batch = self.config.optimiser.batch_size;
         let mut losses = StepLosses::default();
-        if self.config.lr_schedule == LrSchedule::Linear {
-            let remaining = (1.0 - self.iteration as f64 / self.config.iters as f64).max(0.0);
-            self.critic_optimizer.lr = self.config.lr_critic * remaining;
-            self.generator_optimizer.lr = self.config.lr_generator * remaining;
+        if self.config.optimiser.lr_schedule == LrSchedule::Linear {
+            let remaining =
+                (1.0 - self.iteration as f64 / self.config.budget.iters as f64).max(0.0);
+            self.critic_optimizer.lr = self.config.optimiser.lr_critic * remaining;
+            self.generator_optimizer.lr = self.config.optimiser.lr_generator * remaining;
         }
-        for critic_step in 1..=self.config.critic_steps {
+        for critic_step in 1..=self.config.optimiser.critic_steps {
             let real = self.data.next_batch(batch, self.device);
             let fake = tch::no_grad(|| self.generate(&self.noise(batch)));
-            let step = self.iteration * self.config.critic_steps as u64 + critic_step as u64 - 1;
+            let step =
+                self.iteration * self.config.optimiser.critic_steps as u64 + critic_step as u64 - 1;
             let terms =
                 self.objective
                     .at_critic_step(step)
@@ -141,7 +148,7 @@ impl Trainer {
                 clip_weights(&self.critic_store, c);
             }
             // Only the last critic step's scalars are reported: read back just those.
-            if critic_step == self.config.critic_steps {
+            if critic_step == self.config.optimiser.critic_steps {
                 losses.critic_objective = terms.objective.double_value(&[]);
                 losses.loss_real = terms.loss_real.mean(Kind::Float).double_value(&[]);
                 losses.loss_fake = terms.loss_fake.mean(Kind::Float).double_value(&[]);
@@ -215,19 +222,26 @@ impl Trainer {
     /// G(z) as training computes it: batch statistics in batch norm, in the configured
     /// precision.
     fn generate(&self, z: &Tensor) -> Tensor {
-        forward_in(self.config.precision, self.device, || {
+        forward_in(self.config.runtime.precision, self.device, || {
             self.generator.forward_t(z, true)
         })
     }
 
     /// L(x) as training computes it, in the configured precision.
     fn score(&self, x: &Tensor) -> Tensor {
-        forward_in(self.config.precision, self.device, || self.critic.score(x))
+        forward_in(self.config.runtime.precision, self.device, || {
+            self.critic.score(x)
+        })
     }
 
     /// Generator noise z, shape [n, noise_dim].
     pub fn noise(&self, n: usize) -> Tensor {
-        sample_noise(self.config.noise, n, self.config.noise_dim, self.device)
+        sample_noise(
+            self.config.networks.noise,
+            n,
+            self.config.networks.noise_dim,
+            self.device,
+        )
     }
 
     /// The generator samples and metrics come from: the moving average when there is one.
@@ -339,13 +353,17 @@ pub fn pick_device(choice: DeviceChoice) -> Result<Device> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Precision;
+    use crate::train::options::Precision;
 
     #[test]
     fn a_weight_that_is_not_finite_is_named_with_the_iteration() {
         let mut config = TrainConfig::default();
-        (config.gen_width, config.critic_width, config.eval_samples) = (8, 8, 50);
-        let data = TrainingData::load(&config, 0).unwrap();
+        (
+            config.networks.gen_width,
+            config.networks.critic_width,
+            config.outputs.eval_samples,
+        ) = (8, 8, 50);
+        let data = config.load_data(0).unwrap();
         let mut trainer = Trainer::new(config, data).unwrap();
         trainer.step().unwrap();
         trainer.check_weights().unwrap();
@@ -369,9 +387,13 @@ mod tests {
     fn a_bf16_step_stays_close_to_the_fp32_step() {
         let step = |precision| {
             let mut config = TrainConfig::default();
-            (config.gen_width, config.critic_width, config.eval_samples) = (64, 64, 50);
-            config.precision = precision;
-            let data = TrainingData::load(&config, 0).unwrap();
+            (
+                config.networks.gen_width,
+                config.networks.critic_width,
+                config.outputs.eval_samples,
+            ) = (64, 64, 50);
+            config.runtime.precision = precision;
+            let data = config.load_data(0).unwrap();
             let mut trainer = Trainer::new(config, data).unwrap();
             (trainer.step().unwrap(), trainer.step().unwrap())
         };

@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use lsgan::config::{LossKind, TrainConfig, MAX_CONFIG_BYTES};
+use lsgan::data::options::DataSource;
+use lsgan::objectives::options::LossKind;
+use lsgan::train::config::{TrainConfig, MAX_CONFIG_BYTES};
 use lsgan::Error;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -272,10 +274,18 @@ fn config_refusal(path: &Path, case: &Case, error: &Error) -> Result<(), String>
 fn config_seeds() -> Vec<String> {
     let mut seeds: Vec<String> = LossKind::ALL
         .iter()
-        .map(|&loss| TrainConfig::defaults_for_data(loss, "ring").to_toml())
+        .map(|&loss| {
+            TrainConfig::defaults_for_data(loss, &DataSource::parse("ring").unwrap()).to_toml()
+        })
         .collect();
-    seeds.push(TrainConfig::defaults_for_data(LossKind::Lsgan, "mnist").to_toml());
-    seeds.push(TrainConfig::defaults_for_data(LossKind::Glsgan, "points.csv").to_toml());
+    seeds.push(
+        TrainConfig::defaults_for_data(LossKind::Lsgan, &DataSource::parse("mnist").unwrap())
+            .to_toml(),
+    );
+    seeds.push(
+        TrainConfig::defaults_for_data(LossKind::Glsgan, &DataSource::parse("points.csv").unwrap())
+            .to_toml(),
+    );
     seeds
 }
 

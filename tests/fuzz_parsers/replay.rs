@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use lsgan::config::TrainConfig;
 use lsgan::data::csv::read_points;
 use lsgan::data::images::{cifar, folder, idx};
+use lsgan::train::config::TrainConfig;
 
 use crate::harness::{idx_prefix, largest_allocation};
 

@@ -18,6 +18,7 @@ use md5::{Digest, Md5};
 
 use super::{cifar, idx, ImageDataset, Split};
 use crate::error::{Error, Result};
+use crate::storage::checksum::hex;
 
 /// A file of a public mirror and the MD5 of its bytes (lowercase hex).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,11 +272,6 @@ pub fn file_md5(path: &Path) -> Result<String> {
         }
         hasher.update(&buffer[..read]);
     }
-}
-
-/// Lower-case hexadecimal digits of `bytes` (checksums).
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn progress_bar(length: Option<u64>, name: &str) -> ProgressBar {

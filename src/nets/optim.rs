@@ -13,8 +13,17 @@
 use tch::nn::VarStore;
 use tch::{Kind, Tensor};
 
-use crate::config::OptimizerKind;
 use crate::error::{Error, Result};
+
+/// Optimiser for both networks.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptimizerKind {
+    Adam,
+    Rmsprop,
+}
 
 /// Adam's ε and RMSProp's ε, as in `torch.optim`.
 const EPS: f64 = 1e-8;

@@ -5,19 +5,19 @@
 //! `RUN_DIR/image_metrics.json`. Kept apart from training because Inception on a CPU takes
 //! minutes for thousands of images.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tch::Device;
 
+use crate::commands::sample::{TrainedGenerator, Weights};
 use crate::data::images::{ImageDataset, ImageSet, Split};
 use crate::error::{Error, Result};
 use crate::metrics::classifier::{default_weights_path, Classifier};
 use crate::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
 use crate::metrics::inception::Inception;
 use crate::metrics::{cache_root, FeatureExtractor, ImageMetrics};
-use crate::report::run_dir::RunDir;
-use crate::sample::{TrainedGenerator, Weights};
+use crate::storage::RunDir;
 
 /// The file `evaluate` writes into the run folder.
 pub const IMAGE_METRICS_FILE: &str = "image_metrics.json";
@@ -44,12 +44,12 @@ pub struct RunEvaluation {
 
 /// Whether the digit classifier's feature space applies: MNIST or Fashion-MNIST at their
 /// own 28×28 grayscale (0 in the config stands for the dataset's own size and channels).
-pub fn classifier_applies(config: &crate::config::TrainConfig) -> bool {
+pub fn classifier_applies(config: &crate::train::config::TrainConfig) -> bool {
     matches!(
-        ImageDataset::from_spec(&config.data),
+        config.data.data.images(),
         Some(ImageDataset::Mnist | ImageDataset::FashionMnist)
-    ) && matches!(config.image_size, 0 | 28)
-        && matches!(config.image_channels, 0 | 1)
+    ) && matches!(config.data.image_size, 0 | 28)
+        && matches!(config.data.image_channels, 0 | 1)
 }
 
 /// The run's `image_metrics.json`, when `lsgan evaluate` (or `compare`) wrote one.
@@ -79,20 +79,23 @@ pub fn evaluate_run(
 ) -> Result<RunEvaluation> {
     let trained = TrainedGenerator::load(run_dir, weights)?;
     let config = &trained.config;
-    let dataset = ImageDataset::from_spec(&config.data).ok_or_else(|| {
+    let dataset = config.data.data.images().cloned().ok_or_else(|| {
         Error::bad_input(format!(
             "{}: evaluate measures image runs; this run trained on {}",
             run_dir.display(),
-            config.data
+            config.data.data
         ))
     })?;
     // Empty means the per-user cache; the image layer resolves that itself.
-    let data_dir = Path::new(&config.data_dir);
+    let data_dir = Path::new(&config.data.data_dir);
     let (split, split_name) = match dataset {
         ImageDataset::Folder(_) => (Split::Train, "train"),
         _ => (Split::Test, "test"),
     };
-    let want = (config.image_channels as i64, config.image_size as i64);
+    let want = (
+        config.data.image_channels as i64,
+        config.data.image_size as i64,
+    );
     let real_set = ImageSet::load(&dataset, data_dir, split, want)?;
     let n = n.min(real_set.len());
     if n < 2 {
@@ -112,10 +115,10 @@ pub fn evaluate_run(
                 "{}: no digit classifier; train it with `lsgan train-classifier --data {}{}`",
                 classifier_file.display(),
                 dataset.name(),
-                if config.data_dir.is_empty() {
+                if config.data.data_dir.is_empty() {
                     String::new()
                 } else {
-                    format!(" --data-dir {}", config.data_dir)
+                    format!(" --data-dir {}", config.data.data_dir)
                 }
             )));
         }
@@ -157,9 +160,9 @@ pub fn evaluate_run(
         })
         .collect::<Result<Vec<_>>>()?;
     let evaluation = RunEvaluation {
-        data: config.data.clone(),
-        loss: config.loss.name().into(),
-        iterations: config.iters,
+        data: config.data.data.to_string(),
+        loss: config.objective.loss.name().into(),
+        iterations: config.budget.iters,
         generator: match weights {
             Weights::Final => "final".into(),
             Weights::Averaged => "ema".into(),
@@ -168,4 +171,54 @@ pub fn evaluate_run(
     };
     RunDir::open(run_dir)?.write_json(IMAGE_METRICS_FILE, &evaluation)?;
     Ok(evaluation)
+}
+
+#[derive(clap::Args)]
+pub struct EvaluateArgs {
+    /// A finished image run folder.
+    pub run_dir: PathBuf,
+    /// Generated images, and held-out real images, to compare.
+    #[arg(short = 'n', long = "count", default_value_t = 2000)]
+    pub count: usize,
+    /// Feature spaces: inception, classifier (28×28 digits), or all that apply.
+    #[arg(long, value_parser = ["all", "inception", "classifier"], default_value = "all")]
+    pub features: String,
+    /// Seed for the generator's noise and KID's subsets.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Use the moving average of the generator's weights.
+    #[arg(long)]
+    pub ema: bool,
+}
+
+/// `lsgan evaluate`: measures a finished image run and prints one line per feature space.
+pub fn evaluate_command(args: EvaluateArgs) -> Result<()> {
+    let spaces = match args.features.as_str() {
+        "inception" => FeatureSpaces::Inception,
+        "classifier" => FeatureSpaces::Classifier,
+        _ => FeatureSpaces::All,
+    };
+    eprintln!(
+        "measuring {} with {} generated and held-out images",
+        args.run_dir.display(),
+        args.count
+    );
+    let evaluation = evaluate_run(
+        &args.run_dir,
+        args.count,
+        Weights::of(args.ema),
+        spaces,
+        args.seed,
+    )?;
+    for m in &evaluation.metrics {
+        println!(
+            "{} ({} vs {}): FID {:.2}  KID {:.4} ± {:.4}  precision {:.3}  recall {:.3}",
+            m.feature, m.n, m.n_reference, m.fid, m.kid_mean, m.kid_std, m.precision, m.recall
+        );
+    }
+    println!(
+        "written to {}",
+        args.run_dir.join(IMAGE_METRICS_FILE).display()
+    );
+    Ok(())
 }

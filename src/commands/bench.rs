@@ -14,15 +14,19 @@
 //! loader (shuffled, converted to [−1, 1], prefetched on a worker thread). The PyTorch
 //! reference (`bench/reference/lsgan_step.py`) builds the same workloads.
 
+use std::io::Write;
 use std::time::Instant;
 
 use serde::Serialize;
 use tch::{Device, Kind, Tensor};
 
-use crate::config::{DeviceChoice, LossKind, Precision, TrainConfig};
-use crate::data::images::ImageSet;
+use crate::data::images::{ImageDataset, ImageSet};
+use crate::data::options::DataSource;
 use crate::data::{ImageData, PointData, TrainingData};
 use crate::error::{Error, Result};
+use crate::objectives::options::LossKind;
+use crate::train::config::TrainConfig;
+use crate::train::options::{DeviceChoice, Precision};
 use crate::train::Trainer;
 
 /// Images in a synthetic data set.
@@ -53,14 +57,14 @@ impl Workload {
     /// The training configuration: `lsgan train`'s defaults for `loss` on this kind of data.
     pub fn config(self, loss: LossKind) -> TrainConfig {
         let data = match self {
-            Workload::Ring => "ring",
-            Workload::Mnist => "mnist",
-            Workload::Dcgan64 => "cifar10",
+            Workload::Ring => DataSource::Ring,
+            Workload::Mnist => DataSource::Images(ImageDataset::Mnist),
+            Workload::Dcgan64 => DataSource::Images(ImageDataset::Cifar10),
         };
-        let mut config = TrainConfig::defaults_for_data(loss, data);
+        let mut config = TrainConfig::defaults_for_data(loss, &data);
         if let Some((channels, side)) = self.image_shape() {
-            config.image_channels = channels as usize;
-            config.image_size = side as usize;
+            config.data.image_channels = channels as usize;
+            config.data.image_size = side as usize;
         }
         config
     }
@@ -151,12 +155,12 @@ pub fn bench_in_lockstep(
     }
     let mut config = workload.config(options.loss);
     if options.batch > 0 {
-        config.batch_size = options.batch;
+        config.optimiser.batch_size = options.batch;
     }
-    config.threads = options.threads;
-    config.device = options.device;
-    config.penalty_every = options.penalty_every;
-    config.precision = options.precision;
+    config.runtime.threads = options.threads;
+    config.runtime.device = options.device;
+    config.objective.penalty_every = options.penalty_every;
+    config.runtime.precision = options.precision;
     config.validate().map_err(|(key, expected)| {
         Error::bad_input(format!(
             "option --{}: expected {expected}",
@@ -195,18 +199,20 @@ pub fn bench_in_lockstep(
     Ok(BenchResult {
         engine: "lsgan",
         workload,
-        loss: config.loss.name().to_string(),
+        loss: config.objective.loss.name().to_string(),
         device: device_name(device),
         threads: tch::get_num_threads() as usize,
-        batch: config.batch_size,
-        critic_steps: config.critic_steps,
-        penalty_every: config.penalty_every,
-        precision: config.precision,
+        batch: config.optimiser.batch_size,
+        critic_steps: config.optimiser.critic_steps,
+        penalty_every: config.objective.penalty_every,
+        precision: config.runtime.precision,
         iters: times.len(),
         median_ms,
         p10_ms: percentile(&times, 0.1),
         p90_ms: percentile(&times, 0.9),
-        samples_per_second: (config.batch_size * config.critic_steps) as f64 / median_ms * 1000.0,
+        samples_per_second: (config.optimiser.batch_size * config.optimiser.critic_steps) as f64
+            / median_ms
+            * 1000.0,
         peak_rss_mib: peak_rss_mib(),
     })
 }
@@ -214,9 +220,11 @@ pub fn bench_in_lockstep(
 /// The ring, or [`SYNTHETIC_IMAGES`] random images of the workload's shape.
 fn training_data(workload: Workload, config: &TrainConfig) -> Result<TrainingData> {
     let Some((channels, side)) = workload.image_shape() else {
-        return Ok(TrainingData::Points(PointData::from_spec(&config.data)?));
+        return Ok(TrainingData::Points(PointData::from_source(
+            &config.data.data,
+        )?));
     };
-    tch::manual_seed(config.seed as i64);
+    tch::manual_seed(config.runtime.seed as i64);
     let set = ImageSet {
         name: format!("synthetic-{channels}x{side}"),
         images: Tensor::randint(
@@ -228,8 +236,8 @@ fn training_data(workload: Workload, config: &TrainConfig) -> Result<TrainingDat
     };
     Ok(TrainingData::Images(ImageData::in_memory(
         set,
-        config.batch_size,
-        config.seed,
+        config.optimiser.batch_size,
+        config.runtime.seed,
     )?))
 }
 
@@ -348,5 +356,115 @@ mod tests {
         let result = bench_in_lockstep(Workload::Ring, options, &mut partner).unwrap();
         assert_eq!((partner.ready, partner.turns, result.iters), (1, 3, 2));
         assert_eq!(result.median_ms, percentile(&partner.times, 0.5));
+    }
+}
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Workloads, comma-separated: ring (MLP 3×512, batch 256), mnist (DCGAN 28×28×1,
+    /// batch 64), dcgan64 (DCGAN 64×64×3, batch 64).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "ring,mnist,dcgan64"
+    )]
+    pub workloads: Vec<Workload>,
+    /// The objective timed, with its own defaults (the PyTorch reference has LS-GAN only).
+    #[arg(long, value_enum, default_value = "lsgan")]
+    pub loss: LossKind,
+    /// Batch size [default: the workload's].
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
+    pub batch: usize,
+    /// CPU threads for libtorch [default: libtorch's choice].
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
+    pub threads: usize,
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceChoice,
+    /// Untimed iterations first.
+    #[arg(long, default_value_t = 5)]
+    pub warmup: usize,
+    /// Timed iterations.
+    #[arg(long, default_value_t = 20)]
+    pub iters: usize,
+    /// Lazy penalty: on every k-th critic step only, weighted k·γ.
+    #[arg(long, default_value_t = 1)]
+    pub penalty_every: u64,
+    /// `bf16`: mixed precision (matrix products and convolutions in bfloat16).
+    #[arg(long, value_enum, default_value = "fp32")]
+    pub precision: Precision,
+    /// One JSON object per workload instead of a sentence.
+    #[arg(long)]
+    pub json: bool,
+    /// Take turns with another engine (bench/lockstep.py): after the warm-up print
+    /// {"ready":true}, then time one iteration per line read from standard input and print
+    /// {"iteration_ms":T} after each; end at --iters or when standard input closes.
+    #[arg(long)]
+    pub lockstep: bool,
+}
+
+/// `lsgan bench`: each workload in turn, one line (or JSON object) per workload on stdout.
+pub fn bench_command(args: BenchArgs) -> Result<()> {
+    let options = BenchOptions {
+        loss: args.loss,
+        batch: args.batch,
+        threads: args.threads,
+        device: args.device,
+        warmup: args.warmup,
+        iters: args.iters,
+        penalty_every: args.penalty_every,
+        precision: args.precision,
+    };
+    for workload in args.workloads {
+        let result = if args.lockstep {
+            bench_in_lockstep(workload, options, &mut StdioPartner)?
+        } else {
+            bench(workload, options)?
+        };
+        if args.json {
+            // Plain fields and string keys: serialising cannot fail.
+            println!("{}", serde_json::to_string(&result).unwrap_or_default());
+        } else {
+            println!("{}", describe(&result));
+        }
+    }
+    Ok(())
+}
+
+/// The lock-step driver on the other end of standard input and output.
+struct StdioPartner;
+
+impl StdioPartner {
+    fn say(&self, line: &str) -> Result<()> {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")
+            .and_then(|()| out.flush())
+            .map_err(|source| Error::Io {
+                action: "writing to",
+                path: "standard output".into(),
+                source,
+            })
+    }
+}
+
+impl Partner for StdioPartner {
+    fn ready(&mut self) -> Result<()> {
+        self.say(r#"{"ready":true}"#)
+    }
+
+    fn go(&mut self) -> Result<bool> {
+        let mut line = String::new();
+        let read = std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|source| Error::Io {
+                action: "reading",
+                path: "standard input".into(),
+                source,
+            })?;
+        Ok(read > 0)
+    }
+
+    fn timed(&mut self, milliseconds: f64) -> Result<()> {
+        self.say(&format!(r#"{{"iteration_ms":{milliseconds}}}"#))
     }
 }

@@ -5,17 +5,19 @@
 //! moving average (`--ema`).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tch::nn;
 use tch::{Device, Kind, Tensor};
 
-use crate::config::{NoiseKind, TrainConfig};
 use crate::data::SampleShape;
 use crate::error::{Error, Result};
+use crate::nets::options::NoiseKind;
 use crate::nets::Generator;
 use crate::report::grid::{square_columns, write_grid, write_image_files};
-use crate::report::run_dir::{write_atomically, RunDir, EMA_GENERATOR_FILE, GENERATOR_FILE};
+use crate::storage::files::{EMA_GENERATOR_FILE, GENERATOR_FILE};
+use crate::storage::{write_atomically, RunDir};
+use crate::train::config::TrainConfig;
 use crate::train::trainer::sample_noise;
 
 /// The output formats, picked by the file extension (none: a folder of PNG files).
@@ -35,6 +37,17 @@ pub enum Weights {
     Averaged,
 }
 
+impl Weights {
+    /// The averaged weights when `ema`, else the final ones (the commands' `--ema` flag).
+    pub fn of(ema: bool) -> Weights {
+        if ema {
+            Weights::Averaged
+        } else {
+            Weights::Final
+        }
+    }
+}
+
 /// A run's generator, loaded on the CPU, with the configuration it was trained with.
 pub struct TrainedGenerator {
     pub config: TrainConfig,
@@ -46,9 +59,13 @@ impl TrainedGenerator {
     /// Loads the generator of the run in `run_dir`.
     pub fn load(run_dir: &Path, weights: Weights) -> Result<Self> {
         let run = RunDir::open(run_dir)?;
-        let config = run.read_config()?;
+        let config = TrainConfig::read_from(&run)?;
         let mut store = nn::VarStore::new(Device::Cpu);
-        let generator = Generator::build(&store.root(), &config, SampleShape::of(&config))?;
+        let generator = Generator::build(
+            &store.root(),
+            &config.networks,
+            SampleShape::of(&config.data),
+        )?;
         let file = match weights {
             Weights::Final => GENERATOR_FILE,
             Weights::Averaged => EMA_GENERATOR_FILE,
@@ -81,12 +98,20 @@ impl TrainedGenerator {
     /// `count` samples drawn with noise from `seed`.
     pub fn samples(&self, count: usize, seed: u64) -> Tensor {
         tch::manual_seed(seed as i64);
-        let noise = sample_noise(self.config.noise, count, self.config.noise_dim, Device::Cpu);
+        let noise = sample_noise(
+            self.config.networks.noise,
+            count,
+            self.config.networks.noise_dim,
+            Device::Cpu,
+        );
         self.generate(&noise)
     }
 
     fn is_images(&self) -> bool {
-        matches!(SampleShape::of(&self.config), SampleShape::Image { .. })
+        matches!(
+            SampleShape::of(&self.config.data),
+            SampleShape::Image { .. }
+        )
     }
 }
 
@@ -140,7 +165,7 @@ pub fn write_samples(
 }
 
 fn write_csv(out: &Path, samples: &Tensor) -> Result<()> {
-    let points = crate::train::run::points_of(samples)?;
+    let points = crate::train::outputs::points_of(samples)?;
     let mut text = Vec::with_capacity(points.len() * 24);
     for (x, y) in points {
         writeln!(text, "{x},{y}").map_err(|e| Error::io("formatting", out, e))?;
@@ -189,9 +214,19 @@ pub fn write_interpolation(
     }
     tch::manual_seed(seed as i64);
     let config = &trained.config;
-    let start = sample_noise(config.noise, rows, config.noise_dim, Device::Cpu);
-    let end = sample_noise(config.noise, rows, config.noise_dim, Device::Cpu);
-    let path = interpolate(&start, &end, steps, config.noise);
+    let start = sample_noise(
+        config.networks.noise,
+        rows,
+        config.networks.noise_dim,
+        Device::Cpu,
+    );
+    let end = sample_noise(
+        config.networks.noise,
+        rows,
+        config.networks.noise_dim,
+        Device::Cpu,
+    );
+    let path = interpolate(&start, &end, steps, config.networks.noise);
     let images = trained.generate(&path);
     write_grid(out, &images, steps)
 }
@@ -243,4 +278,75 @@ mod tests {
         let last = Vec::<f32>::try_from(path.get(4)).unwrap();
         assert!((last[0]).abs() < 1e-5 && (last[1] - 3.0).abs() < 1e-5);
     }
+}
+
+#[derive(clap::Args)]
+pub struct SampleArgs {
+    /// A finished run folder.
+    pub run_dir: PathBuf,
+    /// Number of samples.
+    #[arg(short = 'n', long = "count", default_value_t = 2500)]
+    pub count: usize,
+    /// Output: .csv (x,y per line; 2-D runs), .npy (N×2, or N×C×H×W in [-1, 1]), .png (a
+    /// grid; image runs) or a folder name without extension (N PNG files; image runs).
+    #[arg(long, value_name = "FILE|DIR")]
+    pub out: PathBuf,
+    /// Seed for the generator's noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Use the moving average of the generator's weights.
+    #[arg(long)]
+    pub ema: bool,
+}
+
+#[derive(clap::Args)]
+pub struct InterpolateArgs {
+    /// A finished image run folder.
+    pub run_dir: PathBuf,
+    /// The PNG to write.
+    #[arg(long, value_name = "FILE.png")]
+    pub out: PathBuf,
+    /// Strips (pairs of noise vectors).
+    #[arg(long, default_value_t = 8)]
+    pub rows: usize,
+    /// Images per strip, endpoints included.
+    #[arg(long, default_value_t = 10)]
+    pub steps: usize,
+    /// Seed for the endpoints.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Use the moving average of the generator's weights.
+    #[arg(long)]
+    pub ema: bool,
+}
+
+/// `lsgan sample`: writes the samples, says where.
+pub fn sample_command(args: SampleArgs) -> Result<()> {
+    write_samples(
+        &args.run_dir,
+        args.count,
+        &args.out,
+        args.seed,
+        Weights::of(args.ema),
+    )?;
+    println!("wrote {} samples to {}", args.count, args.out.display());
+    Ok(())
+}
+
+/// `lsgan interpolate`: writes the strips, says where.
+pub fn interpolate_command(args: InterpolateArgs) -> Result<()> {
+    write_interpolation(
+        &args.run_dir,
+        &args.out,
+        args.rows,
+        args.steps,
+        args.seed,
+        Weights::of(args.ema),
+    )?;
+    println!(
+        "wrote {} interpolation strips to {}",
+        args.rows,
+        args.out.display()
+    );
+    Ok(())
 }

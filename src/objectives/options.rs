@@ -1,0 +1,142 @@
+//! The objective section of the configuration: which loss, and every parameter of the
+//! losses (margin, weights, penalty, slope, clipping bound).
+
+use serde::{Deserialize, Serialize};
+
+/// Which critic/generator objective pair to train with (SPEC.md §2–4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum LossKind {
+    /// Loss-Sensitive GAN: hinge on the margin, zero-centred gradient penalty on real data.
+    Lsgan,
+    /// Generalised LS-GAN: the hinge replaced by max(a, ν·a).
+    Glsgan,
+    /// WGAN with weight clipping.
+    Wgan,
+    /// WGAN-GP: gradient penalty on interpolates, centred at 1.
+    WganGp,
+    /// Standard non-saturating GAN, the critic's output used as a logit.
+    Gan,
+}
+
+impl LossKind {
+    /// Every loss, in the order reports list them.
+    pub const ALL: [LossKind; 5] = [
+        LossKind::Lsgan,
+        LossKind::Glsgan,
+        LossKind::Wgan,
+        LossKind::WganGp,
+        LossKind::Gan,
+    ];
+
+    /// The name used on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            LossKind::Lsgan => "lsgan",
+            LossKind::Glsgan => "glsgan",
+            LossKind::Wgan => "wgan",
+            LossKind::WganGp => "wgan-gp",
+            LossKind::Gan => "gan",
+        }
+    }
+}
+
+/// The distance inside the margin Δ(x, y) = τ · dist(x, y).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum MarginDistance {
+    /// Σ_j |x_j − y_j|
+    L1,
+    /// ‖x − y‖₂
+    L2,
+}
+
+/// The loss and its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
+pub struct ObjectiveOptions {
+    /// The objective [default: lsgan].
+    #[arg(long, value_enum)]
+    pub loss: LossKind,
+    /// Δ's distance (LS-GAN, GLS-GAN).
+    #[arg(long, value_enum)]
+    pub margin: MarginDistance,
+    /// τ in Δ(x, y) = τ · dist(x, y).
+    #[arg(long, allow_negative_numbers = true)]
+    pub margin_scale: f64,
+    /// λ, the weight of the mean hinge.
+    #[arg(long, allow_negative_numbers = true)]
+    pub hinge_weight: f64,
+    /// The weight of mean L(x) in the critic objective (0 in the author's code).
+    #[arg(long, allow_negative_numbers = true)]
+    pub real_weight: f64,
+    /// γ: zero-centred penalty on real data (LS-GAN, GLS-GAN, WGAN, GAN as R1), or the
+    /// interpolate penalty centred at 1 (WGAN-GP).
+    #[arg(long, allow_negative_numbers = true)]
+    pub penalty_weight: f64,
+    /// Lazy regularisation: the penalty on every k-th critic step only, with weight k·γ
+    /// (Karras et al. 2020, StyleGAN2); 1 computes it on every critic step. Absent from run
+    /// folders written before it existed.
+    #[arg(long)]
+    #[serde(default = "every_critic_step")]
+    pub penalty_every: u64,
+    /// ν in GLS-GAN's cost max(a, ν·a).
+    #[arg(long, allow_negative_numbers = true)]
+    pub glsgan_slope: f64,
+    /// c: WGAN clips critic weights to [−c, c] after each step.
+    #[arg(long, allow_negative_numbers = true)]
+    pub clip: f64,
+}
+
+/// `penalty_every`'s default, also in a run folder written before the option existed.
+fn every_critic_step() -> u64 {
+    1
+}
+
+impl ObjectiveOptions {
+    /// `loss`'s default parameters (SPEC.md §2–4): LS-GAN's and GLS-GAN's penalty γ = 0.1
+    /// on real data, WGAN-GP's 10 on interpolates, none for WGAN and GAN.
+    pub fn for_loss(loss: LossKind) -> Self {
+        let penalty_weight = match loss {
+            LossKind::Lsgan | LossKind::Glsgan => 0.1,
+            LossKind::WganGp => 10.0,
+            LossKind::Wgan | LossKind::Gan => 0.0,
+        };
+        ObjectiveOptions {
+            loss,
+            margin: MarginDistance::L1,
+            margin_scale: 1.0,
+            hinge_weight: 1.0,
+            real_weight: 0.0,
+            penalty_weight,
+            penalty_every: every_critic_step(),
+            glsgan_slope: 0.5,
+            clip: 0.01,
+        }
+    }
+
+    /// Checks ranges; on failure the key and what it should be.
+    pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {
+        if self.penalty_every == 0 {
+            return Err(("penalty_every", "a whole number of at least 1"));
+        }
+        for (key, value) in [("margin_scale", self.margin_scale), ("clip", self.clip)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err((key, "a finite number greater than 0"));
+            }
+        }
+        let non_negative = [
+            ("hinge_weight", self.hinge_weight),
+            ("real_weight", self.real_weight),
+            ("penalty_weight", self.penalty_weight),
+        ];
+        for (key, value) in non_negative {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err((key, "a finite number of at least 0"));
+            }
+        }
+        if !(self.glsgan_slope.is_finite() && self.glsgan_slope <= 1.0) {
+            return Err(("glsgan_slope", "a finite number of at most 1"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,41 @@
+//! The files of a run folder, by name:
+//!
+//! | file | what |
+//! |------|------|
+//! | `config.toml` | the resolved configuration; `lsgan train --config` runs it again |
+//! | `metrics.jsonl` | one log record per logged iteration |
+//! | `final_metrics.json` | the last evaluation, timing and the run's identity; its presence marks the run finished |
+//! | `generator.safetensors`, `critic.safetensors` | final weights (`lsgan sample` reads them) |
+//! | `generator_ema.safetensors` | final averaged generator weights, when `ema_decay` > 0 |
+//! | `checkpoint.safetensors` | everything `lsgan resume` needs |
+//! | `checkpoint.previous.safetensors` | the checkpoint before it (`resume --previous-checkpoint`) |
+//! | `checkpoint.damaged.safetensors` | a latest checkpoint set aside by `resume --previous-checkpoint` |
+//! | `lsgan.lock` | locked while a process trains into the folder; holds its process id |
+//! | `critic_landscape.png` (2-D data), `loss_curves.png`, `diagnostics.png`, `allocation.png` | pictures |
+//! | `allocation.csv` | the numbers behind `allocation.png` |
+//! | `samples.png`, `samples/iter_NNNNNN.png` (images) | sample grids on fixed noise |
+//! | `image_metrics.json` (images) | FID, KID, precision/recall from `lsgan evaluate` |
+
+pub const CONFIG_FILE: &str = "config.toml";
+pub const METRICS_LOG_FILE: &str = "metrics.jsonl";
+pub const FINAL_METRICS_FILE: &str = "final_metrics.json";
+pub const GENERATOR_FILE: &str = "generator.safetensors";
+pub const CRITIC_FILE: &str = "critic.safetensors";
+pub const EMA_GENERATOR_FILE: &str = "generator_ema.safetensors";
+/// The latest checkpoint.
+pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
+/// The checkpoint before the latest, kept when a new one replaces it.
+pub const PREVIOUS_CHECKPOINT_FILE: &str = "checkpoint.previous.safetensors";
+/// Where `resume --previous-checkpoint` moves the latest checkpoint.
+pub const SET_ASIDE_CHECKPOINT_FILE: &str = "checkpoint.damaged.safetensors";
+pub const LANDSCAPE_FILE: &str = "critic_landscape.png";
+pub const LOSS_CURVES_FILE: &str = "loss_curves.png";
+pub const SAMPLES_FILE: &str = "samples.png";
+pub const SAMPLES_FOLDER: &str = "samples";
+pub const DIAGNOSTICS_FILE: &str = "diagnostics.png";
+pub const ALLOCATION_PLOT_FILE: &str = "allocation.png";
+pub const ALLOCATION_DATA_FILE: &str = "allocation.csv";
+/// FID, KID and precision/recall of an image run (`lsgan evaluate`, `lsgan compare`).
+pub const IMAGE_METRICS_FILE: &str = "image_metrics.json";
+/// The file whose lock marks the folder as being trained into (it holds the process id).
+pub const LOCK_FILE: &str = "lsgan.lock";

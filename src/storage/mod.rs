@@ -1,0 +1,18 @@
+//! Storage, the bottom layer: the run folder and its files. Which files a run folder holds
+//! (`files`), how a whole file is replaced so that a crash never leaves half of one
+//! (`atomic`), the folder itself with its lock and its readers and writers (`run_dir`), the
+//! append-only JSON-lines log (`json_lines`) and checksums (`checksum`).
+//!
+//! Nothing here knows what a configuration, a log record or a network is: the layers above
+//! hand it text, serialisable values and weights, and name the files by the constants of
+//! `files`. Checkpoint, training loop, report and commands all use this one module.
+
+pub mod atomic;
+pub mod checksum;
+pub mod files;
+pub mod json_lines;
+pub mod run_dir;
+
+pub use atomic::{replace_atomically, write_atomically};
+pub use json_lines::JsonLines;
+pub use run_dir::RunDir;
