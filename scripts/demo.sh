@@ -7,5 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 echo "[demo] building lsgan (release; the first build compiles libtorch's C++ wrapper, ~3 min)"
 cargo build --release --quiet
-echo "[demo] training: target/release/lsgan train --data ring --loss lsgan --out runs/ring-lsgan --force $*"
-exec target/release/lsgan train --data ring --loss lsgan --out runs/ring-lsgan --force "$@"
+# The run folder is runs/ring-lsgan unless the extra arguments name their own --out.
+out=(--out runs/ring-lsgan)
+for argument in "$@"; do
+  case "$argument" in --out | --out=*) out=() ;; esac
+done
+echo "[demo] training: target/release/lsgan train --data ring --loss lsgan ${out[*]} --force $*"
+exec target/release/lsgan train --data ring --loss lsgan "${out[@]}" --force "$@"

@@ -2,7 +2,7 @@
 # LS-GAN vs WGAN-GP on MNIST and Fashion-MNIST at one iteration budget: trains each (two at a
 # time, one thread each), measures each with `lsgan evaluate` (Inception and, for digits, the
 # classifier's feature space; N generated vs N test images, EMA generator) and prints the
-# README's Markdown table. Finished stages are kept (a run with final_metrics.json is not
+# Markdown table of docs/RESULTS.md. Finished stages are kept (a run with final_metrics.json is not
 # retrained, one with a checkpoint is resumed, one with image_metrics.json is not re-measured),
 # so a second call only does what is missing.
 # Usage: [EVAL_N=1000] scripts/image-table.sh [ITERS] [ROOT] [DATASETS...]

@@ -4,29 +4,28 @@
 //! GAN — and, on the same networks, data and loop, GLS-GAN, WGAN, WGAN-GP and the standard
 //! GAN; measures the result and draws what the critic ("loss function" L) learned.
 //!
-//! The flow, one module each (see `../shared/SPEC.md` for the formulas):
+//! The layers, bottom to top, one module each (`docs/ARCHITECTURE.md` draws them; a lower
+//! layer never imports a higher one, and `tests/architecture.rs` keeps it so; the formulas
+//! are in `../shared/SPEC.md`):
 //!
 //! | module | what lives there |
 //! |--------|------------------|
-//! | [`config`] | every option, per-loss defaults, TOML + flags merging, validation |
-//! | [`data`] | real samples: the ring and grid mixtures, CSV point files, image datasets |
-//! | [`nets`] | generator and critic networks (MLP for points, DCGAN for images) |
-//! | [`objectives`] | one pure function per loss (`objectives/lsgan.rs` is LS-GAN), margin, penalties |
-//! | [`train`] | one training step ([`train::Trainer`]), the whole job ([`train::train`]), checkpoints and resume |
-//! | [`metrics`] | modes covered, high-quality share, energy distance; FID, KID, precision/recall |
-//! | [`report`] | the run folder's files and pictures (plots, image grids) |
-//! | [`sample`] | samples and interpolation strips from a finished run |
-//! | [`evaluate`] | FID, KID, precision/recall of a finished image run |
-//! | [`compare`] | several losses × seeds on one data set, and their summary |
-//! | [`bench`] | the speed of training iterations on standard workloads |
-//! | [`process`] | process-wide settings for libtorch's CPU work (MKL threads, allocator) |
+//! | [`error`], [`process`], [`storage`] | typed errors with exit codes; libtorch's process-wide settings; the run folder (file names, atomic writes, lock, JSON lines) |
+//! | [`data`] | real samples: the ring and grid mixtures, CSV point files, image datasets; the data options |
+//! | [`nets`] | generator and critic networks (MLP for points, DCGAN for images), the optimisers; the network options |
+//! | [`objectives`] | the closed set of losses, a critic and a generator objective per file (`objectives/lsgan.rs` is LS-GAN), margin, penalties; the objective options |
+//! | [`metrics`] | modes covered, high-quality share, energy distance; FID, KID, precision/recall; diagnostics |
+//! | [`train`] | the whole typed configuration ([`train::config::TrainConfig`]), one training step ([`train::Trainer`]), the loop to the budget, checkpoints |
+//! | [`report`] | the run folder as the loop's outputs, pictures, summaries, the HTML report and its claims |
+//! | [`commands`] | each command of the binary as a library function: train, resume, compare, report, sample, evaluate, bench, … |
 //!
 //! ```no_run
-//! use lsgan::config::{LossKind, TrainConfig};
-//! use lsgan::train::{run::RunOptions, train};
+//! use lsgan::commands::train::train;
+//! use lsgan::objectives::options::LossKind;
+//! use lsgan::train::config::TrainConfig;
+//! use lsgan::train::run::RunOptions;
 //!
 //! let mut config = TrainConfig::defaults_for(LossKind::Lsgan);
-//! config.data.data = "ring".into();
 //! config.budget.iters = 500;
 //! let summary = train(config, "runs/demo".as_ref(), RunOptions { force: true, verbose: true })?;
 //! let modes = summary.metrics.modes().expect("the ring is a known mixture");

@@ -116,7 +116,7 @@ fn every_damaged_checkpoint_is_refused_by_name_without_a_panic() {
     let mut trainer = trainer_for(&run);
     let intact = Checkpoint::read(&run.join("checkpoint.safetensors")).unwrap();
     intact.restore(&mut trainer).unwrap();
-    assert_eq!(trainer.iteration, 20);
+    assert_eq!(trainer.iteration(), 20);
 
     let damaged = dir.path().join("damaged.safetensors");
     let name = damaged.display().to_string();

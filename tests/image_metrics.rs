@@ -365,7 +365,7 @@ fn inception_fid_grows_with_noise() {
     }
 }
 
-/// Not a check: the numbers for the README (`cargo test --release --test image_metrics --
+/// Not a check: the numbers for docs/METRICS.md (`cargo test --release --test image_metrics --
 /// --ignored --nocapture`): MNIST test against train in both feature spaces (N test and N
 /// train images; `LSGAN_REPORT_N`, default 500, and the full 10,000 for the classifier),
 /// and Inception's throughput.

@@ -169,7 +169,7 @@ pub fn bench_in_lockstep(
     })?;
     let data = training_data(workload, &config)?;
     let mut trainer = Trainer::new(config, data)?;
-    let device = trainer.device;
+    let device = trainer.device();
     let synchronize = || {
         if let Device::Cuda(index) = device {
             tch::Cuda::synchronize(index as i64);
@@ -194,7 +194,7 @@ pub fn bench_in_lockstep(
             "lsgan bench --lockstep: the driver closed standard input before the first timed iteration",
         ));
     }
-    let config = &trainer.config;
+    let config = trainer.config();
     let median_ms = percentile(&times, 0.5);
     Ok(BenchResult {
         engine: "lsgan",

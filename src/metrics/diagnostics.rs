@@ -16,10 +16,11 @@
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
-use crate::objectives::{lsgan::hinge, margin::margin, penalty::blend, Objective};
+use crate::objectives::margin::share_past_margin;
+use crate::objectives::{lsgan::hinge, penalty::blend, Objective};
 
 /// The diagnostics of one logged iteration (`diagnostics` in metrics.jsonl; key names are
-/// stable and listed in the README).
+/// stable and listed in docs/METRICS.md).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Diagnostics {
     /// Share of pairs past the margin, L(G(z)) − L(x) ≥ Δ (margin losses only).
@@ -107,20 +108,15 @@ pub fn diagnose(
     let (_, gradient_interpolate) =
         scores_and_input_gradients(critic, &even_interpolates(&real, &fake));
 
-    let (margin_share, mean_hinge) = if objective.has_margin() {
-        let delta = margin(
-            &real,
-            &fake,
-            objective.margin_distance,
-            objective.margin_scale,
-        );
-        let past = (&loss_fake - &loss_real).ge_tensor(&delta);
-        (
-            Some(mean_of(&past)),
-            Some(mean_of(&hinge(&loss_real, &loss_fake, &delta))),
-        )
-    } else {
-        (None, None)
+    let (margin_share, mean_hinge) = match objective.loss.margin() {
+        Some(margin) => {
+            let delta = margin.between(&real, &fake);
+            (
+                Some(share_past_margin(&loss_real, &loss_fake, &delta)),
+                Some(mean_of(&hinge(&loss_real, &loss_fake, &delta))),
+            )
+        }
+        None => (None, None),
     };
 
     let allocation = Allocation {

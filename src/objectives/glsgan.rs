@@ -28,6 +28,11 @@ pub fn glsgan_critic_objective(
         + penalty * weights.penalty
 }
 
+/// GLS-GAN generator objective, as LS-GAN's: T(φ) = (1/n) Σ L(G_φ(z_i)).
+pub fn glsgan_generator_objective(loss_fake: &Tensor) -> Tensor {
+    loss_fake.mean(None::<Kind>)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,5 @@
-//! The Loss-Sensitive GAN critic objective (SPEC.md §2, Qi 2017).
+//! The Loss-Sensitive GAN objectives (SPEC.md §2, Qi 2017): the critic's, with its hinge on
+//! the margin, and the generator's.
 
 use tch::{Kind, Tensor};
 
@@ -34,6 +35,11 @@ pub fn lsgan_critic_objective(
     loss_real.mean(None::<Kind>) * weights.real
         + hinge(loss_real, loss_fake, margin).mean(None::<Kind>) * weights.hinge
         + penalty * weights.penalty
+}
+
+/// LS-GAN generator objective, minimised over φ: T(φ) = (1/n) Σ L(G_φ(z_i)).
+pub fn lsgan_generator_objective(loss_fake: &Tensor) -> Tensor {
+    loss_fake.mean(None::<Kind>)
 }
 
 #[cfg(test)]

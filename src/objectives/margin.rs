@@ -1,7 +1,7 @@
 //! The margin Δ(x, G(z)) = τ · dist(x, G(z)) that LS-GAN asks between L on a fake and L on
 //! its paired real sample (SPEC.md §2).
 
-use tch::Tensor;
+use tch::{Kind, Tensor};
 
 use crate::objectives::options::MarginDistance;
 
@@ -14,6 +14,16 @@ pub fn margin(real: &Tensor, fake: &Tensor, distance: MarginDistance, scale: f64
         MarginDistance::L2 => difference.square().sum_dim_intlist(1, false, None).sqrt(),
     };
     dist * scale
+}
+
+/// The share of pairs already past the margin, L(G(z_i)) − L(x_i) ≥ Δ_i: the training log's
+/// `margin_satisfaction` and the diagnostics' `margin_share`.
+pub fn share_past_margin(loss_real: &Tensor, loss_fake: &Tensor, margin: &Tensor) -> f64 {
+    (loss_fake - loss_real)
+        .ge_tensor(margin)
+        .to_kind(Kind::Double)
+        .mean(Kind::Double)
+        .double_value(&[])
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The objectives, one file per loss (each a pure function on tensors, its formula in the
-//! doc comment), the margin Δ and the gradient penalties. [`Objective`] picks the pair of
-//! critic and generator objectives for a [`LossKind`] so every loss shares one training loop.
+//! doc comment, a critic and a generator objective each), the margin Δ and the gradient
+//! penalties. [`Loss`] is the closed set of losses with their parameters; [`Objective`]
+//! (a loss and its penalty) picks the pair of objectives, so every loss shares one training
+//! loop. The loss and its parameters are configured by the objective section (`options`).
 //!
 //! | loss      | critic objective                 | file          |
 //! |-----------|----------------------------------|---------------|
@@ -21,20 +23,97 @@ pub mod penalty;
 pub mod wgan;
 pub mod wgan_gp;
 
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 use crate::objectives::options::{LossKind, MarginDistance, ObjectiveOptions};
 pub use lsgan::LsGanWeights;
 
-/// The objective settings of a run.
-#[derive(Clone, Copy, Debug)]
+/// The margin Δ(x, y) = τ · dist(x, y) of the margin losses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Margin {
+    pub distance: MarginDistance,
+    /// τ.
+    pub scale: f64,
+}
+
+impl Margin {
+    /// Δ for each pair of rows, shape [n] (see [`margin::margin`]).
+    pub fn between(&self, real: &Tensor, fake: &Tensor) -> Tensor {
+        margin::margin(real, fake, self.distance, self.scale)
+    }
+}
+
+/// The losses lsgan trains, each with its own parameters: a closed set, matched whole
+/// wherever a loss decides something.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Loss {
+    /// LS-GAN: w · E L(x) + λ · E (Δ + L(x) − L(G))_+.
+    Lsgan {
+        margin: Margin,
+        /// w, on mean L(x).
+        real_weight: f64,
+        /// λ, on the mean hinge.
+        hinge_weight: f64,
+    },
+    /// GLS-GAN: the hinge replaced by max(a, ν·a).
+    Glsgan {
+        margin: Margin,
+        real_weight: f64,
+        hinge_weight: f64,
+        /// ν.
+        slope: f64,
+    },
+    /// WGAN: E L(x) − E L(G); the trainer clips the critic's weights to [−c, c].
+    Wgan {
+        /// c.
+        clip: f64,
+    },
+    /// WGAN-GP: E L(x) − E L(G) with the penalty on interpolates, centred at 1.
+    WganGp,
+    /// The standard non-saturating GAN, L a logit.
+    Gan,
+}
+
+impl Loss {
+    /// The loss the objective section describes.
+    pub fn from_options(options: &ObjectiveOptions) -> Self {
+        let margin = Margin {
+            distance: options.margin,
+            scale: options.margin_scale,
+        };
+        match options.loss {
+            LossKind::Lsgan => Loss::Lsgan {
+                margin,
+                real_weight: options.real_weight,
+                hinge_weight: options.hinge_weight,
+            },
+            LossKind::Glsgan => Loss::Glsgan {
+                margin,
+                real_weight: options.real_weight,
+                hinge_weight: options.hinge_weight,
+                slope: options.glsgan_slope,
+            },
+            LossKind::Wgan => Loss::Wgan { clip: options.clip },
+            LossKind::WganGp => Loss::WganGp,
+            LossKind::Gan => Loss::Gan,
+        }
+    }
+
+    /// The margin, for the margin losses (LS-GAN, GLS-GAN).
+    pub fn margin(&self) -> Option<Margin> {
+        match *self {
+            Loss::Lsgan { margin, .. } | Loss::Glsgan { margin, .. } => Some(margin),
+            Loss::Wgan { .. } | Loss::WganGp | Loss::Gan => None,
+        }
+    }
+}
+
+/// The objective settings of a run: the loss and its gradient penalty.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Objective {
-    pub kind: LossKind,
-    pub margin_distance: MarginDistance,
-    pub margin_scale: f64,
-    pub weights: LsGanWeights,
-    pub glsgan_slope: f64,
-    pub clip: f64,
+    pub loss: Loss,
+    /// γ: on the zero-centred penalty on real data, or (WGAN-GP) on the interpolate penalty.
+    pub penalty_weight: f64,
     /// Lazy regularisation: the penalty on every k-th critic step, weighted k·γ.
     pub penalty_every: u64,
 }
@@ -58,13 +137,11 @@ impl CriticTerms {
     /// Share of pairs with L(G(z)) − L(x) ≥ Δ(x, G(z)) (margin losses only).
     pub fn margin_satisfaction(&self) -> Option<f64> {
         let margin = self.margin.as_ref()?;
-        let satisfied = (&self.loss_fake - &self.loss_real).ge_tensor(margin);
-        Some(
-            satisfied
-                .to_kind(Kind::Double)
-                .mean(Kind::Double)
-                .double_value(&[]),
-        )
+        Some(margin::share_past_margin(
+            &self.loss_real,
+            &self.loss_fake,
+            margin,
+        ))
     }
 }
 
@@ -72,16 +149,8 @@ impl Objective {
     /// The objective the objective section of a configuration describes.
     pub fn from_options(options: &ObjectiveOptions) -> Self {
         Objective {
-            kind: options.loss,
-            margin_distance: options.margin,
-            margin_scale: options.margin_scale,
-            weights: LsGanWeights {
-                real: options.real_weight,
-                hinge: options.hinge_weight,
-                penalty: options.penalty_weight,
-            },
-            glsgan_slope: options.glsgan_slope,
-            clip: options.clip,
+            loss: Loss::from_options(options),
+            penalty_weight: options.penalty_weight,
             penalty_every: options.penalty_every,
         }
     }
@@ -92,7 +161,7 @@ impl Objective {
     pub fn at_critic_step(&self, step: u64) -> Objective {
         let k = self.penalty_every.max(1);
         let mut objective = *self;
-        objective.weights.penalty *= if step.is_multiple_of(k) {
+        objective.penalty_weight *= if step.is_multiple_of(k) {
             k as f64
         } else {
             0.0
@@ -108,8 +177,9 @@ impl Objective {
         real: &Tensor,
         fake: &Tensor,
     ) -> CriticTerms {
-        let gamma = self.weights.penalty;
-        let zero_centred = self.kind != LossKind::WganGp && gamma > 0.0;
+        let gamma = self.penalty_weight;
+        let on_interpolates = matches!(self.loss, Loss::WganGp);
+        let zero_centred = !on_interpolates && gamma > 0.0;
         // L(x) is computed once and serves both the objective and the penalty on real data.
         let real = if zero_centred {
             real.detach().set_requires_grad(true)
@@ -120,38 +190,62 @@ impl Objective {
         let loss_fake = critic(fake);
         let penalty = if gamma == 0.0 {
             Tensor::zeros([], (loss_real.kind(), loss_real.device()))
-        } else if self.kind == LossKind::WganGp {
+        } else if on_interpolates {
             let mixed = penalty::interpolates(&real, fake);
             penalty::interpolate_gradient_penalty(&mixed, &critic(&mixed))
         } else {
             penalty::zero_centred_gradient_penalty(&real, &loss_real)
         };
-        let margin = self
-            .has_margin()
-            .then(|| margin::margin(&real, fake, self.margin_distance, self.margin_scale));
-        let objective = match (self.kind, &margin) {
-            (LossKind::Lsgan, Some(margin)) => lsgan::lsgan_critic_objective(
-                &loss_real,
-                &loss_fake,
+        let weights = |real_weight, hinge_weight| LsGanWeights {
+            real: real_weight,
+            hinge: hinge_weight,
+            penalty: gamma,
+        };
+        let (objective, margin) = match self.loss {
+            Loss::Lsgan {
                 margin,
-                &penalty,
-                self.weights,
-            ),
-            (LossKind::Glsgan, Some(margin)) => glsgan::glsgan_critic_objective(
-                &loss_real,
-                &loss_fake,
+                real_weight,
+                hinge_weight,
+            } => {
+                let delta = margin.between(&real, fake);
+                let objective = lsgan::lsgan_critic_objective(
+                    &loss_real,
+                    &loss_fake,
+                    &delta,
+                    &penalty,
+                    weights(real_weight, hinge_weight),
+                );
+                (objective, Some(delta))
+            }
+            Loss::Glsgan {
                 margin,
-                &penalty,
-                self.weights,
-                self.glsgan_slope,
+                real_weight,
+                hinge_weight,
+                slope,
+            } => {
+                let delta = margin.between(&real, fake);
+                let objective = glsgan::glsgan_critic_objective(
+                    &loss_real,
+                    &loss_fake,
+                    &delta,
+                    &penalty,
+                    weights(real_weight, hinge_weight),
+                    slope,
+                );
+                (objective, Some(delta))
+            }
+            Loss::Wgan { .. } => (
+                wgan::wgan_critic_objective(&loss_real, &loss_fake, &penalty, gamma),
+                None,
             ),
-            (LossKind::WganGp, _) => {
-                wgan_gp::wgan_gp_critic_objective(&loss_real, &loss_fake, &penalty, gamma)
-            }
-            (LossKind::Gan, _) => {
-                gan::gan_critic_objective(&loss_real, &loss_fake, &penalty, gamma)
-            }
-            _ => wgan::wgan_critic_objective(&loss_real, &loss_fake, &penalty, gamma),
+            Loss::WganGp => (
+                wgan_gp::wgan_gp_critic_objective(&loss_real, &loss_fake, &penalty, gamma),
+                None,
+            ),
+            Loss::Gan => (
+                gan::gan_critic_objective(&loss_real, &loss_fake, &penalty, gamma),
+                None,
+            ),
         };
         CriticTerms {
             objective,
@@ -162,23 +256,23 @@ impl Objective {
         }
     }
 
-    /// The generator's objective given L(G(z_i)): (1/n) Σ L(G(z_i)), or the non-saturating
-    /// (1/n) Σ softplus(L(G(z_i))) for `gan`.
+    /// The generator's objective given L(G(z_i)), the loss's own.
     pub fn generator_objective(&self, loss_fake: &Tensor) -> Tensor {
-        match self.kind {
-            LossKind::Gan => gan::gan_generator_objective(loss_fake),
-            _ => loss_fake.mean(None::<Kind>),
+        match self.loss {
+            Loss::Lsgan { .. } => lsgan::lsgan_generator_objective(loss_fake),
+            Loss::Glsgan { .. } => glsgan::glsgan_generator_objective(loss_fake),
+            Loss::Wgan { .. } => wgan::wgan_generator_objective(loss_fake),
+            Loss::WganGp => wgan_gp::wgan_gp_generator_objective(loss_fake),
+            Loss::Gan => gan::gan_generator_objective(loss_fake),
         }
-    }
-
-    /// Whether the loss has a margin Δ (LS-GAN, GLS-GAN).
-    pub fn has_margin(&self) -> bool {
-        matches!(self.kind, LossKind::Lsgan | LossKind::Glsgan)
     }
 
     /// The clipping bound c when the loss clips critic weights (WGAN).
     pub fn weight_clip(&self) -> Option<f64> {
-        (self.kind == LossKind::Wgan).then_some(self.clip)
+        match self.loss {
+            Loss::Wgan { clip } => Some(clip),
+            Loss::Lsgan { .. } | Loss::Glsgan { .. } | Loss::WganGp | Loss::Gan => None,
+        }
     }
 }
 
@@ -202,7 +296,7 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::{critic, objective};
     use super::*;
-    use tch::Device;
+    use tch::{Device, Kind};
 
     fn pairs() -> (Tensor, Tensor) {
         let real = Tensor::from_slice(&[1.0f64, 0.0, 0.0, 2.0]).view([2, 2]);

@@ -16,6 +16,11 @@ pub fn wgan_gp_critic_objective(
         + interpolate_penalty * penalty_weight
 }
 
+/// WGAN-GP generator objective: (1/n) Σ L(G(z_i)) (the critic f = −L).
+pub fn wgan_gp_generator_objective(loss_fake: &Tensor) -> Tensor {
+    loss_fake.mean(None::<Kind>)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

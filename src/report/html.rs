@@ -94,7 +94,7 @@ fn flat_critic_meaning() -> String {
          interpolates between them (or under {FLAT_GRADIENT_NORM:e} everywhere), so their \
          generator got no gradient. Their final metrics count in the means above; claims 2–4 \
          leave flat LS-GAN runs out. Training warned of it, with the remedy for the critic's \
-         output (README, Diagnostics)."
+         output (docs/METRICS.md, \"A flat critic\")."
     )
 }
 

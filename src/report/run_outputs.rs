@@ -49,10 +49,10 @@ impl Outputs for RunFolderOutputs {
 
     fn finish(&mut self, trainer: &Trainer, results: &Results) -> Result<()> {
         let run = &self.run;
-        run.save_weights(&trainer.generator_store, files::GENERATOR_FILE)?;
-        run.save_weights(&trainer.critic_store, files::CRITIC_FILE)?;
-        if let Some(ema) = &trainer.ema {
-            run.save_weights(&ema.store, files::EMA_GENERATOR_FILE)?;
+        run.save_weights(trainer.generator_store(), files::GENERATOR_FILE)?;
+        run.save_weights(trainer.critic_store(), files::CRITIC_FILE)?;
+        if let Some(averaged) = trainer.averaged_generator_store() {
+            run.save_weights(averaged, files::EMA_GENERATOR_FILE)?;
         }
         draw_pictures(run, results.history, results.diagnosis, &results.snapshot)?;
         run.write_json(files::FINAL_METRICS_FILE, results.summary)

@@ -16,7 +16,7 @@ use crate::metrics::{
 use crate::nets::optim::Optimizer;
 use crate::nets::options::NoiseKind;
 use crate::nets::{Critic, Generator};
-use crate::objectives::{wgan::clip_weights, Objective};
+use crate::objectives::Objective;
 use crate::train::config::TrainConfig;
 use crate::train::ema::Ema;
 use crate::train::options::{DeviceChoice, LrSchedule};
@@ -40,19 +40,20 @@ pub struct StepLosses {
 }
 
 /// A generator, a critic, their optimisers, the objective and the data: everything one
-/// training step needs.
+/// training step needs. Its state is the training module's own (the checkpoint saves and
+/// restores it); other layers read it through the accessors.
 pub struct Trainer {
-    pub config: TrainConfig,
-    pub device: Device,
-    pub data: TrainingData,
-    pub generator_store: nn::VarStore,
-    pub critic_store: nn::VarStore,
-    pub generator: Generator,
-    pub critic: Critic,
+    pub(super) config: TrainConfig,
+    pub(super) device: Device,
+    pub(super) data: TrainingData,
+    pub(super) generator_store: nn::VarStore,
+    pub(super) critic_store: nn::VarStore,
+    pub(super) generator: Generator,
+    pub(super) critic: Critic,
     /// The moving average of the generator's weights, when `ema_decay` > 0.
-    pub ema: Option<Ema>,
-    pub(crate) generator_optimizer: Optimizer,
-    pub(crate) critic_optimizer: Optimizer,
+    pub(super) ema: Option<Ema>,
+    pub(super) generator_optimizer: Optimizer,
+    pub(super) critic_optimizer: Optimizer,
     objective: Objective,
     /// Fixed noise for evaluation and pictures, drawn once so that evaluating does not
     /// change the training's random stream and successive evaluations are comparable.
@@ -60,7 +61,7 @@ pub struct Trainer {
     /// Fixed true samples the generated ones are compared with.
     eval_real: Tensor,
     /// Generator steps done.
-    pub iteration: u64,
+    pub(super) iteration: u64,
 }
 
 impl Trainer {
@@ -118,6 +119,41 @@ impl Trainer {
             eval_real,
             iteration: 0,
         })
+    }
+
+    /// The configuration it trains with.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Where its tensors live.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// The real data it draws batches from.
+    pub fn data(&self) -> &TrainingData {
+        &self.data
+    }
+
+    /// Generator steps done.
+    pub fn iteration(&self) -> u64 {
+        self.iteration
+    }
+
+    /// The generator's weights.
+    pub fn generator_store(&self) -> &nn::VarStore {
+        &self.generator_store
+    }
+
+    /// The critic's weights.
+    pub fn critic_store(&self) -> &nn::VarStore {
+        &self.critic_store
+    }
+
+    /// The moving average of the generator's weights, when `ema_decay` > 0.
+    pub fn averaged_generator_store(&self) -> Option<&nn::VarStore> {
+        self.ema.as_ref().map(|ema| &ema.store)
     }
 
     /// One generator step, preceded by `critic_steps` critic steps.
@@ -317,6 +353,16 @@ impl Trainer {
     }
 }
 
+/// Clamps every trainable parameter of `critic` to [−c, c], in place: WGAN's weight
+/// clipping, after each critic step.
+pub fn clip_weights(critic: &nn::VarStore, c: f64) {
+    tch::no_grad(|| {
+        for mut parameter in critic.trainable_variables() {
+            let _ = parameter.clamp_(-c, c);
+        }
+    });
+}
+
 /// The seed of libtorch's generator for the step after `iteration` steps: a SplitMix64 mix
 /// of the run's seed and the iteration, so neighbouring steps get unrelated streams.
 pub fn iteration_seed(seed: u64, iteration: u64) -> i64 {
@@ -354,6 +400,16 @@ pub fn pick_device(choice: DeviceChoice) -> Result<Device> {
 mod tests {
     use super::*;
     use crate::train::options::Precision;
+
+    #[test]
+    fn clipping_bounds_every_weight() {
+        let vs = nn::VarStore::new(tch::Device::Cpu);
+        let _w = vs.root().randn("w", &[10, 10], 0.0, 1.0);
+        clip_weights(&vs, 0.01);
+        for parameter in vs.trainable_variables() {
+            assert!(parameter.abs().max().double_value(&[]) <= 0.01 + 1e-9);
+        }
+    }
 
     #[test]
     fn a_weight_that_is_not_finite_is_named_with_the_iteration() {

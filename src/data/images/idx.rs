@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn a_gzip_claim_reserves_no_more_than_the_file_could_hold() {
-        // Found by tests/fuzz_parsers.rs: a 1.2 MB gzip label file whose header claimed
+        // Found by tests/fuzz_parsers/: a 1.2 MB gzip label file whose header claimed
         // 355,869,763 labels reserved the whole 64 MiB read buffer.
         assert_eq!(reservation(355_869_763, 1_199_014, true), 9_592_112);
         // MNIST's train images: 47 MB from 9.9 MB, reserved exactly.

@@ -1,0 +1,155 @@
+//! The options' contract: every option in a run's config.toml has its flag (the flags are
+//! derived from the same section structs), a run folder written by the binary before the
+//! configuration was split into sections (main at 2a728e4, `tests/fixtures/run-2a728e4`)
+//! still resumes, reports and samples, and `--time-budget` stops a run at its wall-clock
+//! budget and finishes it there.
+
+mod common;
+
+use std::path::Path;
+
+use common::{lsgan, succeeded};
+use lsgan::train::config::TrainConfig;
+
+fn stdout(args: &[&str]) -> String {
+    String::from_utf8(succeeded(lsgan().args(args).output().unwrap()).stdout).unwrap()
+}
+
+#[test]
+fn every_option_in_a_config_file_has_its_flag_on_train_and_compare() {
+    let keys: Vec<String> = TrainConfig::default()
+        .to_toml()
+        .lines()
+        .filter_map(|line| line.split(" = ").next().map(str::to_string))
+        .collect();
+    assert!(keys.len() >= 44, "{keys:?}");
+    assert!(keys.contains(&"time_budget".to_string()), "{keys:?}");
+    for command in ["train", "compare"] {
+        let help = stdout(&[command, "--help"]);
+        for key in &keys {
+            let flag = format!("--{} ", key.replace('_', "-"));
+            let flag_with_value = format!("--{} <", key.replace('_', "-"));
+            assert!(
+                help.contains(&flag) || help.contains(&flag_with_value),
+                "`lsgan {command} --help` has no {flag}"
+            );
+        }
+    }
+}
+
+/// The fixture, copied into a fresh folder (resuming writes into it).
+fn fixture_copy(dir: &Path) -> std::path::PathBuf {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run-2a728e4");
+    let run = dir.join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), run.join(entry.file_name())).unwrap();
+    }
+    run
+}
+
+#[test]
+fn a_run_folder_written_before_the_sections_resumes_reports_and_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = fixture_copy(dir.path());
+    let config = TrainConfig::from_file(&run.join("config.toml")).unwrap();
+    assert_eq!(
+        (
+            config.budget.iters,
+            config.networks.gen_width,
+            config.budget.time_budget
+        ),
+        (40, 8, 0.0)
+    );
+    let resumed = stdout(&["resume", run.to_str().unwrap(), "--iters", "60", "--quiet"]);
+    assert!(resumed.contains("60 iterations"), "{resumed}");
+    let records = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    let iterations: Vec<u64> = records
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["iteration"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(iterations, [10, 20, 30, 40, 50, 60]);
+    let report = dir.path().join("report");
+    stdout(&[
+        "report",
+        run.to_str().unwrap(),
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    assert!(report.join("report.html").is_file());
+    let samples = dir.path().join("samples.csv");
+    stdout(&[
+        "sample",
+        run.to_str().unwrap(),
+        "-n",
+        "7",
+        "--ema",
+        "--out",
+        samples.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(&samples).unwrap().lines().count(),
+        7
+    );
+}
+
+#[test]
+fn a_time_budget_stops_the_run_and_finishes_it_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("budget");
+    let output = succeeded(
+        lsgan()
+            .args([
+                "train",
+                "--data",
+                "ring",
+                "--iters",
+                "1000000",
+                "--time-budget",
+                "2",
+            ])
+            .args([
+                "--log-every",
+                "1000",
+                "--eval-samples",
+                "200",
+                "--threads",
+                "1",
+                "--quiet",
+            ])
+            .args(["--gen-width", "64", "--critic-width", "64", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("final_metrics.json")).unwrap()).unwrap();
+    let done = summary["iterations"].as_u64().unwrap();
+    let seconds = summary["seconds"].as_f64().unwrap();
+    assert!(done > 10 && done < 1_000_000, "{done} iterations");
+    assert!((2.0..10.0).contains(&seconds), "{seconds} s");
+    // The last logged line is the iteration it stopped at, with its evaluation.
+    let log = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["iteration"].as_u64(), Some(done));
+    assert!(last["modes_covered"].is_u64(), "{last}");
+    assert!(out.join("critic_landscape.png").is_file());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    assert!(printed.contains(&format!("{done} iterations")), "{printed}");
+    let bad = lsgan()
+        .args(["train", "--time-budget", "-1", "--out"])
+        .arg(dir.path().join("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--time-budget"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
