@@ -119,7 +119,7 @@ fi
 if wants scaling; then
   stamp "batch scaling, DCGAN-MNIST on $device"
   for batch in 32 64 128 256 512; do
-    timeout 30 "$lsgan" bench --device "$device" --workloads mnist --batch "$batch" --warmup 10 \
+    timeout 30 "$lsgan" bench --device "$device" --workloads mnist --batch-size "$batch" --warmup 10 \
       --iters 50 --json >>"$out/bench.jsonl"
     timeout 30 python3 -W ignore bench/reference/lsgan_step.py --device "$device" --workloads mnist \
       --batch "$batch" --warmup 10 --iters 50 >>"$out/bench.jsonl"

@@ -80,7 +80,7 @@ fi
 if [ "${SCALING:-1}" = 1 ]; then
   for t in $threads; do
     for batch in 32 64 128 256 512; do
-      target/release/lsgan bench --workloads mnist --threads "$t" --batch "$batch" \
+      target/release/lsgan bench --workloads mnist --threads "$t" --batch-size "$batch" \
         --warmup 2 --iters 10 --json >>"$out"
     done
   done

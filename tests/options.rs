@@ -141,6 +141,14 @@ fn a_time_budget_stops_the_run_and_finishes_it_where_it_stopped() {
     assert!(out.join("critic_landscape.png").is_file());
     let printed = String::from_utf8(output.stdout).unwrap();
     assert!(printed.contains(&format!("{done} iterations")), "{printed}");
+    // Resuming a run whose budget ran out says how to train further.
+    let spent = lsgan().arg("resume").arg(&out).output().unwrap();
+    assert_eq!(spent.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&spent.stderr);
+    assert!(
+        message.contains("time budget") && message.contains("time_budget"),
+        "{message}"
+    );
     let bad = lsgan()
         .args(["train", "--time-budget", "-1", "--out"])
         .arg(dir.path().join("bad"))

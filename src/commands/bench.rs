@@ -24,9 +24,8 @@ use crate::data::images::{ImageDataset, ImageSet};
 use crate::data::options::DataSource;
 use crate::data::{ImageData, PointData, TrainingData};
 use crate::error::{Error, Result};
-use crate::objectives::options::LossKind;
-use crate::train::config::TrainConfig;
-use crate::train::options::{DeviceChoice, Precision};
+use crate::train::config::{StepFlags, TrainConfig};
+use crate::train::options::Precision;
 use crate::train::Trainer;
 
 /// Images in a synthetic data set.
@@ -54,38 +53,30 @@ impl Workload {
         }
     }
 
-    /// The training configuration: `lsgan train`'s defaults for `loss` on this kind of data.
-    pub fn config(self, loss: LossKind) -> TrainConfig {
+    /// The training configuration: `lsgan train`'s defaults for the loss on this kind of
+    /// data and shape, with the flags given over them.
+    pub fn config(self, flags: &StepFlags) -> Result<TrainConfig> {
         let data = match self {
             Workload::Ring => DataSource::Ring,
             Workload::Mnist => DataSource::Images(ImageDataset::Mnist),
             Workload::Dcgan64 => DataSource::Images(ImageDataset::Cifar10),
         };
-        let mut config = TrainConfig::defaults_for_data(loss, &data);
+        let mut settings = toml::Table::new();
+        settings.insert("data".into(), toml::Value::String(data.to_string()));
         if let Some((channels, side)) = self.image_shape() {
-            config.data.image_channels = channels as usize;
-            config.data.image_size = side as usize;
+            settings.insert("image_channels".into(), toml::Value::Integer(channels));
+            settings.insert("image_size".into(), toml::Value::Integer(side));
         }
-        config
+        TrainConfig::resolve(None, flags, &settings)
     }
 }
 
-/// What to measure.
+/// How long to measure: untimed iterations first (allocator, caches, cuDNN's algorithm
+/// search), then timed ones.
 #[derive(Clone, Copy, Debug)]
-pub struct BenchOptions {
-    pub loss: LossKind,
-    /// 0: the workload's default batch.
-    pub batch: usize,
-    /// CPU threads for libtorch; 0 keeps libtorch's choice.
-    pub threads: usize,
-    pub device: DeviceChoice,
-    /// Untimed iterations first (allocator, caches, cuDNN's algorithm search).
+pub struct Timing {
     pub warmup: usize,
-    /// Timed iterations.
     pub iters: usize,
-    /// Penalty on every k-th critic step (lazy regularisation); 1: every step.
-    pub penalty_every: u64,
-    pub precision: Precision,
 }
 
 /// One workload's timings. Key names are stable (the comparison script reads them).
@@ -112,9 +103,10 @@ pub struct BenchResult {
     pub peak_rss_mib: Option<f64>,
 }
 
-/// Times `options.iters` training iterations of `workload` after `options.warmup` others.
-pub fn bench(workload: Workload, options: BenchOptions) -> Result<BenchResult> {
-    bench_in_lockstep(workload, options, &mut NoPartner)
+/// Times `timing.iters` training iterations of `workload`, trained with `config` (from
+/// [`Workload::config`]), after `timing.warmup` others.
+pub fn bench(workload: Workload, config: TrainConfig, timing: Timing) -> Result<BenchResult> {
+    bench_in_lockstep(workload, config, timing, &mut NoPartner)
 }
 
 /// What a timed iteration waits for, and whom its time is told: the other engine's driver in
@@ -147,26 +139,13 @@ impl Partner for NoPartner {
 /// [`bench`], each timed iteration started by `partner` and its time told to it.
 pub fn bench_in_lockstep(
     workload: Workload,
-    options: BenchOptions,
+    config: TrainConfig,
+    timing: Timing,
     partner: &mut dyn Partner,
 ) -> Result<BenchResult> {
-    if options.iters == 0 {
+    if timing.iters == 0 {
         return Err(Error::bad_input("option --iters: expected at least 1"));
     }
-    let mut config = workload.config(options.loss);
-    if options.batch > 0 {
-        config.optimiser.batch_size = options.batch;
-    }
-    config.runtime.threads = options.threads;
-    config.runtime.device = options.device;
-    config.objective.penalty_every = options.penalty_every;
-    config.runtime.precision = options.precision;
-    config.validate().map_err(|(key, expected)| {
-        Error::bad_input(format!(
-            "option --{}: expected {expected}",
-            key.replace('_', "-")
-        ))
-    })?;
     let data = training_data(workload, &config)?;
     let mut trainer = Trainer::new(config, data)?;
     let device = trainer.device();
@@ -175,13 +154,13 @@ pub fn bench_in_lockstep(
             tch::Cuda::synchronize(index as i64);
         }
     };
-    for _ in 0..options.warmup {
+    for _ in 0..timing.warmup {
         trainer.step()?;
     }
     synchronize();
     partner.ready()?;
-    let mut times = Vec::with_capacity(options.iters);
-    while times.len() < options.iters && partner.go()? {
+    let mut times = Vec::with_capacity(timing.iters);
+    while times.len() < timing.iters && partner.go()? {
         let start = Instant::now();
         trainer.step()?;
         synchronize();
@@ -298,19 +277,21 @@ mod tests {
         assert_eq!(percentile(&[7.0], 0.9), 7.0);
     }
 
+    /// The workload's configuration with batch `batch`, on one thread.
+    fn small(workload: Workload, batch: usize) -> TrainConfig {
+        let mut config = workload.config(&StepFlags::default()).unwrap();
+        config.optimiser.batch_size = batch;
+        config.runtime.threads = 1;
+        config
+    }
+
+    fn timing(iters: usize) -> Timing {
+        Timing { warmup: 1, iters }
+    }
+
     #[test]
     fn a_small_image_bench_runs_and_reports_the_workload_shape() {
-        let options = BenchOptions {
-            loss: LossKind::Lsgan,
-            batch: 8,
-            threads: 1,
-            device: DeviceChoice::Cpu,
-            warmup: 1,
-            iters: 2,
-            penalty_every: 1,
-            precision: Precision::Fp32,
-        };
-        let result = bench(Workload::Mnist, options).unwrap();
+        let result = bench(Workload::Mnist, small(Workload::Mnist, 8), timing(2)).unwrap();
         assert_eq!((result.batch, result.iters, result.critic_steps), (8, 2, 1));
         assert!(result.median_ms > 0.0 && result.p10_ms <= result.p90_ms);
         assert!((result.samples_per_second - 8000.0 / result.median_ms).abs() < 1e-6);
@@ -342,18 +323,9 @@ mod tests {
 
     #[test]
     fn lockstep_times_only_the_iterations_its_partner_starts() {
-        let options = BenchOptions {
-            loss: LossKind::Lsgan,
-            batch: 16,
-            threads: 1,
-            device: DeviceChoice::Cpu,
-            warmup: 1,
-            iters: 10,
-            penalty_every: 1,
-            precision: Precision::Fp32,
-        };
         let mut partner = TwoTurns::default();
-        let result = bench_in_lockstep(Workload::Ring, options, &mut partner).unwrap();
+        let config = small(Workload::Ring, 16);
+        let result = bench_in_lockstep(Workload::Ring, config, timing(10), &mut partner).unwrap();
         assert_eq!((partner.ready, partner.turns, result.iters), (1, 3, 2));
         assert_eq!(result.median_ms, percentile(&partner.times, 0.5));
     }
@@ -370,29 +342,12 @@ pub struct BenchArgs {
         default_value = "ring,mnist,dcgan64"
     )]
     pub workloads: Vec<Workload>,
-    /// The objective timed, with its own defaults (the PyTorch reference has LS-GAN only).
-    #[arg(long, value_enum, default_value = "lsgan")]
-    pub loss: LossKind,
-    /// Batch size [default: the workload's].
-    #[arg(long, default_value_t = 0, hide_default_value = true)]
-    pub batch: usize,
-    /// CPU threads for libtorch [default: libtorch's choice].
-    #[arg(long, default_value_t = 0, hide_default_value = true)]
-    pub threads: usize,
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceChoice,
     /// Untimed iterations first.
     #[arg(long, default_value_t = 5)]
     pub warmup: usize,
     /// Timed iterations.
     #[arg(long, default_value_t = 20)]
     pub iters: usize,
-    /// Lazy penalty: on every k-th critic step only, weighted k·γ.
-    #[arg(long, default_value_t = 1)]
-    pub penalty_every: u64,
-    /// `bf16`: mixed precision (matrix products and convolutions in bfloat16).
-    #[arg(long, value_enum, default_value = "fp32")]
-    pub precision: Precision,
     /// One JSON object per workload instead of a sentence.
     #[arg(long)]
     pub json: bool,
@@ -401,25 +356,26 @@ pub struct BenchArgs {
     /// {"iteration_ms":T} after each; end at --iters or when standard input closes.
     #[arg(long)]
     pub lockstep: bool,
+    /// The options of the training step timed (`lsgan train`'s, but for the data and the
+    /// budget), over the workload's defaults for the loss: `--loss` (the PyTorch reference
+    /// has LS-GAN only), `--batch-size`, `--threads`, `--device`, `--penalty-every`,
+    /// `--precision`, ….
+    #[command(flatten)]
+    pub options: StepFlags,
 }
 
 /// `lsgan bench`: each workload in turn, one line (or JSON object) per workload on stdout.
 pub fn bench_command(args: BenchArgs) -> Result<()> {
-    let options = BenchOptions {
-        loss: args.loss,
-        batch: args.batch,
-        threads: args.threads,
-        device: args.device,
+    let timing = Timing {
         warmup: args.warmup,
         iters: args.iters,
-        penalty_every: args.penalty_every,
-        precision: args.precision,
     };
     for workload in args.workloads {
+        let config = workload.config(&args.options)?;
         let result = if args.lockstep {
-            bench_in_lockstep(workload, options, &mut StdioPartner)?
+            bench_in_lockstep(workload, config, timing, &mut StdioPartner)?
         } else {
-            bench(workload, options)?
+            bench(workload, config, timing)?
         };
         if args.json {
             // Plain fields and string keys: serialising cannot fail.

@@ -43,37 +43,37 @@ pub struct Comparison {
     pub seeds: u64,
     /// Which image metrics to measure after each image run (`lsgan evaluate`).
     pub image_metrics: ImageMetricsChoice,
+    /// Generated and held-out images the image metrics compare.
+    pub eval_count: usize,
 }
 
 /// The image metrics `compare` measures after each image run, into its image_metrics.json.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ImageMetricsChoice {
-    None,
     /// The digit classifier's space where it applies (MNIST, Fashion-MNIST), nothing
     /// elsewhere: seconds per run on a CPU, where Inception takes minutes.
-    Auto {
-        /// Generated and held-out images compared.
-        count: usize,
-    },
-    Spaces {
-        spaces: FeatureSpaces,
-        /// Generated and held-out images compared.
-        count: usize,
-    },
+    Auto,
+    None,
+    Classifier,
+    Inception,
+    /// Inception, plus the classifier where it applies.
+    All,
 }
 
 impl ImageMetricsChoice {
-    /// What to measure for a run trained with `config`, if anything.
-    fn for_run(self, config: &TrainConfig) -> Option<(FeatureSpaces, usize)> {
+    /// The feature spaces to measure a run trained with `config` in, if any.
+    fn for_run(self, config: &TrainConfig) -> Option<FeatureSpaces> {
         if !config.is_image_data() {
             return None;
         }
         match self {
             ImageMetricsChoice::None => None,
-            ImageMetricsChoice::Auto { count } => {
-                classifier_applies(config).then_some((FeatureSpaces::Classifier, count))
+            ImageMetricsChoice::Auto => {
+                classifier_applies(config).then_some(FeatureSpaces::Classifier)
             }
-            ImageMetricsChoice::Spaces { spaces, count } => Some((spaces, count)),
+            ImageMetricsChoice::Classifier => Some(FeatureSpaces::Classifier),
+            ImageMetricsChoice::Inception => Some(FeatureSpaces::Inception),
+            ImageMetricsChoice::All => Some(FeatureSpaces::All),
         }
     }
 }
@@ -98,7 +98,8 @@ pub fn compare(comparison: &Comparison, out: &Path, options: RunOptions) -> Resu
                 eprintln!("compare: {} seed {seed} → {}", loss.name(), dir.display());
             }
             let summary = finished_or_trained(config.clone(), &dir, options)?;
-            if let Some((spaces, count)) = comparison.image_metrics.for_run(&config) {
+            if let Some(spaces) = comparison.image_metrics.for_run(&config) {
+                let count = comparison.eval_count;
                 measure_images(&config, &summary, &dir, spaces, count, options)?;
             }
             runs.push(run_result(&summary, &dir)?);
@@ -283,12 +284,8 @@ pub struct CompareArgs {
     /// Image metrics measured after each image run (as `lsgan evaluate`): auto is the
     /// digit classifier's space for MNIST and Fashion-MNIST (seconds a run) and none
     /// elsewhere; inception and all take minutes a run on a CPU.
-    #[arg(
-        long,
-        value_parser = ["auto", "none", "classifier", "inception", "all"],
-        default_value = "auto"
-    )]
-    pub image_metrics: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub image_metrics: ImageMetricsChoice,
     /// Generated and held-out images the image metrics compare.
     #[arg(long, default_value_t = 1000)]
     pub eval_count: usize,
@@ -303,22 +300,10 @@ pub fn compare_command(args: CompareArgs) -> Result<()> {
             "compare sets each run's loss and seed itself: use --losses and --seeds, not --loss or --seed",
         ));
     }
-    let spaces = |spaces| ImageMetricsChoice::Spaces {
-        spaces,
-        count: args.eval_count,
-    };
-    let image_metrics = match args.image_metrics.as_str() {
-        "none" => ImageMetricsChoice::None,
-        "classifier" => spaces(FeatureSpaces::Classifier),
-        "inception" => spaces(FeatureSpaces::Inception),
-        "all" => spaces(FeatureSpaces::All),
-        _ => ImageMetricsChoice::Auto {
-            count: args.eval_count,
-        },
-    };
     let options = args.run.run_options();
     let comparison = Comparison {
-        image_metrics,
+        image_metrics: args.image_metrics,
+        eval_count: args.eval_count,
         flags: args.run.options,
         config_file: args.run.config,
         losses: args.losses,

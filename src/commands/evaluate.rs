@@ -23,7 +23,7 @@ use crate::storage::RunDir;
 pub const IMAGE_METRICS_FILE: &str = "image_metrics.json";
 
 /// Which feature spaces to measure in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum FeatureSpaces {
     Inception,
     Classifier,
@@ -181,8 +181,8 @@ pub struct EvaluateArgs {
     #[arg(short = 'n', long = "count", default_value_t = 2000)]
     pub count: usize,
     /// Feature spaces: inception, classifier (28×28 digits), or all that apply.
-    #[arg(long, value_parser = ["all", "inception", "classifier"], default_value = "all")]
-    pub features: String,
+    #[arg(long, value_enum, default_value = "all")]
+    pub features: FeatureSpaces,
     /// Seed for the generator's noise and KID's subsets.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -193,11 +193,6 @@ pub struct EvaluateArgs {
 
 /// `lsgan evaluate`: measures a finished image run and prints one line per feature space.
 pub fn evaluate_command(args: EvaluateArgs) -> Result<()> {
-    let spaces = match args.features.as_str() {
-        "inception" => FeatureSpaces::Inception,
-        "classifier" => FeatureSpaces::Classifier,
-        _ => FeatureSpaces::All,
-    };
     eprintln!(
         "measuring {} with {} generated and held-out images",
         args.run_dir.display(),
@@ -207,7 +202,7 @@ pub fn evaluate_command(args: EvaluateArgs) -> Result<()> {
         &args.run_dir,
         args.count,
         Weights::of(args.ema),
-        spaces,
+        args.features,
         args.seed,
     )?;
     for m in &evaluation.metrics {

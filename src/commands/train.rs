@@ -69,6 +69,19 @@ pub fn resume(
     }
     // A run stopped at its last iteration while writing its results only needs those.
     let results_missing = !run.file(files::FINAL_METRICS_FILE).exists();
+    let seconds = match &checkpoint {
+        Some(checkpoint) => checkpoint.seconds()?,
+        None => 0.0,
+    };
+    if !results_missing && config.budget.time_is_up(seconds) {
+        return Err(Error::bad_input(format!(
+            "{}: the run finished at iteration {done}, when its time budget of {} s ran out; to \
+             train further, raise `time_budget` in {} (0: none) and resume again",
+            out.display(),
+            config.budget.time_budget,
+            run.file(files::CONFIG_FILE).display()
+        )));
+    }
     if done > config.budget.iters || (done == config.budget.iters && !results_missing) {
         return Err(Error::bad_input(format!(
             "{}: the run is at iteration {done} of {}; pass --iters with a larger total to train further",

@@ -249,6 +249,11 @@ impl Checkpoint {
         u64::try_from(value).map_err(|_| self.bad(format!("iteration {value} is negative")))
     }
 
+    /// The training seconds the run had spent when the checkpoint was written.
+    pub fn seconds(&self) -> Result<f64> {
+        Ok(self.scalar(SECONDS)?.f_double_value(&[])?)
+    }
+
     /// Loads the checkpoint into `trainer`, built from the run's configuration, and returns
     /// the run's progress.
     pub fn restore(&self, trainer: &mut Trainer) -> Result<Progress> {
@@ -269,7 +274,7 @@ impl Checkpoint {
         }
         Ok(Progress {
             interval: self.interval()?,
-            seconds: self.scalar(SECONDS)?.f_double_value(&[])?,
+            seconds: self.seconds()?,
         })
     }
 

@@ -60,17 +60,24 @@ impl Default for TrainConfig {
     }
 }
 
-/// The command-line flags of every option, derived from the sections' fields (clap's `Args`
+/// The command-line flags of the options, derived from the sections' fields (clap's `Args`
 /// on each section, none of them required), kept as parsed so that only the flags given
-/// override the file and the defaults ([`TrainConfig::resolve`]).
+/// override the file and the defaults ([`TrainConfig::resolve`]). `ONE_STEP` leaves out the
+/// sections one training step does not depend on: the data (a benchmark's workload fixes
+/// it) and the budget (`lsgan bench --iters` counts timed iterations).
 #[derive(Clone, Debug, Default)]
-pub struct ConfigFlags {
+pub struct SectionFlags<const ONE_STEP: bool> {
     matches: Option<ArgMatches>,
 }
 
-impl FromArgMatches for ConfigFlags {
+/// The flags of every option (`train`, `compare`).
+pub type ConfigFlags = SectionFlags<false>;
+/// The flags of the options one training step depends on (`bench`).
+pub type StepFlags = SectionFlags<true>;
+
+impl<const ONE_STEP: bool> FromArgMatches for SectionFlags<ONE_STEP> {
     fn from_arg_matches(matches: &ArgMatches) -> std::result::Result<Self, clap::Error> {
-        Ok(ConfigFlags {
+        Ok(SectionFlags {
             matches: Some(matches.clone()),
         })
     }
@@ -84,20 +91,24 @@ impl FromArgMatches for ConfigFlags {
     }
 }
 
-impl Args for ConfigFlags {
+impl<const ONE_STEP: bool> Args for SectionFlags<ONE_STEP> {
+    /// Adds the sections' flags, none of them required (every option has a default
+    /// underneath: a flag only overrides it).
     fn augment_args(command: clap::Command) -> clap::Command {
         let before: Vec<clap::Id> = command
             .get_arguments()
             .map(|a| a.get_id().clone())
             .collect();
-        let command = DataOptions::augment_args(command);
+        let command = if ONE_STEP {
+            command
+        } else {
+            BudgetOptions::augment_args(DataOptions::augment_args(command))
+        };
         let command = ObjectiveOptions::augment_args(command);
-        let command = BudgetOptions::augment_args(command);
         let command = NetworkOptions::augment_args(command);
         let command = OptimiserOptions::augment_args(command);
         let command = OutputOptions::augment_args(command);
         let command = RuntimeOptions::augment_args(command);
-        // Every option has a default underneath: a flag only overrides it.
         command.mut_args(|arg| {
             if before.contains(arg.get_id()) {
                 arg
@@ -108,11 +119,11 @@ impl Args for ConfigFlags {
     }
 
     fn augment_args_for_update(command: clap::Command) -> clap::Command {
-        ConfigFlags::augment_args(command)
+        Self::augment_args(command)
     }
 }
 
-impl ConfigFlags {
+impl<const ONE_STEP: bool> SectionFlags<ONE_STEP> {
     /// Whether the flag of `key` (a field name) was given.
     pub fn has(&self, key: &str) -> bool {
         self.matches.as_ref().is_some_and(|m| {
@@ -131,9 +142,11 @@ impl ConfigFlags {
         let Some(matches) = &self.matches else {
             return Ok(());
         };
-        config.data.update_from_arg_matches(matches)?;
+        if !ONE_STEP {
+            config.data.update_from_arg_matches(matches)?;
+            config.budget.update_from_arg_matches(matches)?;
+        }
         config.objective.update_from_arg_matches(matches)?;
-        config.budget.update_from_arg_matches(matches)?;
         config.networks.update_from_arg_matches(matches)?;
         config.optimiser.update_from_arg_matches(matches)?;
         config.outputs.update_from_arg_matches(matches)?;
@@ -245,9 +258,9 @@ impl TrainConfig {
     /// file), then `flags`, then `settings` (TOML keys: a comparison's loss and seed).
     /// Unknown keys, wrong types and out-of-range values are [`Error::BadInput`] naming the
     /// file and key, or the flag.
-    pub fn resolve(
+    pub fn resolve<const ONE_STEP: bool>(
         file: Option<&Path>,
-        flags: &ConfigFlags,
+        flags: &SectionFlags<ONE_STEP>,
         settings: &toml::Table,
     ) -> Result<Self> {
         let from_file = match file {

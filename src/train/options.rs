@@ -50,8 +50,8 @@ pub enum DeviceChoice {
 /// The optimiser, its rates and schedule, and the batches it steps on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
 pub struct OptimiserOptions {
-    /// Pairs (real, generated) per step.
-    #[arg(long)]
+    /// Pairs (real, generated) per step (`--batch` also works, as `lsgan bench` spelled it).
+    #[arg(long, alias = "batch")]
     pub batch_size: usize,
     /// The optimiser of both networks.
     #[arg(long, value_enum)]
