@@ -46,6 +46,9 @@ pub enum Error {
     /// Training produced NaN or infinity.
     #[error("{0}")]
     Diverged(String),
+    /// Runs trained as their own processes failed (each said why on standard error).
+    #[error("{0}")]
+    Failed(String),
     /// Stopped by a signal after writing a checkpoint; `exit_code` is what shells report
     /// for it (130 for SIGINT, i.e. Ctrl-C; 143 for SIGTERM).
     #[error("{message}")]

@@ -1,10 +1,13 @@
 //! `lsgan compare`: several losses, each over several seeds, on one data set with one
-//! architecture and iteration budget, then a summary of their final metrics and diagnostics
+//! architecture and budget, then a summary of their final metrics and diagnostics
 //! (`summary.json` for scripts, `summary.md` for people); `report::html` turns a summary
-//! into the report.
+//! into the report. A sweep (`--vary key=v1,v2 …`) crosses the losses with every
+//! combination of the varied options, and ranks the variants.
 //!
-//! Runs go to `DIR/runs/<loss>-seed<k>/`, ordinary run folders. A finished run is kept and an
-//! interrupted one resumed, so calling `compare` again after Ctrl-C only does what is missing.
+//! Runs go to `DIR/runs/<loss>-seed<k>/` (`DIR/runs/<loss>-<key>=<value>,…-seed<k>/` in a
+//! sweep), ordinary run folders, trained one after the other in this process or `--jobs N`
+//! at a time as separate `lsgan` processes. A finished run is kept and an interrupted one
+//! resumed, so calling `compare` again after Ctrl-C only does what is missing.
 
 use std::path::{Path, PathBuf};
 
@@ -21,10 +24,12 @@ use crate::commands::train::{resume, train, ResumeFrom, RunFlags};
 use crate::report::claims::runs_with_flat_critic;
 use crate::report::html::{write_report, REPORT_HTML, REPORT_MARKDOWN};
 use crate::report::summary::{
-    markdown, summarise, RunResult, Summary, SUMMARY_JSON, SUMMARY_MARKDOWN,
+    default_ranking_keys, group_label, higher_is_better, markdown, rank, rankable_keys, summarise,
+    RunResult, Summary, SUMMARY_JSON, SUMMARY_MARKDOWN,
 };
 use crate::storage::{files, write_atomically, RunDir};
 use crate::train::run::{RunOptions, RunSummary};
+use crate::train::stop_signal;
 use crate::train::LogRecord;
 
 /// The folder of a comparison that holds its runs.
@@ -41,10 +46,102 @@ pub struct Comparison {
     pub losses: Vec<LossKind>,
     /// Seeds 0..seeds.
     pub seeds: u64,
+    /// The options a sweep varies, each over its values (empty: no sweep).
+    pub vary: Vec<Varied>,
+    /// Runs trained at once, each as its own `lsgan` process (1: one after the other, in
+    /// this process).
+    pub jobs: usize,
+    /// The quantities that rank the losses and variants (empty: chosen by the data; a sweep
+    /// always ranks).
+    pub rank_by: Vec<String>,
     /// Which image metrics to measure after each image run (`lsgan evaluate`).
     pub image_metrics: ImageMetricsChoice,
     /// Generated and held-out images the image metrics compare.
     pub eval_count: usize,
+}
+
+/// One option a sweep varies, and its values as given and as TOML values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Varied {
+    pub key: String,
+    pub values: Vec<(String, toml::Value)>,
+}
+
+impl Varied {
+    /// `key=v1,v2,…` (`--vary`): `key` an option of the configuration file other than the
+    /// loss, seed and data (a comparison sets those itself); each value read as TOML (a
+    /// number, `true`, …) or else as text (`relu`).
+    pub fn parse(text: &str) -> Result<Varied> {
+        let refuse = |why: String| Error::bad_input(format!("option --vary {text}: {why}"));
+        let Some((key, values)) = text.split_once('=') else {
+            return Err(refuse(
+                "expected KEY=VALUE[,VALUE…], e.g. margin_scale=0.5,1,2".into(),
+            ));
+        };
+        let key = key.trim().replace('-', "_");
+        let known = TrainConfig::default().keys();
+        if !known.contains(&key) {
+            return Err(refuse(format!(
+                "`{key}` is not an option (options: {})",
+                known.join(", ")
+            )));
+        }
+        if matches!(key.as_str(), "loss" | "seed" | "data") {
+            return Err(refuse(format!(
+                "compare sets `{key}` itself (--losses, --seeds, --data)"
+            )));
+        }
+        let values: Vec<(String, toml::Value)> = values
+            .split(',')
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            .map(|value| (value.to_string(), toml_value(value)))
+            .collect();
+        if values.is_empty() {
+            return Err(refuse("no values after `=`".into()));
+        }
+        Ok(Varied { key, values })
+    }
+}
+
+/// `text` as a TOML value: a number, a boolean, a quoted string …, or else the text itself.
+fn toml_value(text: &str) -> toml::Value {
+    format!("value = {text}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut table| table.remove("value"))
+        .unwrap_or_else(|| toml::Value::String(text.to_string()))
+}
+
+/// One combination of the varied options' values: its settings and its label,
+/// `key=value,key=value` (empty outside a sweep).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Variant {
+    pub settings: toml::Table,
+    pub label: String,
+}
+
+/// Every combination of the values of `vary`, the first option's values outermost; one
+/// empty variant when nothing varies.
+pub fn variants(vary: &[Varied]) -> Vec<Variant> {
+    let mut variants = vec![Variant::default()];
+    for varied in vary {
+        variants = variants
+            .iter()
+            .flat_map(|variant| {
+                varied.values.iter().map(move |(text, value)| {
+                    let mut next = variant.clone();
+                    next.settings.insert(varied.key.clone(), value.clone());
+                    if !next.label.is_empty() {
+                        next.label.push(',');
+                    }
+                    next.label += &format!("{}={text}", varied.key);
+                    next
+                })
+            })
+            .collect();
+    }
+    variants
 }
 
 /// The image metrics `compare` measures after each image run, into its image_metrics.json.
@@ -78,41 +175,117 @@ impl ImageMetricsChoice {
     }
 }
 
-/// Runs every (loss, seed) of `comparison` into `out/runs/` (keeping finished runs, resuming
-/// interrupted ones) and writes `summary.json` and `summary.md` into `out`.
+/// One run of a comparison: which loss, variant and seed, its configuration and folder.
+#[derive(Clone, Debug)]
+struct PlannedRun {
+    loss: LossKind,
+    variant: String,
+    seed: u64,
+    config: TrainConfig,
+    dir: PathBuf,
+}
+
+impl PlannedRun {
+    fn label(&self) -> String {
+        group_label(self.loss.name(), &self.variant) + &format!(" seed {}", self.seed)
+    }
+}
+
+/// Every run of `comparison`, losses outermost, then variants, then seeds; the folders
+/// under `out/runs/`. With `jobs` > 1 a run whose threads were left to libtorch gets its
+/// share of the machine's cores.
+fn plan(comparison: &Comparison, out: &Path) -> Result<Vec<PlannedRun>> {
+    let variants = variants(&comparison.vary);
+    let threads_each = (comparison.jobs > 1).then(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cores / comparison.jobs).max(1)
+    });
+    let mut runs = Vec::new();
+    for &loss in &comparison.losses {
+        for variant in &variants {
+            for seed in 0..comparison.seeds {
+                let mut config = run_config(comparison, loss, seed, variant)?;
+                if let Some(threads) = threads_each.filter(|_| config.runtime.threads == 0) {
+                    config.runtime.threads = threads;
+                }
+                let name = match variant.label.as_str() {
+                    "" => format!("{}-seed{seed}", loss.name()),
+                    label => format!("{}-{label}-seed{seed}", loss.name()),
+                };
+                runs.push(PlannedRun {
+                    loss,
+                    variant: variant.label.clone(),
+                    seed,
+                    config,
+                    dir: out.join(RUNS_FOLDER).join(name),
+                });
+            }
+        }
+    }
+    Ok(runs)
+}
+
+/// Runs every (loss, variant, seed) of `comparison` into `out/runs/` (keeping finished runs,
+/// resuming interrupted ones) and writes `summary.json` and `summary.md` into `out`.
 pub fn compare(comparison: &Comparison, out: &Path, options: RunOptions) -> Result<Summary> {
     if comparison.losses.is_empty() || comparison.seeds == 0 {
         return Err(Error::bad_input(
             "compare: give at least one loss (--losses) and one seed (--seeds)",
         ));
     }
-    let mut runs = Vec::new();
-    let mut first_config = None;
-    for &loss in &comparison.losses {
-        for seed in 0..comparison.seeds {
-            let config = run_config(comparison, loss, seed)?;
-            let dir = out
-                .join(RUNS_FOLDER)
-                .join(format!("{}-seed{seed}", loss.name()));
-            if options.verbose {
-                eprintln!("compare: {} seed {seed} → {}", loss.name(), dir.display());
-            }
-            let summary = finished_or_trained(config.clone(), &dir, options)?;
-            if let Some(spaces) = comparison.image_metrics.for_run(&config) {
-                let count = comparison.eval_count;
-                measure_images(&config, &summary, &dir, spaces, count, options)?;
-            }
-            runs.push(run_result(&summary, &dir)?);
-            first_config.get_or_insert(config);
+    if comparison.jobs == 0 {
+        return Err(Error::bad_input("option --jobs: expected at least 1"));
+    }
+    for varied in &comparison.vary {
+        for (text, value) in &varied.values {
+            let settings = toml::Table::from_iter([(varied.key.clone(), value.clone())]);
+            TrainConfig::resolve(
+                comparison.config_file.as_deref(),
+                &comparison.flags,
+                &settings,
+            )
+            .map_err(|e| Error::bad_input(format!("option --vary {}={text}: {e}", varied.key)))?;
         }
     }
-    let config = first_config.expect("at least one run");
+    let planned = plan(comparison, out)?;
+    let summaries = if comparison.jobs > 1 {
+        train_in_processes(&planned, comparison.jobs, options)?
+    } else {
+        let mut summaries = Vec::with_capacity(planned.len());
+        for run in &planned {
+            if options.verbose {
+                eprintln!("compare: {} → {}", run.label(), run.dir.display());
+            }
+            summaries.push(finished_or_trained(run.config.clone(), &run.dir, options)?);
+        }
+        summaries
+    };
+    let mut runs = Vec::with_capacity(planned.len());
+    for (run, summary) in planned.iter().zip(&summaries) {
+        if let Some(spaces) = comparison.image_metrics.for_run(&run.config) {
+            let count = comparison.eval_count;
+            measure_images(&run.config, summary, &run.dir, spaces, count, options)?;
+        }
+        let mut result = run_result(summary, &run.dir)?;
+        result.variant = run.variant.clone();
+        runs.push(result);
+    }
+    let config = &planned[0].config;
+    let losses = summarise(&comparison.losses, &runs);
+    let ranking = (!comparison.vary.is_empty() || !comparison.rank_by.is_empty()).then(|| {
+        let keys = match comparison.rank_by.as_slice() {
+            [] => default_ranking_keys(&runs),
+            keys => keys.to_vec(),
+        };
+        rank(&losses, &runs, &keys)
+    });
     let summary = Summary {
         data: config.data.data.to_string(),
         iterations: config.budget.iters,
         seeds: comparison.seeds,
-        losses: summarise(&comparison.losses, &runs),
+        losses,
         runs,
+        ranking,
     };
     std::fs::create_dir_all(out).map_err(|e| Error::io("creating", out, e))?;
     let json = serde_json::to_string_pretty(&summary)
@@ -120,6 +293,127 @@ pub fn compare(comparison: &Comparison, out: &Path, options: RunOptions) -> Resu
     write_atomically(&out.join(SUMMARY_JSON), json.as_bytes())?;
     write_atomically(&out.join(SUMMARY_MARKDOWN), markdown(&summary).as_bytes())?;
     Ok(summary)
+}
+
+/// Trains the runs of `planned` that are not finished, `jobs` at a time, each as its own
+/// `lsgan train` (or `lsgan resume`, where a checkpoint is) process of this executable, and
+/// returns every run's summary. A run that fails is named with its exit status once the
+/// others have ended; one stopped by Ctrl-C has its checkpoint, and the next `compare`
+/// resumes it.
+fn train_in_processes(
+    planned: &[PlannedRun],
+    jobs: usize,
+    options: RunOptions,
+) -> Result<Vec<RunSummary>> {
+    let executable = std::env::current_exe()
+        .map_err(|e| Error::io("finding", Path::new("the lsgan executable"), e))?;
+    let to_train: Vec<&PlannedRun> = planned
+        .iter()
+        .filter(|run| options.force || !run.dir.join(files::FINAL_METRICS_FILE).is_file())
+        .collect();
+    let total = to_train.len();
+    let mut waiting = to_train.into_iter();
+    let mut running: Vec<(&PlannedRun, std::process::Child)> = Vec::new();
+    let mut failures = Vec::new();
+    let mut done = 0;
+    stop_signal::watch();
+    let mut forwarded = None;
+    loop {
+        // The runs are in process groups of their own, so Ctrl-C reaches compare alone; it
+        // passes the signal on once, and every run writes its checkpoint and stops.
+        if let (Some(signal), None) = (stop_signal::received(), forwarded) {
+            forwarded = Some(signal);
+            for (_, child) in &running {
+                stop_signal::send(signal, child.id());
+            }
+        }
+        while running.len() < jobs && failures.is_empty() && forwarded.is_none() {
+            let Some(run) = waiting.next() else { break };
+            let child = spawn_run(&executable, run, options)?;
+            if options.verbose {
+                eprintln!(
+                    "compare: started {} → {} ({} running, {done} of {total} done)",
+                    run.label(),
+                    run.dir.display(),
+                    running.len() + 1
+                );
+            }
+            running.push((run, child));
+        }
+        if running.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let mut still = Vec::with_capacity(running.len());
+        for (run, mut child) in running {
+            match child.try_wait() {
+                Ok(None) => still.push((run, child)),
+                Ok(Some(status)) => {
+                    done += 1;
+                    if status.success() {
+                        if options.verbose {
+                            eprintln!("compare: finished {} ({done} of {total})", run.label());
+                        }
+                    } else {
+                        failures.push(format!("{} ({status})", run.label()));
+                    }
+                }
+                Err(e) => return Err(Error::io("waiting for", &run.dir, e)),
+            }
+        }
+        running = still;
+    }
+    if let Some(signal) = forwarded {
+        return Err(Error::Interrupted {
+            message: format!(
+                "compare stopped by {}; the runs it was training wrote their checkpoints; \
+                 run the same command again to resume them",
+                signal.name()
+            ),
+            exit_code: signal.exit_code(),
+        });
+    }
+    if !failures.is_empty() {
+        return Err(Error::Failed(format!(
+            "compare: {} run(s) failed: {}; their folders keep their checkpoints, and running \
+             the same command again resumes them",
+            failures.len(),
+            failures.join(", ")
+        )));
+    }
+    planned.iter().map(|run| read_final(&run.dir)).collect()
+}
+
+/// Starts `lsgan train` (or `lsgan resume`) for `run`, quiet, in a process group of its own.
+fn spawn_run(
+    executable: &Path,
+    run: &PlannedRun,
+    options: RunOptions,
+) -> Result<std::process::Child> {
+    let mut command = std::process::Command::new(executable);
+    if run.dir.join(files::CHECKPOINT_FILE).is_file() && !options.force {
+        command.arg("resume").arg(&run.dir);
+    } else {
+        // The run's configuration goes into its folder first: the run reads it from there,
+        // and a run stopped before its first checkpoint resumes from it.
+        std::fs::create_dir_all(&run.dir).map_err(|e| Error::io("creating", &run.dir, e))?;
+        let config = run.dir.join(files::CONFIG_FILE);
+        write_atomically(&config, run.config.to_toml().as_bytes())?;
+        command
+            .arg("train")
+            .arg("--config")
+            .arg(&config)
+            .arg("--out")
+            .arg(&run.dir)
+            .arg("--force");
+    }
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    command
+        .arg("--quiet")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| Error::io("starting", executable, e))
 }
 
 /// The summary of finished run folders (for `lsgan report`): they must share their data.
@@ -169,6 +463,7 @@ pub fn summary_of_runs(dirs: &[PathBuf]) -> Result<Summary> {
         seeds,
         losses: summarise(&losses, &runs),
         runs,
+        ranking: None,
     })
 }
 
@@ -190,9 +485,15 @@ fn read_final(dir: &Path) -> Result<RunSummary> {
         .map_err(|e| Error::bad_input(format!("{}: not a final_metrics file: {e}", path.display())))
 }
 
-/// The shared options with this run's loss and seed, resolved over the loss's defaults.
-fn run_config(comparison: &Comparison, loss: LossKind, seed: u64) -> Result<TrainConfig> {
-    let mut settings = toml::Table::new();
+/// The shared options with this run's loss, seed and variant, resolved over the loss's
+/// defaults.
+fn run_config(
+    comparison: &Comparison,
+    loss: LossKind,
+    seed: u64,
+    variant: &Variant,
+) -> Result<TrainConfig> {
+    let mut settings = variant.settings.clone();
     settings.insert("loss".into(), toml::Value::String(loss.name().into()));
     settings.insert("seed".into(), toml::Value::Integer(seed as i64));
     TrainConfig::resolve(
@@ -255,6 +556,7 @@ fn run_result(summary: &RunSummary, dir: &Path) -> Result<RunResult> {
     }
     Ok(RunResult {
         loss: summary.loss.clone(),
+        variant: String::new(),
         seed: summary.seed,
         run_dir: dir.to_path_buf(),
         iterations: summary.iterations,
@@ -281,6 +583,20 @@ pub struct CompareArgs {
     /// Seeds per loss (0, 1, …).
     #[arg(long, default_value_t = 3)]
     pub seeds: u64,
+    /// A sweep: train every loss with each of these values of an option (a config file's
+    /// key), e.g. `--vary margin_scale=0.5,1,2`; repeat it to cross several options. The
+    /// summary then ranks the variants (`--rank-by`).
+    #[arg(long, value_name = "KEY=V1,V2,…")]
+    pub vary: Vec<String>,
+    /// Runs trained at once, each as its own lsgan process (CPU threads divided among them
+    /// unless --threads is given; on a GPU they share it).
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Rank the losses and variants by these summary quantities, comma-separated, in order
+    /// of precedence [default: modes_covered,high_quality_share on the ring and grid;
+    /// classifier_fid,classifier_recall on digits; energy_distance on other points].
+    #[arg(long, value_delimiter = ',', value_name = "KEY,…")]
+    pub rank_by: Vec<String>,
     /// Image metrics measured after each image run (as `lsgan evaluate`): auto is the
     /// digit classifier's space for MNIST and Fashion-MNIST (seconds a run) and none
     /// elsewhere; inception and all take minutes a run on a CPU.
@@ -300,8 +616,24 @@ pub fn compare_command(args: CompareArgs) -> Result<()> {
             "compare sets each run's loss and seed itself: use --losses and --seeds, not --loss or --seed",
         ));
     }
+    let vary = args
+        .vary
+        .iter()
+        .map(|text| Varied::parse(text))
+        .collect::<Result<Vec<_>>>()?;
+    for key in &args.rank_by {
+        if higher_is_better(key).is_none() {
+            return Err(Error::bad_input(format!(
+                "option --rank-by: `{key}` does not rank (expected one of {})",
+                rankable_keys().join(", ")
+            )));
+        }
+    }
     let options = args.run.run_options();
     let comparison = Comparison {
+        vary,
+        jobs: args.jobs,
+        rank_by: args.rank_by,
         image_metrics: args.image_metrics,
         eval_count: args.eval_count,
         flags: args.run.options,

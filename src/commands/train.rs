@@ -245,13 +245,23 @@ pub fn resume_command(args: ResumeArgs) -> Result<()> {
     Ok(())
 }
 
-/// Prints the final metrics and where the run folder is.
+/// Prints the run's result in one line (for an image run, where its samples are and how to
+/// measure them) and where the run folder is.
 fn print_result(summary: &RunSummary, out: &Path) {
+    let metrics = summary.metrics.summary();
+    let result = if metrics.is_empty() {
+        format!(
+            " samples in {} (FID, KID, precision/recall: `lsgan evaluate {}`)",
+            out.join(files::SAMPLES_FILE).display(),
+            out.display()
+        )
+    } else {
+        metrics
+    };
     println!(
-        "{} on {}:{}; {} iterations in {:.1} s ({:.1} ms/iteration)",
+        "{} on {}:{result}; {} iterations in {:.1} s ({:.1} ms/iteration)",
         summary.loss,
         summary.data,
-        summary.metrics.summary(),
         summary.iterations,
         summary.seconds,
         1000.0 * summary.seconds_per_iteration

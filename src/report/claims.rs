@@ -300,6 +300,7 @@ mod tests {
     fn run(loss: &str, modes: i64, d: Diagnostics) -> RunResult {
         RunResult {
             loss: loss.into(),
+            variant: String::new(),
             seed: 0,
             run_dir: loss.into(),
             iterations: 100,
@@ -327,6 +328,7 @@ mod tests {
             seeds: 1,
             losses: summarise(&LossKind::ALL, &runs),
             runs,
+            ranking: None,
         }
     }
 

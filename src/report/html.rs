@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::metrics::diagnostics::{FLAT_GRADIENT_NORM, FLAT_GRADIENT_RATIO};
 use crate::metrics::Diagnostics;
 use crate::report::claims::{read_claims, runs_with_flat_critic, ClaimReading, Verdict};
-use crate::report::summary::{markdown, RunResult, Summary};
+use crate::report::summary::{markdown, ranked_cell, LossSummary, RunResult, Summary};
 use crate::storage::{files, write_atomically, RunDir};
 use crate::train::LogRecord;
 
@@ -119,14 +119,39 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
         page += &format!("<th>{}</th>", escape(key));
     }
     page += "</tr>\n";
+    let modes_total = summary.modes_total();
     for loss in &summary.losses {
-        page += &format!("<tr><td>{}</td>", escape(&loss.loss));
+        page += &format!("<tr><td>{}</td>", escape(&loss.label()));
         for (key, _) in &keys {
-            page += &format!("<td>{}</td>", loss.cell(key));
+            page += &format!("<td>{}</td>", escape(&loss.cell(key, modes_total)));
         }
         page += "</tr>\n";
     }
-    page += "</table></div>\n<h2>Claims, read automatically</h2>\n<table><tr><th>claim</th><th>verdict</th><th>evidence</th><th>figure</th></tr>\n";
+    page += "</table></div>\n";
+    if let Some(ranking) = &summary.ranking {
+        page += &format!(
+            "<h2>Ranking</h2>\n<p>Best first, by {} (mean ± standard deviation over seeds, ties \
+             broken by the worst seed).</p>\n<table class=\"ranking\"><tr><th>rank</th><th>loss</th>",
+            escape(&ranking.by.join(", then "))
+        );
+        for key in &ranking.by {
+            page += &format!("<th>{}</th>", escape(key));
+        }
+        page += "</tr>\n";
+        for (place, entry) in ranking.entries.iter().enumerate() {
+            page += &format!(
+                "<tr><td>{}</td><td>{}</td>",
+                place + 1,
+                escape(&entry.label())
+            );
+            for value in &entry.values {
+                page += &format!("<td>{}</td>", escape(&ranked_cell(value, modes_total)));
+            }
+            page += "</tr>\n";
+        }
+        page += "</table>\n";
+    }
+    page += "<h2>Claims, read automatically</h2>\n<table><tr><th>claim</th><th>verdict</th><th>evidence</th><th>figure</th></tr>\n";
     for claim in claims {
         let class = match claim.verdict {
             Verdict::Holds => "holds",
@@ -157,13 +182,13 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
         }
         page += "</ul>\n";
     }
-    for loss in &summary.losses {
-        let Some(run) = summary.runs.iter().find(|r| r.loss == loss.loss) else {
+    for loss in pictured_groups(summary) {
+        let Some(run) = summary.runs.iter().find(|r| loss.holds(r)) else {
             continue;
         };
         page += &format!(
             "<h2>{} (seed {}, <code>{}</code>)</h2>\n<div class=\"pictures\">\n",
-            escape(&loss.loss),
+            escape(&loss.label()),
             run.seed,
             escape(&run.run_dir.display().to_string())
         );
@@ -182,6 +207,32 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
     }
     page += "</body></html>\n";
     Ok(page)
+}
+
+/// The losses (and variants) whose pictures the report shows: every one, or in a sweep
+/// each loss's best-ranked variant.
+fn pictured_groups(summary: &Summary) -> Vec<&LossSummary> {
+    let Some(ranking) = summary
+        .ranking
+        .as_ref()
+        .filter(|_| summary.losses.iter().any(|group| !group.variant.is_empty()))
+    else {
+        return summary.losses.iter().collect();
+    };
+    let mut best: Vec<&LossSummary> = Vec::new();
+    for entry in &ranking.entries {
+        if best.iter().any(|group| group.loss == entry.loss) {
+            continue;
+        }
+        if let Some(group) = summary
+            .losses
+            .iter()
+            .find(|g| g.loss == entry.loss && g.variant == entry.variant)
+        {
+            best.push(group);
+        }
+    }
+    best
 }
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;color:#222}\

@@ -340,6 +340,13 @@ impl TrainConfig {
         }
     }
 
+    /// The keys of the configuration file (the options' names), in the order it is written.
+    pub fn keys(&self) -> Vec<String> {
+        toml::Table::try_from(self)
+            .map(|table| table.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The configuration as a TOML document, the form written into run folders.
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_default()

@@ -70,6 +70,15 @@ pub fn watch() {
     flags.requested.store(false, Ordering::SeqCst);
 }
 
+/// Sends `signal` to the process `pid` (a run that a comparison started), so that it, too,
+/// writes its checkpoint and stops.
+pub fn send(signal: StopSignal, pid: u32) {
+    // SAFETY: kill(2) only reads its two integer arguments.
+    unsafe {
+        libc::kill(pid as libc::pid_t, signal.0);
+    }
+}
+
 /// The stop signal received since [`watch`], if any.
 pub fn received() -> Option<StopSignal> {
     match flags().signal.load(Ordering::SeqCst) {
