@@ -5,7 +5,9 @@
 //! `summary.json` less their timings and paths, and the MD5 of every weights file.
 //!
 //! The files under `tests/golden/<name>/` were recorded from the binary before the
-//! restructuring of issue 16 (main at 2a728e4). A change that means to alter training
+//! restructuring of issue 16 (main at 2a728e4); `compare/summary.json` was recorded again
+//! when each run's entry gained its budget and critic steps (issue 17), every number in it
+//! unchanged. A change that means to alter training
 //! records them again with `LSGAN_RECORD_GOLDEN=1 cargo test --release --test golden` and
 //! says so in its commit; libtorch's CPU kernels differ between processor families, so the
 //! numbers hold on the machine kind they were recorded on (the project's CI machine).

@@ -1,8 +1,8 @@
 //! The options' contract: every option in a run's config.toml has its flag (the flags are
 //! derived from the same section structs), a run folder written by the binary before the
 //! configuration was split into sections (main at 2a728e4, `tests/fixtures/run-2a728e4`)
-//! still resumes, reports and samples, and `--time-budget` stops a run at its wall-clock
-//! budget and finishes it there.
+//! still resumes, reports and samples, and `--time-budget` and `--critic-budget` stop a run
+//! at its wall-clock or critic-step budget and finish it there.
 
 mod common;
 
@@ -95,6 +95,58 @@ fn a_run_folder_written_before_the_sections_resumes_reports_and_samples() {
     assert_eq!(
         std::fs::read_to_string(&samples).unwrap().lines().count(),
         7
+    );
+}
+
+#[test]
+fn a_critic_budget_stops_the_run_at_that_many_critic_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("critic-budget");
+    succeeded(
+        lsgan()
+            .args([
+                "train",
+                "--data",
+                "ring",
+                "--iters",
+                "100",
+                "--critic-steps",
+                "2",
+            ])
+            .args([
+                "--critic-budget",
+                "50",
+                "--log-every",
+                "10",
+                "--eval-samples",
+                "200",
+            ])
+            .args([
+                "--gen-width",
+                "16",
+                "--critic-width",
+                "16",
+                "--threads",
+                "1",
+                "--quiet",
+            ])
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("final_metrics.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["iterations"], 25,
+        "50 critic steps at 2 a generator step"
+    );
+    let spent = lsgan().arg("resume").arg(&out).output().unwrap();
+    assert_eq!(spent.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&spent.stderr).contains("`critic_budget`"),
+        "{}",
+        String::from_utf8_lossy(&spent.stderr)
     );
 }
 

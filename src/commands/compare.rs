@@ -546,10 +546,12 @@ fn measure_images(
     evaluate_run(dir, count, weights, spaces, 0).map(|_| ())
 }
 
-/// The run's result: its final metrics, the image metrics `lsgan evaluate` wrote (if any)
-/// and the diagnostics logged last.
+/// The run's result: its budget and what it used, its final metrics, the image metrics
+/// `lsgan evaluate` wrote (if any) and the diagnostics logged last.
 fn run_result(summary: &RunSummary, dir: &Path) -> Result<RunResult> {
-    let records: Vec<LogRecord> = RunDir::open_finished(dir)?.read_metrics_log()?;
+    let run = RunDir::open_finished(dir)?;
+    let records: Vec<LogRecord> = run.read_metrics_log()?;
+    let config = TrainConfig::read_from(&run)?;
     let mut metrics = summary.metrics.clone();
     if let Some(evaluation) = read_run_evaluation(dir)? {
         metrics.images = evaluation.metrics;
@@ -559,7 +561,10 @@ fn run_result(summary: &RunSummary, dir: &Path) -> Result<RunResult> {
         variant: String::new(),
         seed: summary.seed,
         run_dir: dir.to_path_buf(),
+        budget: config.budget.describe(),
         iterations: summary.iterations,
+        critic_steps: summary.iterations * config.optimiser.critic_steps as u64,
+        seconds: summary.seconds,
         seconds_per_iteration: summary.seconds_per_iteration,
         metrics,
         diagnostics: records.last().and_then(|r| r.diagnostics.clone()),

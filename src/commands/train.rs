@@ -73,12 +73,24 @@ pub fn resume(
         Some(checkpoint) => checkpoint.seconds()?,
         None => 0.0,
     };
-    if !results_missing && config.budget.time_is_up(seconds) {
+    let critic_steps = done * config.optimiser.critic_steps as u64;
+    let spent = if config.budget.time_is_up(seconds) {
+        Some((
+            "time budget",
+            format!("{} s", config.budget.time_budget),
+            "time_budget",
+        ))
+    } else if config.budget.critic_steps_are_up(critic_steps) {
+        let steps = format!("{} critic steps", config.budget.critic_budget);
+        Some(("critic budget", steps, "critic_budget"))
+    } else {
+        None
+    };
+    if let Some((budget, amount, key)) = spent.filter(|_| !results_missing) {
         return Err(Error::bad_input(format!(
-            "{}: the run finished at iteration {done}, when its time budget of {} s ran out; to \
-             train further, raise `time_budget` in {} (0: none) and resume again",
+            "{}: the run finished at iteration {done}, when its {budget} of {amount} ran out; to \
+             train further, raise `{key}` in {} (0: none) and resume again",
             out.display(),
-            config.budget.time_budget,
             run.file(files::CONFIG_FILE).display()
         )));
     }

@@ -303,7 +303,10 @@ mod tests {
             variant: String::new(),
             seed: 0,
             run_dir: loss.into(),
+            budget: String::new(),
             iterations: 100,
+            critic_steps: 100,
+            seconds: 10.0,
             seconds_per_iteration: 0.1,
             metrics: Evaluation {
                 toy: Some(ToyMetrics {

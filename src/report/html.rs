@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 use crate::metrics::diagnostics::{FLAT_GRADIENT_NORM, FLAT_GRADIENT_RATIO};
 use crate::metrics::Diagnostics;
 use crate::report::claims::{read_claims, runs_with_flat_critic, ClaimReading, Verdict};
-use crate::report::summary::{markdown, ranked_cell, LossSummary, RunResult, Summary};
+use crate::report::summary::{
+    markdown, ranked_cell, shown, three_digits, LossSummary, RunResult, Summary,
+};
 use crate::storage::{files, write_atomically, RunDir};
 use crate::train::LogRecord;
 
@@ -151,6 +153,28 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
         }
         page += "</table>\n";
     }
+    page += "<h2>Runs</h2>\n<p>Each run's budget and what it used.</p>\n<div class=\"wide\"><table class=\"runs\">\
+             <tr><th>run</th><th>budget</th><th>generator steps</th><th>critic steps</th><th>seconds</th>";
+    for (key, _) in &keys {
+        page += &format!("<th>{}</th>", escape(key));
+    }
+    page += "</tr>\n";
+    for run in &summary.runs {
+        page += &format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+            escape(&run.label()),
+            escape(&run.budget),
+            run.iterations,
+            run.critic_steps,
+            three_digits(run.seconds)
+        );
+        for (key, read) in &keys {
+            let value = read(run).map_or_else(|| "—".into(), |v| shown(key, v, modes_total));
+            page += &format!("<td>{}</td>", escape(&value));
+        }
+        page += "</tr>\n";
+    }
+    page += "</table></div>\n";
     page += "<h2>Claims, read automatically</h2>\n<table><tr><th>claim</th><th>verdict</th><th>evidence</th><th>figure</th></tr>\n";
     for claim in claims {
         let class = match claim.verdict {

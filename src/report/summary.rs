@@ -25,7 +25,18 @@ pub struct RunResult {
     pub variant: String,
     pub seed: u64,
     pub run_dir: PathBuf,
+    /// The run's budget in words ("3000 iterations or 600 s"; absent from summaries written
+    /// before it existed).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub budget: String,
+    /// Generator steps done.
     pub iterations: u64,
+    /// Critic steps done.
+    #[serde(default)]
+    pub critic_steps: u64,
+    /// Training seconds.
+    #[serde(default)]
+    pub seconds: f64,
     pub seconds_per_iteration: f64,
     /// The final evaluation (toy metrics for points).
     #[serde(flatten)]
@@ -493,9 +504,10 @@ pub fn markdown(summary: &Summary) -> String {
             );
         }
     }
-    text += "\n## Runs\n\n| loss | seed | run folder |";
+    text += "\n## Runs\n\nEach run's budget and what it used: generator steps, critic steps and \
+             training seconds.\n\n| loss | seed | run folder | budget | generator steps | critic steps | seconds |";
     text += &format!(
-        " {} |\n|---|---|---|{}\n",
+        " {} |\n|---|---|---|---|---|---|---|{}\n",
         keys.join(" | "),
         "---|".repeat(keys.len())
     );
@@ -505,10 +517,14 @@ pub fn markdown(summary: &Summary) -> String {
             .map(|(key, read)| read(run).map_or_else(|| "—".into(), |v| shown(key, v, modes_total)))
             .collect();
         text += &format!(
-            "| {} | {} | `{}` | {} |\n",
+            "| {} | {} | `{}` | {} | {} | {} | {} | {} |\n",
             group_label(&run.loss, &run.variant),
             run.seed,
             run.run_dir.display(),
+            run.budget,
+            run.iterations,
+            run.critic_steps,
+            three_digits(run.seconds),
             cells.join(" | ")
         );
     }
@@ -543,7 +559,10 @@ mod tests {
             variant: String::new(),
             seed,
             run_dir: PathBuf::from(format!("runs/{loss}-seed{seed}")),
+            budget: String::new(),
             iterations: 10,
+            critic_steps: 10,
+            seconds: 10.0 * seconds,
             seconds_per_iteration: seconds,
             metrics: Evaluation::default(),
             diagnostics: Some(Diagnostics {

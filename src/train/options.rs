@@ -153,6 +153,13 @@ pub struct BudgetOptions {
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     #[serde(default)]
     pub time_budget: f64,
+    /// Critic steps in all (0: none): training stops at the first iteration that reaches
+    /// them, as with the time budget; with `critic_steps` 5 a budget of 15000 is 3000
+    /// generator steps. Compares losses at equal critic work. Absent from run folders
+    /// written before it existed.
+    #[arg(long, value_name = "STEPS")]
+    #[serde(default)]
+    pub critic_budget: u64,
 }
 
 impl Default for BudgetOptions {
@@ -160,6 +167,7 @@ impl Default for BudgetOptions {
         BudgetOptions {
             iters: 3000,
             time_budget: 0.0,
+            critic_budget: 0,
         }
     }
 }
@@ -185,6 +193,24 @@ impl BudgetOptions {
     /// Whether `seconds` of training have used up the time budget.
     pub fn time_is_up(&self, seconds: f64) -> bool {
         self.time_budget > 0.0 && seconds >= self.time_budget
+    }
+
+    /// Whether `critic_steps` critic steps in all have used up the critic budget.
+    pub fn critic_steps_are_up(&self, critic_steps: u64) -> bool {
+        self.critic_budget > 0 && critic_steps >= self.critic_budget
+    }
+
+    /// The budget in words: "3000 iterations", with "or 600 s" and "or 15000 critic steps"
+    /// where those are set.
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} iterations", self.iters);
+        if self.time_budget > 0.0 {
+            text += &format!(" or {} s", self.time_budget);
+        }
+        if self.critic_budget > 0 {
+            text += &format!(" or {} critic steps", self.critic_budget);
+        }
+        text
     }
 }
 

@@ -1,5 +1,6 @@
 //! The training loop, top to bottom: train from the trainer's iteration to the budget
-//! (`iters` generator steps, or `time_budget` seconds, whichever comes first) with a progress
+//! (`iters` generator steps, `time_budget` seconds or `critic_budget` critic steps, whichever
+//! comes first) with a progress
 //! bar; log and evaluate every `log_every` iterations, hand a sample grid out every
 //! `sample_every`, checkpoint every `checkpoint_every` (and on SIGINT or SIGTERM), then hand
 //! out the results. Everything written goes through one call on an [`Outputs`] object; the
@@ -98,7 +99,10 @@ pub fn run_to_budget(
         progress.interval.push(trainer.step().map_err(failed)?);
         let iteration = trainer.iteration;
         bar.inc(1);
-        let last = iteration == iters || config.budget.time_is_up(seconds_so_far());
+        let critic_steps = iteration * config.optimiser.critic_steps as u64;
+        let last = iteration == iters
+            || config.budget.time_is_up(seconds_so_far())
+            || config.budget.critic_steps_are_up(critic_steps);
         if iteration.is_multiple_of(config.outputs.log_every) || last {
             let (diagnostics, allocation) = trainer.diagnose();
             if diagnostics.critic_is_flat() && !warned_flat_critic {
