@@ -25,7 +25,7 @@ pub mod wgan_gp;
 
 use tch::Tensor;
 
-use crate::objectives::options::{LossKind, MarginDistance, ObjectiveOptions};
+use crate::objectives::options::{LossKind, MarginDistance, MarginNorm, ObjectiveOptions};
 pub use lsgan::LsGanWeights;
 
 /// The margin Δ(x, y) = τ · dist(x, y) of the margin losses.
@@ -34,12 +34,13 @@ pub struct Margin {
     pub distance: MarginDistance,
     /// τ.
     pub scale: f64,
+    pub norm: MarginNorm,
 }
 
 impl Margin {
     /// Δ for each pair of rows, shape [n] (see [`margin::margin`]).
     pub fn between(&self, real: &Tensor, fake: &Tensor) -> Tensor {
-        margin::margin(real, fake, self.distance, self.scale)
+        margin::margin(real, fake, self.distance, self.scale, self.norm)
     }
 }
 
@@ -80,6 +81,7 @@ impl Loss {
         let margin = Margin {
             distance: options.margin,
             scale: options.margin_scale,
+            norm: options.margin_norm,
         };
         match options.loss {
             LossKind::Lsgan => Loss::Lsgan {

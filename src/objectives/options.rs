@@ -51,6 +51,20 @@ pub enum MarginDistance {
     L2,
 }
 
+/// How Δ's distance is scaled to the data's dimension d.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum MarginNorm {
+    /// τ · dist(x, y) as it is: a sum over the d coordinates (l1), so one τ means ten times
+    /// more on 784 pixels than on 78 (SPEC.md §5's note on τ).
+    #[default]
+    Sum,
+    /// τ · dist(x, y) / d for l1 (the mean absolute difference per coordinate) and
+    /// τ · ‖x − y‖₂ / √d for l2 (the root-mean-square difference): one τ means the same on
+    /// 2-D points and on images of any size.
+    Mean,
+}
+
 /// The loss and its parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
 pub struct ObjectiveOptions {
@@ -63,6 +77,13 @@ pub struct ObjectiveOptions {
     /// τ in Δ(x, y) = τ · dist(x, y).
     #[arg(long, allow_negative_numbers = true)]
     pub margin_scale: f64,
+    /// `sum`: Δ's distance summed over the coordinates, so τ's effect grows with the data's
+    /// dimension; `mean`: divided by the dimension (l1) or its square root (l2), so one τ
+    /// means the same on points and on images. Absent from run folders written before it
+    /// existed.
+    #[arg(long, value_enum)]
+    #[serde(default)]
+    pub margin_norm: MarginNorm,
     /// λ, the weight of the mean hinge.
     #[arg(long, allow_negative_numbers = true)]
     pub hinge_weight: f64,
@@ -105,6 +126,7 @@ impl ObjectiveOptions {
             loss,
             margin: MarginDistance::L1,
             margin_scale: 1.0,
+            margin_norm: MarginNorm::Sum,
             hinge_weight: 1.0,
             real_weight: 0.0,
             penalty_weight,
