@@ -17,9 +17,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
-use serde_json::Value;
 
-use common::{lsgan, succeeded};
+use common::{lsgan, read_json, succeeded, without_timings_and_paths};
 
 fn golden(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -31,26 +30,8 @@ fn shared_data() -> String {
     format!("{}/../shared/data", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `value` without what changes from one run to the next: timings and folder paths.
-fn without_timings_and_paths(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(key, _)| !key.contains("seconds") && key != "run_dir")
-                .map(|(key, value)| (key, without_timings_and_paths(value)))
-                .collect(),
-        ),
-        Value::Array(items) => {
-            Value::Array(items.into_iter().map(without_timings_and_paths).collect())
-        }
-        other => other,
-    }
-}
-
 fn normalised_json(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let value: Value = serde_json::from_str(&text).unwrap();
-    serde_json::to_string_pretty(&without_timings_and_paths(value)).unwrap() + "\n"
+    serde_json::to_string_pretty(&without_timings_and_paths(read_json(path))).unwrap() + "\n"
 }
 
 /// "MD5  file" for each weights file of the run folder, sorted by name.

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{lsgan, succeeded};
+use common::{lsgan, read_json, succeeded};
 use lsgan::train::config::TrainConfig;
 
 fn stdout(args: &[&str]) -> String {
@@ -98,6 +98,18 @@ fn a_run_folder_written_before_the_sections_resumes_reports_and_samples() {
     );
 }
 
+/// Resuming a run whose budget ran out is refused (exit 2), saying which budget and how to
+/// train further.
+fn assert_resume_names_the_spent_budget(run: &Path, budget: &str) {
+    let spent = lsgan().arg("resume").arg(run).output().unwrap();
+    let message = String::from_utf8_lossy(&spent.stderr);
+    assert_eq!(spent.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains(budget) && message.contains("raise"),
+        "{message}"
+    );
+}
+
 #[test]
 fn a_critic_budget_stops_the_run_at_that_many_critic_steps() {
     let dir = tempfile::tempdir().unwrap();
@@ -135,19 +147,12 @@ fn a_critic_budget_stops_the_run_at_that_many_critic_steps() {
             .output()
             .unwrap(),
     );
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("final_metrics.json")).unwrap()).unwrap();
+    let summary = read_json(&out.join("final_metrics.json"));
     assert_eq!(
         summary["iterations"], 25,
         "50 critic steps at 2 a generator step"
     );
-    let spent = lsgan().arg("resume").arg(&out).output().unwrap();
-    assert_eq!(spent.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&spent.stderr).contains("`critic_budget`"),
-        "{}",
-        String::from_utf8_lossy(&spent.stderr)
-    );
+    assert_resume_names_the_spent_budget(&out, "critic budget of 50 critic steps");
 }
 
 #[test]
@@ -179,8 +184,7 @@ fn a_time_budget_stops_the_run_and_finishes_it_where_it_stopped() {
             .output()
             .unwrap(),
     );
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("final_metrics.json")).unwrap()).unwrap();
+    let summary = read_json(&out.join("final_metrics.json"));
     let done = summary["iterations"].as_u64().unwrap();
     let seconds = summary["seconds"].as_f64().unwrap();
     assert!(done > 10 && done < 1_000_000, "{done} iterations");
@@ -193,14 +197,7 @@ fn a_time_budget_stops_the_run_and_finishes_it_where_it_stopped() {
     assert!(out.join("critic_landscape.png").is_file());
     let printed = String::from_utf8(output.stdout).unwrap();
     assert!(printed.contains(&format!("{done} iterations")), "{printed}");
-    // Resuming a run whose budget ran out says how to train further.
-    let spent = lsgan().arg("resume").arg(&out).output().unwrap();
-    assert_eq!(spent.status.code(), Some(2));
-    let message = String::from_utf8_lossy(&spent.stderr);
-    assert!(
-        message.contains("time budget") && message.contains("time_budget"),
-        "{message}"
-    );
+    assert_resume_names_the_spent_budget(&out, "time budget of 2 s");
     let bad = lsgan()
         .args(["train", "--time-budget", "-1", "--out"])
         .arg(dir.path().join("bad"))

@@ -9,8 +9,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{lsgan, send, succeeded};
-use serde_json::Value;
+use common::{lsgan, read_json, send, succeeded, without_timings_and_paths};
 
 /// Tiny ring runs: these check the sweep's plumbing, not quality.
 const TINY: &[&str] = &[
@@ -41,27 +40,6 @@ fn sweep(out: &Path, iters: &str, extra: &[&str]) -> std::process::Command {
     command
 }
 
-fn json(path: &Path) -> Value {
-    serde_json::from_slice(
-        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-    )
-    .unwrap()
-}
-
-/// `value` without timings and run folders, which differ between two sweeps.
-fn comparable(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(key, _)| !key.contains("seconds") && key != "run_dir")
-                .map(|(key, value)| (key, comparable(value)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(comparable).collect()),
-        other => other,
-    }
-}
-
 #[test]
 fn a_sweep_trains_every_variant_in_parallel_and_ranks_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -71,7 +49,7 @@ fn a_sweep_trains_every_variant_in_parallel_and_ranks_them() {
             .output()
             .unwrap(),
     );
-    let summary = json(&out.join("summary.json"));
+    let summary = read_json(&out.join("summary.json"));
     let runs = summary["runs"].as_array().unwrap();
     let variants: Vec<&str> = runs
         .iter()
@@ -169,8 +147,8 @@ fn an_interrupted_sweep_resumes_to_the_summary_of_an_uninterrupted_one() {
     );
     succeeded(sweep(&parts, "400", &extra).output().unwrap());
     assert_eq!(
-        comparable(json(&parts.join("summary.json"))),
-        comparable(json(&whole.join("summary.json")))
+        without_timings_and_paths(read_json(&parts.join("summary.json"))),
+        without_timings_and_paths(read_json(&whole.join("summary.json")))
     );
 }
 

@@ -103,3 +103,26 @@ pub fn cifar_record(png: &Path) -> (u8, Vec<u8>) {
     }
     (label, record)
 }
+
+/// `value` without what changes from one run to the next: timings and folder paths.
+pub fn without_timings_and_paths(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(key, _)| !key.contains("seconds") && key != "run_dir")
+                .map(|(key, value)| (key, without_timings_and_paths(value)))
+                .collect(),
+        ),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(without_timings_and_paths).collect())
+        }
+        other => other,
+    }
+}
+
+/// The JSON file `path`, parsed.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
