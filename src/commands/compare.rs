@@ -208,7 +208,8 @@ fn plan(comparison: &Comparison, out: &Path) -> Result<Vec<PlannedRun>> {
                 if let Some(threads) = threads_each.filter(|_| config.runtime.threads == 0) {
                     config.runtime.threads = threads;
                 }
-                let name = match variant.label.as_str() {
+                // A value holding a path separator must not make a folder of its own.
+                let name = match variant.label.replace(['/', '\\'], "_").as_str() {
                     "" => format!("{}-seed{seed}", loss.name()),
                     label => format!("{}-{label}-seed{seed}", loss.name()),
                 };
