@@ -382,7 +382,10 @@ fn train_in_processes(
             failures.join(", ")
         )));
     }
-    planned.iter().map(|run| read_final(&run.dir)).collect()
+    planned
+        .iter()
+        .map(|run| RunSummary::read(&run.dir))
+        .collect()
 }
 
 /// Starts `lsgan train` (or `lsgan resume`) for `run`, quiet, in a process group of its own.
@@ -421,7 +424,7 @@ fn spawn_run(
 pub fn summary_of_runs(dirs: &[PathBuf]) -> Result<Summary> {
     let finals = dirs
         .iter()
-        .map(|dir| read_final(dir))
+        .map(|dir| RunSummary::read(dir))
         .collect::<Result<Vec<_>>>()?;
     let Some(first) = finals.first() else {
         return Err(Error::bad_input("report: give at least one run folder"));
@@ -468,24 +471,6 @@ pub fn summary_of_runs(dirs: &[PathBuf]) -> Result<Summary> {
     })
 }
 
-/// A finished run's `final_metrics.json`.
-fn read_final(dir: &Path) -> Result<RunSummary> {
-    let path = dir.join(files::FINAL_METRICS_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::bad_input(format!(
-                "{} is not a finished lsgan run: {} is missing",
-                dir.display(),
-                files::FINAL_METRICS_FILE
-            ))
-        } else {
-            Error::io("reading", &path, e)
-        }
-    })?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::bad_input(format!("{}: not a final_metrics file: {e}", path.display())))
-}
-
 /// The shared options with this run's loss, seed and variant, resolved over the loss's
 /// defaults.
 fn run_config(
@@ -507,7 +492,7 @@ fn run_config(
 /// The run's summary: read back when the run finished before, else trained or resumed.
 fn finished_or_trained(config: TrainConfig, dir: &Path, options: RunOptions) -> Result<RunSummary> {
     if dir.join(files::FINAL_METRICS_FILE).is_file() && !options.force {
-        return read_final(dir);
+        return RunSummary::read(dir);
     }
     if dir.join(files::CHECKPOINT_FILE).is_file() && !options.force {
         return resume(dir, None, ResumeFrom::Latest, options);
@@ -539,11 +524,7 @@ fn measure_images(
             dir.display()
         );
     }
-    let weights = if config.optimiser.ema_decay > 0.0 {
-        Weights::Averaged
-    } else {
-        Weights::Final
-    };
+    let weights = Weights::of(config.optimiser.ema_decay > 0.0);
     evaluate_run(dir, count, weights, spaces, 0).map(|_| ())
 }
 

@@ -18,9 +18,10 @@ use crate::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
 use crate::metrics::inception::Inception;
 use crate::metrics::{cache_root, FeatureExtractor, ImageMetrics};
 use crate::storage::RunDir;
+use crate::train::run::RunSummary;
 
-/// The file `evaluate` writes into the run folder.
-pub const IMAGE_METRICS_FILE: &str = "image_metrics.json";
+/// The file `evaluate` writes into the run folder (named with the others in storage).
+pub use crate::storage::files::IMAGE_METRICS_FILE;
 
 /// Which feature spaces to measure in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -162,7 +163,9 @@ pub fn evaluate_run(
     let evaluation = RunEvaluation {
         data: config.data.data.to_string(),
         loss: config.objective.loss.name().into(),
-        iterations: config.budget.iters,
+        // The iterations the weights were trained for: fewer than the budget's when a time
+        // or critic budget stopped the run (compare re-measures when they differ).
+        iterations: RunSummary::read(run_dir).map_or(config.budget.iters, |s| s.iterations),
         generator: match weights {
             Weights::Final => "final".into(),
             Weights::Averaged => "ema".into(),

@@ -11,8 +11,8 @@ use tch::nn::VarStore;
 
 use crate::data::SampleShape;
 use crate::error::Result;
+use crate::nets::options::NetworkOptions;
 use crate::nets::Generator;
-use crate::train::config::TrainConfig;
 
 /// A generator whose weights trail the trained one's.
 pub struct Ema {
@@ -25,12 +25,12 @@ impl Ema {
     /// Starts as a copy of the generator in `source`.
     pub fn new(
         source: &VarStore,
-        config: &TrainConfig,
+        networks: &NetworkOptions,
         shape: SampleShape,
         decay: f64,
     ) -> Result<Self> {
         let mut store = VarStore::new(source.device());
-        let generator = Generator::build(&store.root(), &config.networks, shape)?;
+        let generator = Generator::build(&store.root(), networks, shape)?;
         store.copy(source)?;
         store.freeze();
         Ok(Ema {
@@ -69,6 +69,7 @@ impl Ema {
 mod tests {
     use super::*;
     use crate::objectives::options::LossKind;
+    use crate::train::config::TrainConfig;
 
     #[test]
     fn the_average_follows_the_formula_with_warm_up() {
@@ -77,7 +78,7 @@ mod tests {
         let shape = SampleShape::Point { dim: 2 };
         let source = VarStore::new(tch::Device::Cpu);
         let _generator = Generator::build(&source.root(), &config.networks, shape).unwrap();
-        let mut ema = Ema::new(&source, &config, shape, 0.99).unwrap();
+        let mut ema = Ema::new(&source, &config.networks, shape, 0.99).unwrap();
         assert!((ema.decay_at(0) - 0.1).abs() < 1e-12);
         assert!((ema.decay_at(1000) - 0.99).abs() < 1e-12);
 

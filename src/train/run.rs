@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::metrics::Evaluation;
 use crate::nets::options::CriticOutput;
+use crate::storage::files::FINAL_METRICS_FILE;
 use crate::train::checkpoint::Progress;
 use crate::train::config::TrainConfig;
 use crate::train::outputs::{Outputs, Results, Snapshot, GRID_IMAGES};
@@ -42,6 +43,26 @@ pub struct RunSummary {
     pub device: String,
     #[serde(flatten)]
     pub metrics: Evaluation,
+}
+
+impl RunSummary {
+    /// The `final_metrics.json` of the finished run in `dir`.
+    pub fn read(dir: &Path) -> Result<RunSummary> {
+        let path = dir.join(FINAL_METRICS_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::bad_input(format!(
+                    "{} is not a finished lsgan run: {FINAL_METRICS_FILE} is missing",
+                    dir.display()
+                ))
+            } else {
+                Error::io("reading", &path, e)
+            }
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::bad_input(format!("{}: not a final_metrics file: {e}", path.display()))
+        })
+    }
 }
 
 /// `error`, with what the user can do next: which checkpoint is intact and how to continue

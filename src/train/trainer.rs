@@ -78,7 +78,14 @@ impl Trainer {
         let generator = Generator::build(&generator_store.root(), &config.networks, shape)?;
         let critic = Critic::build(&critic_store.root(), &config.networks, shape)?;
         let ema = (config.optimiser.ema_decay > 0.0)
-            .then(|| Ema::new(&generator_store, &config, shape, config.optimiser.ema_decay))
+            .then(|| {
+                Ema::new(
+                    &generator_store,
+                    &config.networks,
+                    shape,
+                    config.optimiser.ema_decay,
+                )
+            })
             .transpose()?;
         let betas = (config.optimiser.beta1, config.optimiser.beta2);
         let generator_optimizer = Optimizer::new(
@@ -129,11 +136,6 @@ impl Trainer {
     /// Where its tensors live.
     pub fn device(&self) -> Device {
         self.device
-    }
-
-    /// The real data it draws batches from.
-    pub fn data(&self) -> &TrainingData {
-        &self.data
     }
 
     /// Generator steps done.
