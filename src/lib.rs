@@ -10,7 +10,7 @@
 //!
 //! | module | what lives there |
 //! |--------|------------------|
-//! | [`error`], [`process`], [`storage`] | typed errors with exit codes; libtorch's process-wide settings; the run folder (file names, atomic writes, lock, JSON lines) |
+//! | [`error`], [`process`], [`storage`] | typed errors with exit codes; libtorch's process-wide settings; the run folder (file names, atomic writes, claims, JSON lines) |
 //! | [`data`] | real samples: the ring and grid mixtures, CSV point files, image datasets; the data options |
 //! | [`nets`] | generator and critic networks (MLP for points, DCGAN for images), the optimisers; the network options |
 //! | [`objectives`] | the closed set of losses, a critic and a generator objective per file (`objectives/lsgan.rs` is LS-GAN), margin, penalties; the objective options |

@@ -5,9 +5,10 @@
 //! combination of the varied options, and ranks the variants.
 //!
 //! Runs go to `DIR/runs/<loss>-seed<k>/` (`DIR/runs/<loss>-<key>=<value>,…-seed<k>/` in a
-//! sweep), ordinary run folders, trained one after the other in this process or `--jobs N`
-//! at a time as separate `lsgan` processes. A finished run is kept and an interrupted one
-//! resumed, so calling `compare` again after Ctrl-C only does what is missing.
+//! sweep), ordinary run folders, trained one after the other in this process, `--jobs N`
+//! at a time as separate `lsgan` processes, or as a Slurm job array (`--slurm`,
+//! `commands::slurm`). A finished run is kept and an interrupted one resumed, so calling
+//! `compare` again after Ctrl-C only does what is missing.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ use crate::train::config::{ConfigFlags, TrainConfig};
 
 use crate::commands::report::print_claims;
 use crate::commands::sample::Weights;
+use crate::commands::slurm::{collect_arguments, SlurmOptions, Submission};
 use crate::commands::train::{resume, train, ResumeFrom, RunFlags};
 use crate::report::claims::runs_with_flat_critic;
 use crate::report::html::{write_report, REPORT_HTML, REPORT_MARKDOWN};
@@ -58,6 +60,8 @@ pub struct Comparison {
     pub image_metrics: ImageMetricsChoice,
     /// Generated and held-out images the image metrics compare.
     pub eval_count: usize,
+    /// Only summarise: every run must have finished (the Slurm collection job).
+    pub collect: bool,
 }
 
 /// One option a sweep varies, and its values as given and as TOML values.
@@ -234,22 +238,11 @@ pub fn compare(comparison: &Comparison, out: &Path, options: RunOptions) -> Resu
             "compare: give at least one loss (--losses) and one seed (--seeds)",
         ));
     }
-    if comparison.jobs == 0 {
-        return Err(Error::bad_input("option --jobs: expected at least 1"));
-    }
-    for varied in &comparison.vary {
-        for (text, value) in &varied.values {
-            let settings = toml::Table::from_iter([(varied.key.clone(), value.clone())]);
-            TrainConfig::resolve(
-                comparison.config_file.as_deref(),
-                &comparison.flags,
-                &settings,
-            )
-            .map_err(|e| Error::bad_input(format!("option --vary {}={text}: {e}", varied.key)))?;
-        }
-    }
+    check(comparison)?;
     let planned = plan(comparison, out)?;
-    let summaries = if comparison.jobs > 1 {
+    let summaries = if comparison.collect {
+        collected(&planned)?
+    } else if comparison.jobs > 1 {
         train_in_processes(&planned, comparison.jobs, options)?
     } else {
         let mut summaries = Vec::with_capacity(planned.len());
@@ -296,6 +289,53 @@ pub fn compare(comparison: &Comparison, out: &Path, options: RunOptions) -> Resu
     Ok(summary)
 }
 
+/// Refuses a comparison that cannot run (no loss or seed, no jobs, a varied value that
+/// is not an option's) before anything trains.
+fn check(comparison: &Comparison) -> Result<()> {
+    if comparison.jobs == 0 {
+        return Err(Error::bad_input("option --jobs: expected at least 1"));
+    }
+    for varied in &comparison.vary {
+        for (text, value) in &varied.values {
+            let settings = toml::Table::from_iter([(varied.key.clone(), value.clone())]);
+            TrainConfig::resolve(
+                comparison.config_file.as_deref(),
+                &comparison.flags,
+                &settings,
+            )
+            .map_err(|e| Error::bad_input(format!("option --vary {}={text}: {e}", varied.key)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the run in `dir` has finished: its `final_metrics.json`, written last, is there.
+fn is_finished(dir: &Path) -> bool {
+    dir.join(files::FINAL_METRICS_FILE).is_file()
+}
+
+/// The summaries of `planned`, every one of which must have finished (`--collect`).
+fn collected(planned: &[PlannedRun]) -> Result<Vec<RunSummary>> {
+    let unfinished: Vec<String> = planned
+        .iter()
+        .filter(|run| !is_finished(&run.dir))
+        .map(|run| run.dir.display().to_string())
+        .collect();
+    if !unfinished.is_empty() {
+        return Err(Error::Failed(format!(
+            "compare --collect: {} of {} runs have not finished: {}; the same compare command \
+             (with --slurm --submit) trains or resumes them",
+            unfinished.len(),
+            planned.len(),
+            unfinished.join(", ")
+        )));
+    }
+    planned
+        .iter()
+        .map(|run| RunSummary::read(&run.dir))
+        .collect()
+}
+
 /// Trains the runs of `planned` that are not finished, `jobs` at a time, each as its own
 /// `lsgan train` (or `lsgan resume`, where a checkpoint is) process of this executable, and
 /// returns every run's summary. A run that fails is named with its exit status once the
@@ -310,7 +350,7 @@ fn train_in_processes(
         .map_err(|e| Error::io("finding", Path::new("the lsgan executable"), e))?;
     let to_train: Vec<&PlannedRun> = planned
         .iter()
-        .filter(|run| options.force || !run.dir.join(files::FINAL_METRICS_FILE).is_file())
+        .filter(|run| options.force || !is_finished(&run.dir))
         .collect();
     let total = to_train.len();
     let mut waiting = to_train.into_iter();
@@ -395,18 +435,14 @@ fn spawn_run(
     options: RunOptions,
 ) -> Result<std::process::Child> {
     let mut command = std::process::Command::new(executable);
-    if run.dir.join(files::CHECKPOINT_FILE).is_file() && !options.force {
+    if has_checkpoint(&run.dir) && !options.force {
         command.arg("resume").arg(&run.dir);
     } else {
-        // The run's configuration goes into its folder first: the run reads it from there,
-        // and a run stopped before its first checkpoint resumes from it.
-        std::fs::create_dir_all(&run.dir).map_err(|e| Error::io("creating", &run.dir, e))?;
-        let config = run.dir.join(files::CONFIG_FILE);
-        write_atomically(&config, run.config.to_toml().as_bytes())?;
+        write_run_config(run)?;
         command
             .arg("train")
             .arg("--config")
-            .arg(&config)
+            .arg(run.dir.join(files::CONFIG_FILE))
             .arg("--out")
             .arg(&run.dir)
             .arg("--force");
@@ -418,6 +454,74 @@ fn spawn_run(
         .stdout(std::process::Stdio::null())
         .spawn()
         .map_err(|e| Error::io("starting", executable, e))
+}
+
+fn has_checkpoint(dir: &Path) -> bool {
+    dir.join(files::CHECKPOINT_FILE).is_file()
+}
+
+/// Writes the run's configuration into its folder, where `lsgan train --config` (a job or
+/// an array task) reads it, and from which a run stopped before its first checkpoint
+/// resumes.
+fn write_run_config(run: &PlannedRun) -> Result<()> {
+    std::fs::create_dir_all(&run.dir).map_err(|e| Error::io("creating", &run.dir, e))?;
+    write_atomically(
+        &run.dir.join(files::CONFIG_FILE),
+        run.config.to_toml().as_bytes(),
+    )
+}
+
+/// Writes the Slurm scripts of the runs of `comparison` not yet finished (their
+/// configurations into their folders) and, with `--submit`, submits them; `None` when every
+/// run has finished, so that the caller summarises them here.
+pub fn compare_on_slurm(
+    comparison: &Comparison,
+    out: &Path,
+    slurm: &SlurmOptions,
+) -> Result<Option<Submission>> {
+    check(comparison)?;
+    let planned = plan(comparison, out)?;
+    let unfinished: Vec<&PlannedRun> = planned.iter().filter(|r| !is_finished(&r.dir)).collect();
+    if unfinished.is_empty() {
+        return Ok(None);
+    }
+    for run in &unfinished {
+        if !has_checkpoint(&run.dir) {
+            write_run_config(run)?;
+        }
+    }
+    let runs = unfinished.iter().map(|run| run.dir.clone()).collect();
+    let arguments = collect_arguments(std::env::args_os().skip(1));
+    let submission = Submission::next(out, runs, arguments, slurm.sbatch.clone())?;
+    let scripts = submission.write()?;
+    println!(
+        "compare: {} of {} runs to train; wrote {} (a job array, one task a run) and {} \
+         (the summary and report once the array has ended)",
+        unfinished.len(),
+        planned.len(),
+        scripts.array.display(),
+        scripts.collect.display()
+    );
+    if slurm.submit {
+        let record = submission.submit(&scripts)?;
+        println!(
+            "compare: submitted array job {} and collection job {}; follow them with \
+             `squeue -j {},{}`; the summary appears in {} when the collection job ends",
+            record.array_job,
+            record.collect_job,
+            record.array_job,
+            record.collect_job,
+            out.join(SUMMARY_MARKDOWN).display()
+        );
+    } else {
+        println!(
+            "compare: submit with `jobid=$(sbatch --parsable {}) && sbatch \
+             --dependency=afterany:$jobid {}`",
+            scripts.array.display(),
+            scripts.collect.display()
+        );
+    }
+    Ok(Some(submission))
 }
 
 /// The summary of finished run folders (for `lsgan report`): they must share their data.
@@ -592,6 +696,30 @@ pub struct CompareArgs {
     /// Generated and held-out images the image metrics compare.
     #[arg(long, default_value_t = 1000)]
     pub eval_count: usize,
+    /// Train the unfinished runs as a Slurm job array: write DIR/slurm/array-K.sh (task k
+    /// trains or resumes run k) and DIR/slurm/collect-K.sh (this command with --collect:
+    /// the summary and report once the array has ended). Run it again after a failure to
+    /// write (and submit) only the runs not finished.
+    #[arg(long)]
+    pub slurm: bool,
+    /// With --slurm: submit both scripts with sbatch (the collection job depending on the
+    /// array) instead of only writing them.
+    #[arg(long, requires = "slurm")]
+    pub submit: bool,
+    /// With --slurm: an sbatch option for both scripts, e.g. --sbatch=--partition=gpu
+    /// --sbatch=--time=2:00:00 --sbatch=--gres=gpu:1 --sbatch=--account=NAME (default
+    /// --cpus-per-task=1; the runs use the CPUs Slurm gives them).
+    #[arg(
+        long,
+        requires = "slurm",
+        allow_hyphen_values = true,
+        value_name = "OPTION"
+    )]
+    pub sbatch: Vec<String>,
+    /// Only summarise and report: every run must have finished (what the Slurm collection
+    /// job runs); nothing is trained.
+    #[arg(long, conflicts_with = "slurm")]
+    pub collect: bool,
     #[command(flatten)]
     pub run: RunFlags,
 }
@@ -616,8 +744,14 @@ pub fn compare_command(args: CompareArgs) -> Result<()> {
             )));
         }
     }
+    if args.slurm && args.run.force {
+        return Err(Error::bad_input(
+            "option --force: not with --slurm (remove the run folders to train them again)",
+        ));
+    }
     let options = args.run.run_options();
     let comparison = Comparison {
+        collect: args.collect,
         vary,
         jobs: args.jobs,
         rank_by: args.rank_by,
@@ -628,6 +762,16 @@ pub fn compare_command(args: CompareArgs) -> Result<()> {
         losses: args.losses,
         seeds: args.seeds,
     };
+    if args.slurm {
+        let slurm = SlurmOptions {
+            submit: args.submit,
+            sbatch: args.sbatch,
+        };
+        if compare_on_slurm(&comparison, &args.out, &slurm)?.is_some() {
+            return Ok(());
+        }
+        eprintln!("compare: every run has finished; summarising them here");
+    }
     let summary = compare(&comparison, &args.out, options)?;
     print!("{}", markdown(&summary));
     let claims = write_report(&summary, &args.out)?;

@@ -5,7 +5,7 @@
 //! | command | file |
 //! |---------|------|
 //! | `train`, `resume` | `train.rs` |
-//! | `compare` | `compare.rs` |
+//! | `compare` | `compare.rs`; on Slurm (`--slurm`) `slurm.rs` |
 //! | `report` | `report.rs` |
 //! | `sample`, `interpolate` | `sample.rs` |
 //! | `evaluate` | `evaluate.rs` |
@@ -19,5 +19,6 @@ pub mod download;
 pub mod evaluate;
 pub mod report;
 pub mod sample;
+pub mod slurm;
 pub mod train;
 pub mod train_classifier;

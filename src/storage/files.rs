@@ -10,7 +10,7 @@
 //! | `checkpoint.safetensors` | everything `lsgan resume` needs |
 //! | `checkpoint.previous.safetensors` | the checkpoint before it (`resume --previous-checkpoint`) |
 //! | `checkpoint.damaged.safetensors` | a latest checkpoint set aside by `resume --previous-checkpoint` |
-//! | `lsgan.lock` | locked while a process trains into the folder; holds its process id |
+//! | `lsgan.claim` | present while a process trains into the folder: its host, process id and token (`claim`) |
 //! | `critic_landscape.png` (2-D data), `loss_curves.png`, `diagnostics.png`, `allocation.png` | pictures |
 //! | `allocation.csv` | the numbers behind `allocation.png` |
 //! | `samples.png`, `samples/iter_NNNNNN.png` (images) | sample grids on fixed noise |
@@ -37,5 +37,5 @@ pub const ALLOCATION_PLOT_FILE: &str = "allocation.png";
 pub const ALLOCATION_DATA_FILE: &str = "allocation.csv";
 /// FID, KID and precision/recall of an image run (`lsgan evaluate`, `lsgan compare`).
 pub const IMAGE_METRICS_FILE: &str = "image_metrics.json";
-/// The file whose lock marks the folder as being trained into (it holds the process id).
-pub const LOCK_FILE: &str = "lsgan.lock";
+/// The claim of the process training into the folder (`storage::claim`).
+pub const CLAIM_FILE: &str = "lsgan.claim";

@@ -25,9 +25,10 @@ impl JsonLines {
         })
     }
 
-    /// Opens an existing file to append to it.
+    /// Opens a file to append to it, creating it if it is not there.
     pub fn append_to(path: &Path) -> Result<Self> {
         let file = fs::OpenOptions::new()
+            .create(true)
             .append(true)
             .open(path)
             .map_err(|e| Error::io("opening", path, e))?;

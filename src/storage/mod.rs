@@ -1,6 +1,7 @@
 //! Storage, the bottom layer: the run folder and its files. Which files a run folder holds
 //! (`files`), how a whole file is replaced so that a crash never leaves half of one
-//! (`atomic`), the folder itself with its lock and its readers and writers (`run_dir`), the
+//! (`atomic`), the claim of a process on a folder, safe on shared storage (`claim`), the folder
+//! itself with its readers and writers (`run_dir`), the
 //! append-only JSON-lines log (`json_lines`) and checksums (`checksum`).
 //!
 //! Nothing here knows what a configuration, a log record or a network is: the layers above
@@ -9,6 +10,7 @@
 
 pub mod atomic;
 pub mod checksum;
+pub mod claim;
 pub mod files;
 pub mod json_lines;
 pub mod run_dir;

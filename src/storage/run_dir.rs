@@ -2,12 +2,11 @@
 //! resume, sample or report (naming the file that is missing), locked while a process trains
 //! into it, and read and written by whole files (`atomic`) or by lines (`json_lines`).
 //!
-//! A process that trains into the folder holds the lock on `lsgan.lock` (an advisory file
-//! lock, let go when the process ends, however it ends), so two cannot write one run at the
-//! same time.
+//! A process that trains into the folder holds its claim (`claim`: the file `lsgan.claim`,
+//! created exclusively, safe on storage several machines share), so two cannot write one run
+//! at the same time, on one machine or on several.
 
-use std::fs::{self, File, TryLockError};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,9 +15,10 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::storage::atomic::{replace_atomically, write_atomically};
+use crate::storage::claim::{Claim, ClaimRules};
 use crate::storage::files::{
     CHECKPOINT_FILE, CONFIG_FILE, EMA_GENERATOR_FILE, FINAL_METRICS_FILE, GENERATOR_FILE,
-    LOCK_FILE, METRICS_LOG_FILE, PREVIOUS_CHECKPOINT_FILE, SET_ASIDE_CHECKPOINT_FILE,
+    METRICS_LOG_FILE, PREVIOUS_CHECKPOINT_FILE, SET_ASIDE_CHECKPOINT_FILE,
 };
 use crate::storage::json_lines::{json_lines_text, read_json_lines, JsonLines};
 
@@ -35,12 +35,12 @@ const STALE_ON_FORCE: [&str; 5] = [
 #[derive(Clone, Debug)]
 pub struct RunDir {
     pub path: PathBuf,
-    /// The folder's lock, held while this process trains into it.
-    lock: Option<Arc<File>>,
+    /// The folder's claim, held while this process trains into it.
+    claim: Option<Arc<Claim>>,
 }
 
 impl RunDir {
-    /// Creates `path` for a new run and takes its lock. A folder that already holds a run
+    /// Creates `path` for a new run and claims it. A folder that already holds a run
     /// (its `config.toml`) is refused unless `force`; one another process trains into is
     /// refused always.
     pub fn create(path: &Path, force: bool) -> Result<Self> {
@@ -51,7 +51,7 @@ impl RunDir {
             )));
         }
         fs::create_dir_all(path).map_err(|e| Error::io("creating run folder", path, e))?;
-        let lock = Some(lock(path)?);
+        let claim = Some(Arc::new(Claim::take(path, ClaimRules::default())?));
         for file in STALE_ON_FORCE {
             let stale = path.join(file);
             if stale.exists() {
@@ -60,11 +60,11 @@ impl RunDir {
         }
         Ok(RunDir {
             path: path.to_path_buf(),
-            lock,
+            claim,
         })
     }
 
-    /// An existing run folder to continue (for `resume`), locked: it must hold a
+    /// An existing run folder to continue (for `resume`), claimed: it must hold a
     /// configuration; its checkpoint, if any, is the resume's business.
     pub fn open_to_resume(path: &Path) -> Result<Self> {
         let mut run = RunDir::existing(
@@ -73,7 +73,7 @@ impl RunDir {
             "cannot be resumed",
             " (is it an lsgan run folder?)",
         )?;
-        run.lock = Some(lock(path)?);
+        run.claim = Some(Arc::new(Claim::take(path, ClaimRules::default())?));
         Ok(run)
     }
 
@@ -109,7 +109,7 @@ impl RunDir {
         }
         Ok(RunDir {
             path: path.to_path_buf(),
-            lock: None,
+            claim: None,
         })
     }
 
@@ -158,37 +158,6 @@ impl RunDir {
     }
 }
 
-/// Takes the lock of the run folder `path` for this process, or says which process holds it.
-fn lock(path: &Path) -> Result<Arc<File>> {
-    let lock_path = path.join(LOCK_FILE);
-    let mut file = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .map_err(|e| Error::io("opening", &lock_path, e))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            let holder = fs::read_to_string(&lock_path)
-                .ok()
-                .and_then(|text| text.trim().parse::<u32>().ok())
-                .map_or_else(String::new, |pid| format!(" (process {pid})"));
-            return Err(Error::bad_input(format!(
-                "{} is being trained into by another lsgan process{holder}; wait for it to \
-                 finish or stop it, or choose another --out",
-                path.display()
-            )));
-        }
-        Err(TryLockError::Error(e)) => return Err(Error::io("locking", &lock_path, e)),
-    }
-    file.set_len(0)
-        .and_then(|()| writeln!(file, "{}", std::process::id()))
-        .map_err(|e| Error::io("writing", &lock_path, e))?;
-    Ok(Arc::new(file))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,7 +172,7 @@ mod tests {
         assert!(refused.to_string().contains("--force"));
         let busy = RunDir::create(dir.path(), true).unwrap_err().to_string();
         assert!(busy.contains("another lsgan process"), "{busy}");
-        assert!(busy.contains(&format!("(process {})", std::process::id())));
+        assert!(busy.contains(&format!("(process {} on host", std::process::id())));
         drop(run);
         let run = RunDir::create(dir.path(), true).unwrap();
         assert_eq!(
