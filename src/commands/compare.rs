@@ -21,7 +21,7 @@ use crate::train::config::{ConfigFlags, TrainConfig};
 
 use crate::commands::report::print_claims;
 use crate::commands::sample::Weights;
-use crate::commands::slurm::{collect_arguments, SlurmOptions, Submission};
+use crate::commands::slurm::{hand_to_slurm, SlurmOptions};
 use crate::commands::train::{resume, train, ResumeFrom, RunFlags};
 use crate::report::claims::runs_with_flat_critic;
 use crate::report::html::{write_report, REPORT_HTML, REPORT_MARKDOWN};
@@ -471,57 +471,20 @@ fn write_run_config(run: &PlannedRun) -> Result<()> {
     )
 }
 
-/// Writes the Slurm scripts of the runs of `comparison` not yet finished (their
-/// configurations into their folders) and, with `--submit`, submits them; `None` when every
-/// run has finished, so that the caller summarises them here.
-pub fn compare_on_slurm(
-    comparison: &Comparison,
-    out: &Path,
-    slurm: &SlurmOptions,
-) -> Result<Option<Submission>> {
+/// The run folders of `comparison` not yet finished (of how many), each with its
+/// configuration written into it unless it has a checkpoint to resume from: what a Slurm
+/// array trains (`--slurm`).
+pub fn prepare_unfinished(comparison: &Comparison, out: &Path) -> Result<(Vec<PathBuf>, usize)> {
     check(comparison)?;
     let planned = plan(comparison, out)?;
-    let unfinished: Vec<&PlannedRun> = planned.iter().filter(|r| !is_finished(&r.dir)).collect();
-    if unfinished.is_empty() {
-        return Ok(None);
-    }
-    for run in &unfinished {
+    let mut unfinished = Vec::new();
+    for run in planned.iter().filter(|run| !is_finished(&run.dir)) {
         if !has_checkpoint(&run.dir) {
             write_run_config(run)?;
         }
+        unfinished.push(run.dir.clone());
     }
-    let runs = unfinished.iter().map(|run| run.dir.clone()).collect();
-    let arguments = collect_arguments(std::env::args_os().skip(1));
-    let submission = Submission::next(out, runs, arguments, slurm.sbatch.clone())?;
-    let scripts = submission.write()?;
-    println!(
-        "compare: {} of {} runs to train; wrote {} (a job array, one task a run) and {} \
-         (the summary and report once the array has ended)",
-        unfinished.len(),
-        planned.len(),
-        scripts.array.display(),
-        scripts.collect.display()
-    );
-    if slurm.submit {
-        let record = submission.submit(&scripts)?;
-        println!(
-            "compare: submitted array job {} and collection job {}; follow them with \
-             `squeue -j {},{}`; the summary appears in {} when the collection job ends",
-            record.array_job,
-            record.collect_job,
-            record.array_job,
-            record.collect_job,
-            out.join(SUMMARY_MARKDOWN).display()
-        );
-    } else {
-        println!(
-            "compare: submit with `jobid=$(sbatch --parsable {}) && sbatch \
-             --dependency=afterany:$jobid {}`",
-            scripts.array.display(),
-            scripts.collect.display()
-        );
-    }
-    Ok(Some(submission))
+    Ok((unfinished, planned.len()))
 }
 
 /// The summary of finished run folders (for `lsgan report`): they must share their data.
@@ -767,8 +730,9 @@ pub fn compare_command(args: CompareArgs) -> Result<()> {
             submit: args.submit,
             sbatch: args.sbatch,
         };
-        if compare_on_slurm(&comparison, &args.out, &slurm)?.is_some() {
-            return Ok(());
+        let (unfinished, total) = prepare_unfinished(&comparison, &args.out)?;
+        if !unfinished.is_empty() {
+            return hand_to_slurm(&args.out, unfinished, total, &slurm);
         }
         eprintln!("compare: every run has finished; summarising them here");
     }

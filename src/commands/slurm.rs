@@ -214,6 +214,44 @@ fi
     }
 }
 
+/// Writes the scripts of a submission training `runs` (the unfinished of `total`) and, with
+/// `--submit`, submits them; says what it did and what to do next.
+pub fn hand_to_slurm(
+    out: &Path,
+    runs: Vec<PathBuf>,
+    total: usize,
+    options: &SlurmOptions,
+) -> Result<()> {
+    let count = runs.len();
+    let arguments = collect_arguments(std::env::args_os().skip(1));
+    let submission = Submission::next(out, runs, arguments, options.sbatch.clone())?;
+    let scripts = submission.write()?;
+    println!(
+        "compare: {count} of {total} runs to train; wrote {} (a job array, one task a run) \
+         and {} (the summary and report once the array has ended)",
+        scripts.array.display(),
+        scripts.collect.display()
+    );
+    if options.submit {
+        let record = submission.submit(&scripts)?;
+        let (array, collect) = (&record.array_job, &record.collect_job);
+        println!(
+            "compare: submitted array job {array} and collection job {collect}; follow them \
+             with `squeue -j {array},{collect}`; the summary appears in {} when the \
+             collection job ends",
+            out.display()
+        );
+    } else {
+        println!(
+            "compare: submit with `jobid=$(sbatch --parsable {}) && sbatch \
+             --dependency=afterany:$jobid {}`",
+            scripts.array.display(),
+            scripts.collect.display()
+        );
+    }
+    Ok(())
+}
+
 /// Runs `sbatch --parsable OPTIONS SCRIPT` and returns the job id it prints.
 fn sbatch(options: &[String], script: &Path) -> Result<String> {
     let output = std::process::Command::new("sbatch")

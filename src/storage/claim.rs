@@ -359,6 +359,21 @@ mod tests {
         pid
     }
 
+    /// `claimants` threads claiming `dir` at the same moment; what each got.
+    fn race(dir: &Path, claimants: usize) -> Vec<Option<Claim>> {
+        let barrier = Arc::new(std::sync::Barrier::new(claimants));
+        let threads: Vec<_> = (0..claimants)
+            .map(|_| {
+                let (dir, barrier) = (dir.to_path_buf(), Arc::clone(&barrier));
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Claim::take(&dir, quick()).ok()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    }
+
     #[test]
     fn a_claim_is_exclusive_and_let_go_when_dropped() {
         let dir = tempfile::tempdir().unwrap();
@@ -378,19 +393,7 @@ mod tests {
     #[test]
     fn of_many_simultaneous_claimants_exactly_one_wins() {
         let dir = tempfile::tempdir().unwrap();
-        let barrier = Arc::new(std::sync::Barrier::new(8));
-        let claims: Vec<_> = (0..8)
-            .map(|_| {
-                let (dir, barrier) = (dir.path().to_path_buf(), Arc::clone(&barrier));
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    Claim::take(&dir, quick()).ok()
-                })
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|thread| thread.join().unwrap())
-            .collect();
+        let claims = race(dir.path(), 8);
         assert_eq!(claims.iter().flatten().count(), 1);
     }
 
@@ -399,19 +402,7 @@ mod tests {
         for _ in 0..20 {
             let dir = tempfile::tempdir().unwrap();
             plant(dir.path(), &other_host(1), Duration::from_secs(3600));
-            let barrier = Arc::new(std::sync::Barrier::new(6));
-            let claims: Vec<_> = (0..6)
-                .map(|_| {
-                    let (dir, barrier) = (dir.path().to_path_buf(), Arc::clone(&barrier));
-                    std::thread::spawn(move || {
-                        barrier.wait();
-                        Claim::take(&dir, quick()).ok()
-                    })
-                })
-                .collect::<Vec<_>>()
-                .into_iter()
-                .map(|thread| thread.join().unwrap())
-                .collect();
+            let claims = race(dir.path(), 6);
             let winners: Vec<&Claim> = claims.iter().flatten().collect();
             assert_eq!(winners.len(), 1);
             assert!(holds(
