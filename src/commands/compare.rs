@@ -330,6 +330,11 @@ fn collected(planned: &[PlannedRun]) -> Result<Vec<RunSummary>> {
             unfinished.join(", ")
         )));
     }
+    summaries_of(planned)
+}
+
+/// The final metrics of every run of `planned`, each of which has finished.
+fn summaries_of(planned: &[PlannedRun]) -> Result<Vec<RunSummary>> {
     planned
         .iter()
         .map(|run| RunSummary::read(&run.dir))
@@ -422,10 +427,7 @@ fn train_in_processes(
             failures.join(", ")
         )));
     }
-    planned
-        .iter()
-        .map(|run| RunSummary::read(&run.dir))
-        .collect()
+    summaries_of(planned)
 }
 
 /// Starts `lsgan train` (or `lsgan resume`) for `run`, quiet, in a process group of its own.
@@ -456,6 +458,7 @@ fn spawn_run(
         .map_err(|e| Error::io("starting", executable, e))
 }
 
+/// Whether the run in `dir` has a checkpoint to resume from.
 fn has_checkpoint(dir: &Path) -> bool {
     dir.join(files::CHECKPOINT_FILE).is_file()
 }
@@ -558,10 +561,10 @@ fn run_config(
 
 /// The run's summary: read back when the run finished before, else trained or resumed.
 fn finished_or_trained(config: TrainConfig, dir: &Path, options: RunOptions) -> Result<RunSummary> {
-    if dir.join(files::FINAL_METRICS_FILE).is_file() && !options.force {
+    if is_finished(dir) && !options.force {
         return RunSummary::read(dir);
     }
-    if dir.join(files::CHECKPOINT_FILE).is_file() && !options.force {
+    if has_checkpoint(dir) && !options.force {
         return resume(dir, None, ResumeFrom::Latest, options);
     }
     let options = RunOptions {
