@@ -14,7 +14,7 @@ use std::time::Instant;
 use lsgan::data::images::{load_labelled, Split};
 use lsgan::metrics::classifier::{Classifier, TrainOptions};
 use lsgan::metrics::fid::{frechet_distance_of_features, FeatureStats};
-use lsgan::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
+use lsgan::metrics::images::{classes_covered, evaluate_images, MetricOptions, ReferenceKey};
 use lsgan::metrics::inception::{Inception, FEATURE_DIM};
 use lsgan::metrics::{Evaluation, FeatureExtractor};
 use tch::{Device, Kind, Tensor};
@@ -242,6 +242,36 @@ fn image_metrics_in_classifier_space_with_a_cached_reference() {
         json.starts_with(r#"{"images":[{"feature":"classifier","#),
         "{json}"
     );
+}
+
+/// The classes the classifier reads generated digits as: held-out digits come out as their
+/// labels' shares (10 of 10 covered), a set without any 4 as 9 of 10, one digit repeated as 1.
+#[test]
+fn classes_covered_count_the_digits_a_generator_draws() {
+    let _shared = beside_others();
+    let classifier = classifier();
+    let (test_images, test_labels) = mnist(false);
+    let (images, labels) = (
+        test_images.narrow(0, 0, 2000),
+        test_labels.narrow(0, 0, 2000),
+    );
+    let covered = |images: &Tensor| {
+        let shares = classifier.class_shares(images).unwrap();
+        (classes_covered(&shares), shares)
+    };
+    let (all, shares) = covered(&images);
+    let label_counts = labels.bincount::<Tensor>(None, 10);
+    for (digit, share) in shares.iter().enumerate() {
+        let truth = label_counts.int64_value(&[digit as i64]) as f64 / 2000.0;
+        assert!((share - truth).abs() < 0.015, "digit {digit}: {shares:?}");
+    }
+    assert_eq!(all, 10, "{shares:?}");
+    let not_four = labels.ne(4).nonzero().squeeze_dim(1);
+    let (without_fours, shares) = covered(&images.index_select(0, &not_four));
+    assert_eq!(without_fours, 9, "{shares:?}");
+    assert!(shares[4] < 0.01, "{shares:?}");
+    let (one_digit, shares) = covered(&images.narrow(0, 0, 1).repeat([500, 1, 1, 1]));
+    assert_eq!(one_digit, 1, "{shares:?}");
 }
 
 /// The 20 CIFAR-10 test images of ../shared/data/cifar10-samples, [20, 3, 32, 32] in [−1, 1].

@@ -1,6 +1,7 @@
-//! The foundation's acceptance run: LS-GAN with the shipped defaults and default budget on
-//! the 8-Gaussian ring reaches at least 7 of 8 modes and at least 70% high-quality samples
-//! (SPEC.md §6 definitions, 2,500 generated points). An assertion on the metric, not on time.
+//! The foundation's acceptance run, raised by issue 17: LS-GAN with the shipped ring defaults
+//! and default budget (the demo's run) covers all 8 modes with at least 90% high-quality
+//! samples (SPEC.md §6 definitions, 2,500 generated points; seeds 0–9 gave 92–95%,
+//! EXPERIMENTS.md). An assertion on the metric, not on time.
 
 use lsgan::commands::train::train;
 use lsgan::objectives::options::LossKind;
@@ -9,8 +10,9 @@ use lsgan::train::run::RunOptions;
 
 #[test]
 fn lsgan_defaults_cover_the_ring() {
-    let config = TrainConfig::defaults_for(LossKind::Lsgan);
+    let config = TrainConfig::default();
     assert_eq!(config.data.data.to_string(), "ring");
+    assert_eq!(config.objective.loss, LossKind::Lsgan);
     let dir = tempfile::tempdir().unwrap();
     let summary = train(
         config,
@@ -26,6 +28,6 @@ fn lsgan_defaults_cover_the_ring() {
         "{modes:?}, energy distance {}",
         summary.metrics.energy_distance().unwrap_or(f64::NAN)
     );
-    assert!(modes.modes_covered >= 7, "{modes:?}");
-    assert!(modes.high_quality_share >= 0.70, "{modes:?}");
+    assert_eq!(modes.modes_covered, 8, "{modes:?}");
+    assert!(modes.high_quality_share >= 0.90, "{modes:?}");
 }

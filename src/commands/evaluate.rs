@@ -1,7 +1,8 @@
 //! `lsgan evaluate`: FID, KID and precision/recall of a finished image run, measured on N
 //! generated images against the first N held-out real images (the test split; a folder's
 //! own images), in Inception-v3 space and — for 28×28 data whose classifier has been trained
-//! (`lsgan train-classifier`) — in the digit classifier's space. Written to
+//! (`lsgan train-classifier`) — in the digit classifier's space, with the classes the
+//! classifier reads the samples as (how many of the ten are covered). Written to
 //! `RUN_DIR/image_metrics.json`. Kept apart from training because Inception on a CPU takes
 //! minutes for thousands of images.
 
@@ -13,7 +14,7 @@ use tch::Device;
 use crate::commands::sample::{TrainedGenerator, Weights};
 use crate::data::images::{ImageDataset, ImageSet, Split};
 use crate::error::{Error, Result};
-use crate::metrics::classifier::{default_weights_path, Classifier};
+use crate::metrics::classifier::{default_weights_path, Classifier, CLASSES};
 use crate::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
 use crate::metrics::inception::Inception;
 use crate::metrics::{cache_root, FeatureExtractor, ImageMetrics};
@@ -105,12 +106,13 @@ pub fn evaluate_run(
     let real = crate::data::images::to_unit_range(&real_set.images.narrow(0, 0, n as i64));
     let generated = trained.samples(n, seed);
 
-    let mut extractors: Vec<Box<dyn FeatureExtractor>> = Vec::new();
-    if spaces != FeatureSpaces::Classifier {
-        extractors.push(Box::new(Inception::load(Device::Cpu)?));
-    }
+    let inception = if spaces != FeatureSpaces::Classifier {
+        Some(Inception::load(Device::Cpu)?)
+    } else {
+        None
+    };
     let classifier_file = default_weights_path(&dataset.name());
-    if spaces != FeatureSpaces::Inception && classifier_applies(config) {
+    let classifier = if spaces != FeatureSpaces::Inception && classifier_applies(config) {
         if !classifier_file.is_file() {
             return Err(Error::bad_input(format!(
                 "{}: no digit classifier; train it with `lsgan train-classifier --data {}{}`",
@@ -123,7 +125,16 @@ pub fn evaluate_run(
                 }
             )));
         }
-        extractors.push(Box::new(Classifier::load(&classifier_file, Device::Cpu)?));
+        Some(Classifier::load(&classifier_file, Device::Cpu)?)
+    } else {
+        None
+    };
+    let mut extractors: Vec<&dyn FeatureExtractor> = Vec::new();
+    if let Some(inception) = &inception {
+        extractors.push(inception);
+    }
+    if let Some(classifier) = &classifier {
+        extractors.push(classifier);
     }
     if extractors.is_empty() {
         return Err(Error::bad_input(format!(
@@ -150,14 +161,15 @@ pub fn evaluate_run(
     let metrics = extractors
         .iter()
         .map(|extractor| {
-            evaluate_images(
-                &generated,
-                &real,
-                &key,
-                extractor.as_ref(),
-                Some(&cache),
-                &options,
-            )
+            let metrics =
+                evaluate_images(&generated, &real, &key, *extractor, Some(&cache), &options)?;
+            match &classifier {
+                // Which digits (or garments) the samples are, as the classifier reads them.
+                Some(classifier) if metrics.feature == classifier.kind() => {
+                    Ok(metrics.with_class_shares(classifier.class_shares(&generated)?))
+                }
+                _ => Ok(metrics),
+            }
         })
         .collect::<Result<Vec<_>>>()?;
     let evaluation = RunEvaluation {
@@ -209,8 +221,11 @@ pub fn evaluate_command(args: EvaluateArgs) -> Result<()> {
         args.seed,
     )?;
     for m in &evaluation.metrics {
+        let classes = m.classes_covered.map_or(String::new(), |covered| {
+            format!("  classes {covered} / {CLASSES}")
+        });
         println!(
-            "{} ({} vs {}): FID {:.2}  KID {:.4} ± {:.4}  precision {:.3}  recall {:.3}",
+            "{} ({} vs {}): FID {:.2}  KID {:.4} ± {:.4}  precision {:.3}  recall {:.3}{classes}",
             m.feature, m.n, m.n_reference, m.fid, m.kid_mean, m.kid_std, m.precision, m.recall
         );
     }

@@ -205,6 +205,16 @@ impl Classifier {
         Ok(self.in_batches(images, |batch| self.logits_t(batch, false).argmax(1, false)))
     }
 
+    /// The share of `images` [N, 1, 28, 28] predicted as each of the [`CLASSES`] classes.
+    pub fn class_shares(&self, images: &Tensor) -> Result<Vec<f64>> {
+        let predicted = self.predict(images)?.to_device(Device::Cpu);
+        let counts = predicted.bincount::<Tensor>(None, CLASSES);
+        let n = predicted.size()[0].max(1) as f64;
+        Ok((0..CLASSES)
+            .map(|class| counts.int64_value(&[class]) as f64 / n)
+            .collect())
+    }
+
     /// Share of `images` whose predicted class is `labels`.
     pub fn accuracy(&self, images: &Tensor, labels: &Tensor) -> Result<f64> {
         check_shapes(images, Some(labels))?;
@@ -438,6 +448,20 @@ mod tests {
         assert!(accuracy > 0.95, "{accuracy}");
         let features = classifier.features(&images).unwrap();
         assert_eq!(features.size(), [256, FEATURE_DIM]);
+        let shares = classifier.class_shares(&images).unwrap();
+        assert_eq!(shares.len(), CLASSES as usize);
+        assert!(
+            (shares.iter().sum::<f64>() - 1.0).abs() < 1e-9,
+            "{shares:?}"
+        );
+        let label_counts = labels.bincount::<Tensor>(None, CLASSES);
+        for (class, share) in shares.iter().enumerate() {
+            let truth = label_counts.int64_value(&[class as i64]) as f64 / 256.0;
+            assert!(
+                (share - truth).abs() <= 1.0 - accuracy + 1e-9,
+                "{class}: {shares:?}"
+            );
+        }
 
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("c.safetensors");

@@ -47,6 +47,33 @@ pub struct ImageMetrics {
     pub precision: f64,
     /// Share of real images on the generated manifold.
     pub recall: f64,
+    /// The classifier's space only: how many of its classes at least
+    /// [`CLASS_COVERED_SHARE`] of the generated images are predicted as (the image analogue
+    /// of SPEC.md §6's covered modes). Absent from evaluations written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes_covered: Option<u32>,
+    /// The classifier's space only: the share of generated images predicted as each class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_shares: Option<Vec<f64>>,
+}
+
+/// A class is covered when at least this share of the generated images is predicted as it,
+/// as a mode is covered at 1% of the points (SPEC.md §6).
+pub const CLASS_COVERED_SHARE: f64 = 0.01;
+
+/// How many classes hold at least [`CLASS_COVERED_SHARE`] of the images, given each
+/// class's share.
+pub fn classes_covered(shares: &[f64]) -> u32 {
+    shares.iter().filter(|&&s| s >= CLASS_COVERED_SHARE).count() as u32
+}
+
+impl ImageMetrics {
+    /// These metrics with the classes the generated images were predicted as.
+    pub fn with_class_shares(mut self, shares: Vec<f64>) -> Self {
+        self.classes_covered = Some(classes_covered(&shares));
+        self.class_shares = Some(shares);
+        self
+    }
 }
 
 /// Settings of the metrics; the defaults are the standard ones.
@@ -202,6 +229,8 @@ pub fn evaluate_features(
         kid_std: kid.std,
         precision: pr.precision,
         recall: pr.recall,
+        classes_covered: None,
+        class_shares: None,
     })
 }
 

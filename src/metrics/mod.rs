@@ -91,6 +91,9 @@ impl Evaluation {
                 metrics.precision,
                 metrics.recall
             );
+            if let Some(covered) = metrics.classes_covered {
+                line += &format!("  classes {covered}/{}", classifier::CLASSES);
+            }
         }
         line
     }
@@ -111,6 +114,8 @@ mod tests {
             kid_std: 0.125,
             precision: 0.75,
             recall: 0.5,
+            classes_covered: Some(9),
+            class_shares: None,
         };
         let evaluation = Evaluation {
             images: vec![metrics],
@@ -131,6 +136,11 @@ mod tests {
         );
         assert!(
             evaluation.summary().contains("[classifier] FID 1.25"),
+            "{}",
+            evaluation.summary()
+        );
+        assert!(
+            evaluation.summary().ends_with("classes 9/10"),
             "{}",
             evaluation.summary()
         );

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::classifier::CLASSES;
 use crate::metrics::{Diagnostics, Evaluation};
 use crate::objectives::options::LossKind;
 
@@ -162,9 +163,11 @@ impl RankEntry {
 /// `None` for a quantity that does not rank (diagnostics).
 pub fn higher_is_better(key: &str) -> Option<bool> {
     match key {
-        "modes_covered" | "high_quality_share" | "classifier_precision" | "classifier_recall" => {
-            Some(true)
-        }
+        "modes_covered"
+        | "high_quality_share"
+        | "classifier_precision"
+        | "classifier_recall"
+        | "classifier_classes_covered" => Some(true),
         "energy_distance"
         | "inception_fid"
         | "inception_kid"
@@ -322,11 +325,12 @@ fn count(value: f64) -> String {
     }
 }
 
-/// One value of the summary quantity `key` as people read it: modes as a count of all
-/// (`8 / 8`), shares as percentages (`79.0%`), the rest to three significant digits.
+/// One value of the summary quantity `key` as people read it: modes and the classifier's
+/// classes as a count of all (`8 / 8`, `10 / 10`), shares as percentages (`79.0%`), the rest to three significant digits.
 pub fn shown(key: &str, value: f64, modes_total: Option<usize>) -> String {
     match (key, modes_total) {
         ("modes_covered", Some(total)) => format!("{} / {total}", count(value)),
+        ("classifier_classes_covered", _) => format!("{} / {CLASSES}", count(value)),
         _ if is_share(key) => format!("{:.1}%", 100.0 * value),
         _ => three_digits(value),
     }
@@ -341,6 +345,9 @@ pub fn shown_mean_std(key: &str, m: &MeanStd, modes_total: Option<usize>) -> Str
     match (key, modes_total) {
         ("modes_covered", Some(total)) => {
             format!("{} ± {} / {total}", count(m.mean), three_digits(m.std))
+        }
+        ("classifier_classes_covered", _) => {
+            format!("{} ± {} / {CLASSES}", count(m.mean), three_digits(m.std))
         }
         _ if is_share(key) => format!("{:.1}% ± {:.1}%", 100.0 * m.mean, 100.0 * m.std),
         _ => format!("{} ± {}", three_digits(m.mean), three_digits(m.std)),
@@ -393,6 +400,12 @@ pub const SUMMARY_KEYS: &[(&str, Extractor)] = &[
     }),
     ("classifier_recall", |r| {
         r.metrics.image_metrics("classifier").map(|m| m.recall)
+    }),
+    ("classifier_classes_covered", |r| {
+        r.metrics
+            .image_metrics("classifier")
+            .and_then(|m| m.classes_covered)
+            .map(f64::from)
     }),
 ];
 
@@ -606,6 +619,16 @@ mod tests {
     fn values_are_shown_as_counts_percentages_and_three_significant_digits() {
         let spread = |mean, std| MeanStd { mean, std, n: 3 };
         assert_eq!(shown("modes_covered", 8.0, Some(8)), "8 / 8");
+        assert_eq!(shown("classifier_classes_covered", 10.0, None), "10 / 10");
+        assert_eq!(
+            shown_mean_std(
+                "classifier_classes_covered",
+                &spread(29.0 / 3.0, 0.57735),
+                None
+            ),
+            "9.67 ± 0.577 / 10"
+        );
+        assert_eq!(higher_is_better("classifier_classes_covered"), Some(true));
         assert_eq!(
             shown_mean_std("modes_covered", &spread(8.0, 0.0), Some(8)),
             "8 / 8"
