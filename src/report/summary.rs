@@ -325,14 +325,24 @@ fn count(value: f64) -> String {
     }
 }
 
-/// One value of the summary quantity `key` as people read it: modes and the classifier's
-/// classes as a count of all (`8 / 8`, `10 / 10`), shares as percentages (`79.0%`), the rest to three significant digits.
+/// What a count among the summary quantities is out of: the mixture's modes for
+/// `modes_covered`, the classifier's classes for `classifier_classes_covered`.
+fn count_out_of(key: &str, modes_total: Option<usize>) -> Option<usize> {
+    match key {
+        "modes_covered" => modes_total,
+        "classifier_classes_covered" => Some(CLASSES as usize),
+        _ => None,
+    }
+}
+
+/// One value of the summary quantity `key` as people read it: modes and classes as a count
+/// of all (`8 / 8`, `10 / 10`), shares as percentages (`79.0%`), the rest to three
+/// significant digits.
 pub fn shown(key: &str, value: f64, modes_total: Option<usize>) -> String {
-    match (key, modes_total) {
-        ("modes_covered", Some(total)) => format!("{} / {total}", count(value)),
-        ("classifier_classes_covered", _) => format!("{} / {CLASSES}", count(value)),
-        _ if is_share(key) => format!("{:.1}%", 100.0 * value),
-        _ => three_digits(value),
+    match count_out_of(key, modes_total) {
+        Some(total) => format!("{} / {total}", count(value)),
+        None if is_share(key) => format!("{:.1}%", 100.0 * value),
+        None => three_digits(value),
     }
 }
 
@@ -342,15 +352,10 @@ pub fn shown_mean_std(key: &str, m: &MeanStd, modes_total: Option<usize>) -> Str
     if m.std == 0.0 {
         return shown(key, m.mean, modes_total);
     }
-    match (key, modes_total) {
-        ("modes_covered", Some(total)) => {
-            format!("{} ± {} / {total}", count(m.mean), three_digits(m.std))
-        }
-        ("classifier_classes_covered", _) => {
-            format!("{} ± {} / {CLASSES}", count(m.mean), three_digits(m.std))
-        }
-        _ if is_share(key) => format!("{:.1}% ± {:.1}%", 100.0 * m.mean, 100.0 * m.std),
-        _ => format!("{} ± {}", three_digits(m.mean), three_digits(m.std)),
+    match count_out_of(key, modes_total) {
+        Some(total) => format!("{} ± {} / {total}", count(m.mean), three_digits(m.std)),
+        None if is_share(key) => format!("{:.1}% ± {:.1}%", 100.0 * m.mean, 100.0 * m.std),
+        None => format!("{} ± {}", three_digits(m.mean), three_digits(m.std)),
     }
 }
 
