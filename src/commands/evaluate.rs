@@ -222,7 +222,7 @@ pub fn evaluate_command(args: EvaluateArgs) -> Result<()> {
     )?;
     for m in &evaluation.metrics {
         let classes = m.classes_covered.map_or(String::new(), |covered| {
-            format!("  classes {covered} / {CLASSES}")
+            format!("  classes {covered}/{CLASSES}")
         });
         println!(
             "{} ({} vs {}): FID {:.2}  KID {:.4} ± {:.4}  precision {:.3}  recall {:.3}{classes}",
