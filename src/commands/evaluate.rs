@@ -14,7 +14,7 @@ use tch::Device;
 use crate::commands::sample::{TrainedGenerator, Weights};
 use crate::data::images::{ImageDataset, ImageSet, Split};
 use crate::error::{Error, Result};
-use crate::metrics::classifier::{default_weights_path, Classifier, CLASSES};
+use crate::metrics::classifier::{default_weights_path, Classifier};
 use crate::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
 use crate::metrics::inception::Inception;
 use crate::metrics::{cache_root, FeatureExtractor, ImageMetrics};
@@ -221,12 +221,17 @@ pub fn evaluate_command(args: EvaluateArgs) -> Result<()> {
         args.seed,
     )?;
     for m in &evaluation.metrics {
-        let classes = m.classes_covered.map_or(String::new(), |covered| {
-            format!("  classes {covered}/{CLASSES}")
-        });
         println!(
-            "{} ({} vs {}): FID {:.2}  KID {:.4} ± {:.4}  precision {:.3}  recall {:.3}{classes}",
-            m.feature, m.n, m.n_reference, m.fid, m.kid_mean, m.kid_std, m.precision, m.recall
+            "{} ({} vs {}): FID {:.2}  KID {:.4} ± {:.4}  precision {:.3}  recall {:.3}{}",
+            m.feature,
+            m.n,
+            m.n_reference,
+            m.fid,
+            m.kid_mean,
+            m.kid_std,
+            m.precision,
+            m.recall,
+            m.classes_text()
         );
     }
     println!(

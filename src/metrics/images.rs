@@ -74,6 +74,14 @@ impl ImageMetrics {
         self.class_shares = Some(shares);
         self
     }
+
+    /// `"  classes 9/10"` for the terminal lines that show these metrics; empty outside the
+    /// classifier's space.
+    pub fn classes_text(&self) -> String {
+        self.classes_covered.map_or(String::new(), |covered| {
+            format!("  classes {covered}/{}", super::classifier::CLASSES)
+        })
+    }
 }
 
 /// Settings of the metrics; the defaults are the standard ones.

@@ -91,9 +91,7 @@ impl Evaluation {
                 metrics.precision,
                 metrics.recall
             );
-            if let Some(covered) = metrics.classes_covered {
-                line += &format!("  classes {covered}/{}", classifier::CLASSES);
-            }
+            line += &metrics.classes_text();
         }
         line
     }

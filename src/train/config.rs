@@ -193,10 +193,10 @@ impl TrainConfig {
 
     /// The defaults for `loss` on `data`: [`TrainConfig::defaults_for`] for 2-D points (with
     /// LS-GAN's and GLS-GAN's penalty γ = 0.5 and Adam 3e-4 on the ring and CSV points,
-    /// LS-GAN's 6e-4 and 5 critic steps on the grid); for image data the DCGAN setting of SPEC.md §5 (batch 64,
-    /// uniform noise of dimension 100, Adam 1e-4 with β1 = 0.5, l1 margin with τ = 0.0002;
-    /// LS-GAN's τ = 0.002 and Adam 4e-4 on 28×28 digits and clothes) with each loss's own
-    /// optimiser, critic steps and regulariser.
+    /// LS-GAN's 6e-4 and 5 critic steps on the grid); for image data the DCGAN setting of
+    /// SPEC.md §5 (batch 64, uniform noise of dimension 100, Adam 1e-4 with β1 = 0.5, l1
+    /// margin with τ = 0.0002; LS-GAN's τ = 0.002 and Adam 4e-4 on 28×28 digits and clothes)
+    /// with each loss's own optimiser, critic steps and regulariser.
     pub fn defaults_for_data(loss: LossKind, data: &DataSource) -> Self {
         let mut config = TrainConfig::defaults_for(loss);
         config.data.data = data.clone();
