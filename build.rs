@@ -1,11 +1,14 @@
-//! Link-time set-up for binaries that use libtorch from the torch wheel:
-//! an rpath to its folder (no LD_LIBRARY_PATH needed) and libtorch_cuda kept in NEEDED
-//! (the linker's as-needed default drops it, since nothing calls it by name, and CUDA would
-//! then never be available).
+//! Link-time set-up for binaries that use libtorch from the cache scripts/setup.sh fills:
+//! an rpath to its folder (no LD_LIBRARY_PATH needed) and, where the folder holds the CUDA
+//! build, libtorch_cuda kept in NEEDED (the linker's as-needed default drops it, since nothing
+//! calls it by name, and CUDA would then never be available). The CPU build has no
+//! libtorch_cuda, and the binary then links libtorch's CPU libraries only.
 //!
-//! Also passes `LSGAN_INCEPTION_WEIGHTS_DEFAULT` (written into `.cargo/config.toml` by
-//! scripts/setup.sh: where the Inception-v3 weights for FID were installed) through to the
-//! crate, where `metrics::inception` reads it with `option_env!`.
+//! Also passes to the crate, for `option_env!`:
+//! - `LSGAN_INCEPTION_WEIGHTS_DEFAULT` (written into `.cargo/config.toml` by scripts/setup.sh:
+//!   where the Inception-v3 weights for FID were installed), read by `metrics::inception`;
+//! - `LSGAN_LIBTORCH_BUILD`, `cpu` or `cuda` (`unknown` without libtorch): which libtorch the binary links, so that
+//!   `--device cuda` on a CPU build says how to get the CUDA one.
 use std::path::Path;
 
 /// The build-time default path of the Inception-v3 TorchScript file.
@@ -18,10 +21,14 @@ fn main() {
         println!("cargo:rustc-env={INCEPTION_DEFAULT}={weights}");
     }
     let Ok(lib_dir) = std::env::var("DEP_TCH_LIBTORCH_LIB") else {
+        println!("cargo:rustc-env=LSGAN_LIBTORCH_BUILD=unknown");
         return;
     };
     println!("cargo:rustc-link-arg=-Wl,-rpath,{lib_dir}");
-    if Path::new(&lib_dir).join("libtorch_cuda.so").exists() {
+    let cuda = Path::new(&lib_dir).join("libtorch_cuda.so").exists();
+    if cuda {
         println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
     }
+    let build = if cuda { "cuda" } else { "cpu" };
+    println!("cargo:rustc-env=LSGAN_LIBTORCH_BUILD={build}");
 }

@@ -10,9 +10,17 @@ use lsgan::commands::{
     bench, compare, download, evaluate, report, sample, train, train_classifier,
 };
 
+/// `lsgan --version`: the crate's version and the libtorch build it links (cpu or cuda).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (libtorch 2.11.0, ",
+    env!("LSGAN_LIBTORCH_BUILD"),
+    " build)"
+);
+
 /// Loss-Sensitive GANs (Qi 2017) and their relatives: train, sample and measure.
 #[derive(Parser)]
-#[command(name = "lsgan", version, about)]
+#[command(name = "lsgan", version = VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -392,11 +392,18 @@ pub fn pick_device(choice: DeviceChoice) -> Result<Device> {
         DeviceChoice::Cpu => Ok(Device::Cpu),
         DeviceChoice::Auto => Ok(Device::cuda_if_available()),
         DeviceChoice::Cuda if tch::Cuda::is_available() => Ok(Device::Cuda(0)),
+        DeviceChoice::Cuda if LIBTORCH_BUILD == "cpu" => Err(Error::bad_input(
+            "option --device: cuda was asked for, but this lsgan links libtorch's CPU build \
+             (rebuild after LSGAN_TORCH=cuda scripts/setup.sh), or use cpu or auto",
+        )),
         DeviceChoice::Cuda => Err(Error::bad_input(
             "option --device: cuda was asked for but libtorch sees no CUDA device (use cpu or auto)",
         )),
     }
 }
+
+/// Which build of libtorch the binary links: `cpu` or `cuda` (build.rs decides).
+pub const LIBTORCH_BUILD: &str = env!("LSGAN_LIBTORCH_BUILD");
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,8 @@
 use std::path::{Path, PathBuf};
 
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageError, ImageReader, Limits};
+use image::io::{Limits, Reader as ImageReader};
+use image::{DynamicImage, ImageError};
 use tch::Tensor;
 
 use crate::error::{Error, Result};
