@@ -131,7 +131,7 @@ MKL_DYNAMIC = \"FALSE\"
 "
 if [ ! -f "$config" ] || [ "$(cat "$config")" != "$(printf '%s' "$new_config")" ]; then
   if [ -f "$config" ] && ! grep -q "^LIBTORCH = \"$libtorch\"$" "$config"; then
-    say "libtorch changed to the $variant build: the next build recompiles tch's C++ wrapper (1–3 minutes)"
+    say "libtorch is now the $variant build in $libtorch: the next build recompiles tch's C++ wrapper (1–3 minutes)"
   fi
   printf '%s' "$new_config" > "$config"
   say "wrote $config"
