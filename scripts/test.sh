@@ -5,17 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-# tests/report_browser.rs opens report.html in a real browser. Installed with apt-get where
-# this runs as root; elsewhere the note says what that one test needs.
-if command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1; then
-  echo "[test] headless Chromium already installed"
-elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "[test] installing Debian's chromium-headless-shell (for the report's browser test)"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell >/dev/null
-else
-  echo "[test] note: tests/report_browser.rs needs Debian's chromium-headless-shell (apt-get install chromium-headless-shell)"
-fi
+bash scripts/install-browser.sh
 if [ "$#" -gt 0 ]; then
   echo "[test] cargo test --release $*"
   exec cargo test --release "$@"
