@@ -3,15 +3,18 @@
 //! `train`, `src/error.rs` is `error`, `src/bin/*` is `bin`; `src/lib.rs` is the crate root
 //! and is not checked), and every module it names through `crate::NAME` (in the binary,
 //! `lsgan::NAME`) must sit in its own layer or a lower one of the `layers` block, with no
-//! cycle between top-level modules.
+//! cycle between top-level modules, nor between the files of one.
 //!
 //! The scanner is a small tokenizer, not a parser: it drops comments (doc comments too),
 //! string, byte-string, raw-string and char literals, then reads the paths that start with
 //! the crate's root — `use crate::a::b`, grouped `use crate::{a::x, b::{y, z}}` (each item of
 //! the top-level group counts) and inline paths such as `crate::a::f(...)`, in test modules
 //! as well. A name re-exported at the crate root (`pub use error::{Error, Result}` in
-//! lib.rs) counts as its module. It does not follow `super::` paths or `use lsgan as x`
-//! aliases. Std only, so that it builds without libtorch's crates being touched.
+//! lib.rs) counts as its module. Between the files of a module it also follows `super::` and
+//! `self::` paths (and a mod.rs's paths to its children), each to the file of the longest
+//! module path it names, through the names a file binds with `use`. It does not follow
+//! `use lsgan as x` aliases or glob re-exports. Std only, so that it builds without
+//! libtorch's crates being touched.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
@@ -365,6 +368,263 @@ fn root_reexports(lib_rs: &str) -> BTreeMap<String, String> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Imports between the files of one top-level module.
+
+/// A path as written in a file, made absolute: the module path of the crate it names
+/// (`["metrics", "fid", "frechet_distance"]`), on 1-based `line`; `bound` is the name a
+/// top-level `use` binds it to in the file (its last name, or its `as` alias).
+#[derive(Debug, Clone, PartialEq)]
+struct FilePath {
+    names: Vec<String>,
+    line: usize,
+    bound: Option<String>,
+}
+
+/// One file's place in the crate for the file graph: its path (`src/metrics/images.rs`) and
+/// its module path (`["metrics", "images"]`; a mod.rs is its folder's module).
+#[derive(Debug, Clone)]
+struct ModuleFile {
+    path: String,
+    module_path: Vec<String>,
+    source: String,
+}
+
+/// The module path of a file under src/ (`metrics/images.rs` → `metrics::images`,
+/// `metrics/mod.rs` → `metrics`), None for the crate root and the binary, which are no
+/// module's files.
+fn module_path_of(relative: &str) -> Option<Vec<String>> {
+    let relative = relative.strip_prefix("src/").unwrap_or(relative);
+    let mut names: Vec<String> = relative.split('/').map(str::to_string).collect();
+    if matches!(names[0].as_str(), "lib.rs" | "main.rs" | "bin") {
+        return None;
+    }
+    let last = names.pop()?;
+    let stem = last.strip_suffix(".rs")?;
+    if stem != "mod" {
+        names.push(stem.to_string());
+    }
+    Some(names)
+}
+
+/// At the first name of a path: every path it spells, a `use` tree's groups expanded
+/// (`super::{fid::{a, b}, kid}` gives `super::fid::a`, `super::fid::b`, `super::kid`; a
+/// group's `self` is the path before it), each with the line of its last name and its
+/// `as` alias; then the index after it.
+fn path_tree(
+    tokens: &[Tok],
+    mut k: usize,
+    prefix: &[String],
+    found: &mut Vec<(Vec<String>, usize, Option<String>)>,
+) -> usize {
+    let mut names = prefix.to_vec();
+    let mut line = tokens.get(k).map_or(0, |t| t.line);
+    loop {
+        if is(tokens, k, &Token::Open) {
+            k += 1;
+            while k < tokens.len() && !is(tokens, k, &Token::Close) {
+                k = path_tree(tokens, k, &names, found);
+                // The rest of the item (an `as` alias is read by the item), to `,` or `}`.
+                while k < tokens.len() && !is(tokens, k, &Token::Comma) {
+                    if is(tokens, k, &Token::Close) {
+                        break;
+                    }
+                    k += 1;
+                }
+                if is(tokens, k, &Token::Comma) {
+                    k += 1;
+                }
+            }
+            return k + 1;
+        }
+        let Some(name) = is_ident(tokens, k) else {
+            break;
+        };
+        if name != "self" || names.is_empty() {
+            names.push(name.to_string());
+        }
+        line = tokens[k].line;
+        k += 1;
+        if !is(tokens, k, &Token::PathSep) {
+            break;
+        }
+        k += 1;
+    }
+    let alias = if is_ident(tokens, k) == Some("as") {
+        is_ident(tokens, k + 1).map(str::to_string)
+    } else {
+        None
+    };
+    found.push((names, line, alias));
+    k
+}
+
+/// Every path of `source` that names a module of this crate, made absolute from the file's
+/// module path `here`: `crate::…`, `self::…` and `super::…` (inside an inline `mod tests`,
+/// `super` is the file itself), and a path that starts with a child module of the file
+/// (`idx::read_pair` in a mod.rs that declares `idx`). Visibilities (`pub(in crate::x)`)
+/// are no paths.
+fn file_paths(source: &str, here: &[String], is_child: &dyn Fn(&str) -> bool) -> Vec<FilePath> {
+    let tokens = tokenize(source);
+    let mut found = Vec::new();
+    // Brace depth, and the inline modules open (name, depth inside).
+    let mut depth = 0usize;
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut k = 0;
+    while k < tokens.len() {
+        match &tokens[k].token {
+            Token::Open => {
+                depth += 1;
+                k += 1;
+                continue;
+            }
+            Token::Close => {
+                if inline.last().is_some_and(|(_, d)| *d == depth) {
+                    inline.pop();
+                }
+                depth = depth.saturating_sub(1);
+                k += 1;
+                continue;
+            }
+            _ => {}
+        }
+        if is_ident(&tokens, k) == Some("mod") && is(&tokens, k + 2, &Token::Open) {
+            if let Some(name) = is_ident(&tokens, k + 1) {
+                inline.push((name.to_string(), depth + 1));
+            }
+            k += 1;
+            continue;
+        }
+        let Some(first) = is_ident(&tokens, k) else {
+            k += 1;
+            continue;
+        };
+        let starts_path = (k == 0 || !is(&tokens, k - 1, &Token::PathSep))
+            && is(&tokens, k + 1, &Token::PathSep)
+            && (matches!(first, "crate" | "self" | "super") || is_child(first))
+            && !(k > 0 && is_ident(&tokens, k - 1) == Some("in"));
+        if !starts_path {
+            k += 1;
+            continue;
+        }
+        let top_use = inline.is_empty() && k > 0 && is_ident(&tokens, k - 1) == Some("use");
+        let mut written = Vec::new();
+        k = path_tree(&tokens, k, &[], &mut written);
+        let mut scope: Vec<String> = here.to_vec();
+        scope.extend(inline.iter().map(|(name, _)| name.clone()));
+        for (names, line, alias) in written {
+            let Some(absolute) = absolute_path(&names, &scope, here) else {
+                continue;
+            };
+            let bound = top_use
+                .then(|| alias.or_else(|| names.last().cloned()))
+                .flatten()
+                .filter(|name| !matches!(name.as_str(), "self" | "super" | "crate"));
+            found.push(FilePath {
+                names: absolute,
+                line,
+                bound,
+            });
+        }
+    }
+    found
+}
+
+/// `names` as written, from the crate root: `crate::a` is `a`, `self::` starts at `scope`
+/// (the file's module and the inline modules around the path), each `super::` one up from
+/// it, and any other first name is a child of the file's module `here`.
+fn absolute_path(names: &[String], scope: &[String], here: &[String]) -> Option<Vec<String>> {
+    let (base, rest): (Vec<String>, &[String]) = match names.first()?.as_str() {
+        "crate" => (Vec::new(), &names[1..]),
+        "self" => (scope.to_vec(), &names[1..]),
+        "super" => {
+            let ups = names.iter().take_while(|n| *n == "super").count();
+            let mut base = scope.to_vec();
+            for _ in 0..ups {
+                base.pop()?;
+            }
+            (base, &names[ups..])
+        }
+        _ => (here.to_vec(), names),
+    };
+    Some(base.into_iter().chain(rest.iter().cloned()).collect())
+}
+
+/// The file graph inside each top-level module: file → imported file of the same top-level
+/// module → where first (`src/x.rs:12`). A path names the file of its longest module path
+/// (`crate::metrics::images::ImageMetrics` is `src/metrics/images.rs`, `crate::metrics::X`
+/// is `src/metrics/mod.rs`); a name that file binds with `use` (a mod.rs's
+/// `pub use images::ImageMetrics`) counts as the file it comes from. A file's paths into
+/// the files below it (a mod.rs's `idx::read_pair`, `pub use loader::BatchLoader`) are the
+/// module tree, not imports: they do not count, a child's `super::Split` does.
+fn file_graph(files: &[ModuleFile]) -> BTreeMap<String, BTreeMap<String, String>> {
+    let by_path: BTreeMap<&str, &ModuleFile> = files
+        .iter()
+        .map(|file| (file.path.as_str(), file))
+        .collect();
+    let by_module: BTreeMap<&[String], &ModuleFile> = files
+        .iter()
+        .map(|file| (file.module_path.as_slice(), file))
+        .collect();
+    // A file's module or a folder's.
+    let is_module = |names: &[String]| files.iter().any(|f| f.module_path.starts_with(names));
+    let paths: BTreeMap<&str, Vec<FilePath>> = files
+        .iter()
+        .map(|file| {
+            let is_child = |name: &str| {
+                let mut child = file.module_path.clone();
+                child.push(name.to_string());
+                is_module(&child)
+            };
+            let paths = file_paths(&file.source, &file.module_path, &is_child);
+            (file.path.as_str(), paths)
+        })
+        .collect();
+    // The file a path names, following `use` bindings (at most a few hops).
+    let target = |names: &[String]| -> Option<&str> {
+        let mut names = names.to_vec();
+        for _ in 0..8 {
+            let (length, file) = (1..=names.len())
+                .rev()
+                .find_map(|n| by_module.get(&names[..n]).map(|file| (n, file)))?;
+            let binding = names.get(length).and_then(|name| {
+                paths[file.path.as_str()]
+                    .iter()
+                    .find(|p| p.bound.as_ref() == Some(name))
+            });
+            match binding {
+                Some(binding) if binding.names != names[..length + 1] => {
+                    let mut followed = binding.names.clone();
+                    followed.extend_from_slice(&names[length + 1..]);
+                    names = followed;
+                }
+                _ => return Some(file.path.as_str()),
+            }
+        }
+        None
+    };
+    let mut graph: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for file in files {
+        let edges = graph.entry(file.path.clone()).or_default();
+        for path in &paths[file.path.as_str()] {
+            let Some(to) = target(&path.names) else {
+                continue;
+            };
+            let to_module = &by_path[to].module_path;
+            let counted = to != file.path
+                && to_module.first() == file.module_path.first()
+                && !(to_module.starts_with(&file.module_path)
+                    && to_module.len() > file.module_path.len());
+            if counted {
+                edges
+                    .entry(to.to_string())
+                    .or_insert_with(|| format!("{}:{}", file.path, path.line));
+            }
+        }
+    }
+    graph
+}
+
+// ---------------------------------------------------------------------------------------
 // The layers block and the checks.
 
 /// The `layers` fenced block of ARCHITECTURE.md: module → layer.
@@ -467,6 +727,8 @@ fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
 struct Crate {
     layers: BTreeMap<String, usize>,
     files: Vec<SourceFile>,
+    /// The files of the top-level modules (not lib.rs, not the binary), with their source.
+    module_files: Vec<ModuleFile>,
 }
 
 /// Reads the layers block and every file under src/.
@@ -492,6 +754,7 @@ fn scan_crate() -> Crate {
     let mut modules: BTreeSet<String> = owned.iter().map(|(_, m)| m.clone()).collect();
     modules.extend(layers.keys().cloned());
 
+    let mut module_files = Vec::new();
     let files = owned
         .into_iter()
         .map(|(path, module)| {
@@ -510,6 +773,13 @@ fn scan_crate() -> Crate {
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/");
+            if let Some(module_path) = module_path_of(&path) {
+                module_files.push(ModuleFile {
+                    path: path.clone(),
+                    module_path,
+                    source,
+                });
+            }
             SourceFile {
                 references: resolve(&module, raw, &reexports, &modules),
                 path,
@@ -518,7 +788,11 @@ fn scan_crate() -> Crate {
         })
         .collect::<Vec<_>>();
     assert!(!files.is_empty(), "no .rs file found under src/");
-    Crate { layers, files }
+    Crate {
+        layers,
+        files,
+        module_files,
+    }
 }
 
 /// One line per file whose module is missing from the layers block.
@@ -641,42 +915,14 @@ fn find_cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     cycles
 }
 
-// ---------------------------------------------------------------------------------------
-// The crate's own source.
-
-#[test]
-fn every_top_level_module_has_a_layer() {
-    let krate = scan_crate();
-    let missing = unlayered(&krate.files, &krate.layers);
-    assert!(
-        missing.is_empty(),
-        "{} file(s) belong to no layer:\n{}",
-        missing.len(),
-        missing.join("\n")
-    );
-}
-
-#[test]
-fn no_module_imports_from_a_higher_layer() {
-    let krate = scan_crate();
-    let violations = layer_violations(&krate.files, &krate.layers);
-    assert!(
-        violations.is_empty(),
-        "{} import(s) from a higher layer:\n{}",
-        violations.len(),
-        violations.join("\n")
-    );
-}
-
-#[test]
-fn top_level_modules_import_each_other_in_no_cycle() {
-    let krate = scan_crate();
-    let graph = module_graph(&krate.files);
+/// One line per cycle of `graph` (node → imported node → where first): the cycle, then
+/// where each of its imports is (`a → b → a (a → b: src/a.rs:3; b → a: src/b.rs:7)`).
+fn cycle_report(graph: &BTreeMap<String, BTreeMap<String, String>>) -> Vec<String> {
     let edges: BTreeMap<String, BTreeSet<String>> = graph
         .iter()
         .map(|(from, to)| (from.clone(), to.keys().cloned().collect()))
         .collect();
-    let cycles: Vec<String> = find_cycles(&edges)
+    find_cycles(&edges)
         .iter()
         .map(|cycle| {
             let evidence: Vec<String> = cycle
@@ -685,13 +931,48 @@ fn top_level_modules_import_each_other_in_no_cycle() {
                 .collect();
             format!("{} ({})", cycle.join(" → "), evidence.join("; "))
         })
-        .collect();
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The crate's own source.
+
+/// Fails with every line of `found`, counted as `what`, unless there are none.
+fn assert_none(found: &[String], what: &str) {
     assert!(
-        cycles.is_empty(),
-        "{} cycle(s) between top-level modules:\n{}",
-        cycles.len(),
-        cycles.join("\n")
+        found.is_empty(),
+        "{} {what}:\n{}",
+        found.len(),
+        found.join("\n")
     );
+}
+
+#[test]
+fn every_top_level_module_has_a_layer() {
+    let krate = scan_crate();
+    let missing = unlayered(&krate.files, &krate.layers);
+    assert_none(&missing, "file(s) belong to no layer");
+}
+
+#[test]
+fn no_module_imports_from_a_higher_layer() {
+    let krate = scan_crate();
+    let violations = layer_violations(&krate.files, &krate.layers);
+    assert_none(&violations, "import(s) from a higher layer");
+}
+
+#[test]
+fn top_level_modules_import_each_other_in_no_cycle() {
+    let krate = scan_crate();
+    let cycles = cycle_report(&module_graph(&krate.files));
+    assert_none(&cycles, "cycle(s) between top-level modules");
+}
+
+#[test]
+fn files_of_a_module_import_each_other_in_no_cycle() {
+    let krate = scan_crate();
+    let cycles = cycle_report(&file_graph(&krate.module_files));
+    assert_none(&cycles, "cycle(s) between files");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -841,6 +1122,107 @@ fn scanner_detects_a_cycle() {
     assert_eq!(find_cycles(&three), vec![vec!["a", "b", "c", "a"]]);
     let layered = graph(&[("bin", "train"), ("train", "data"), ("bin", "data")]);
     assert!(find_cycles(&layered).is_empty());
+}
+
+fn module_file(path: &str, source: &str) -> ModuleFile {
+    ModuleFile {
+        path: path.into(),
+        module_path: module_path_of(path).unwrap(),
+        source: source.into(),
+    }
+}
+
+/// Every edge of a file graph as `from → to: where`.
+fn edges(graph: &BTreeMap<String, BTreeMap<String, String>>) -> Vec<String> {
+    graph
+        .iter()
+        .flat_map(|(from, to)| {
+            to.iter()
+                .map(move |(to, at)| format!("{from} → {to}: {at}"))
+        })
+        .collect()
+}
+
+#[test]
+fn scanner_detects_two_files_that_import_each_other() {
+    let a = module_file(
+        "src/report/a.rs",
+        "use crate::report::b::draw;\npub fn label() {}\n",
+    );
+    let b = module_file(
+        "src/report/b.rs",
+        "//! Pictures.\n\npub fn draw() {\n    super::a::label()\n}\n",
+    );
+    assert_eq!(
+        cycle_report(&file_graph(&[a.clone(), b])),
+        vec![
+            "src/report/a.rs → src/report/b.rs → src/report/a.rs (src/report/a.rs → \
+             src/report/b.rs: src/report/a.rs:1; src/report/b.rs → src/report/a.rs: \
+             src/report/b.rs:4)"
+        ]
+    );
+    // One way only is no cycle.
+    let b = module_file("src/report/b.rs", "pub fn draw() {}\n");
+    assert!(cycle_report(&file_graph(&[a, b])).is_empty());
+}
+
+#[test]
+fn scanner_reads_the_paths_between_files() {
+    let files = [
+        // A mod.rs's paths to its own children are the module tree, not imports.
+        module_file(
+            "src/metrics/mod.rs",
+            "pub mod a;\npub mod b;\npub mod c;\npub use a::Shared;\n\
+             pub fn cache() {\n    b::helper()\n}\n",
+        ),
+        // Up to the mod.rs; in a test module `super::*` is the file itself.
+        module_file(
+            "src/metrics/a.rs",
+            "use super::cache;\npub struct Shared;\n#[cfg(test)]\nmod tests {\n    \
+             use super::*;\n    use super::super::c::D;\n}\n",
+        ),
+        // A mod.rs's re-export is the file it comes from; other modules and visibilities
+        // do not count.
+        module_file(
+            "src/metrics/b.rs",
+            "use crate::metrics::Shared;\nuse crate::{data::x, metrics::{self, c::{D as E}}};\n\
+             pub(in crate::metrics) fn helper() {}\n",
+        ),
+        module_file(
+            "src/metrics/c.rs",
+            "pub struct D;\nuse super::b::helper as h;\n",
+        ),
+    ];
+    let graph = file_graph(&files);
+    assert_eq!(
+        edges(&graph),
+        [
+            "src/metrics/a.rs → src/metrics/c.rs: src/metrics/a.rs:6",
+            "src/metrics/a.rs → src/metrics/mod.rs: src/metrics/a.rs:1",
+            "src/metrics/b.rs → src/metrics/a.rs: src/metrics/b.rs:1",
+            "src/metrics/b.rs → src/metrics/c.rs: src/metrics/b.rs:2",
+            "src/metrics/b.rs → src/metrics/mod.rs: src/metrics/b.rs:2",
+            "src/metrics/c.rs → src/metrics/b.rs: src/metrics/c.rs:2",
+        ]
+    );
+    // Two cycles, one of them through b's import of a mod.rs's re-export of a.
+    let cycles: Vec<String> = cycle_report(&graph)
+        .iter()
+        .map(|line| line.split(" (").next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        cycles,
+        [
+            "src/metrics/a.rs → src/metrics/c.rs → src/metrics/b.rs → src/metrics/a.rs",
+            "src/metrics/b.rs → src/metrics/c.rs → src/metrics/b.rs",
+        ]
+    );
+    assert_eq!(
+        module_path_of("src/data/images/mod.rs"),
+        Some(vec!["data".to_string(), "images".to_string()])
+    );
+    assert_eq!(module_path_of("src/lib.rs"), None);
+    assert_eq!(module_path_of("src/bin/lsgan.rs"), None);
 }
 
 #[test]

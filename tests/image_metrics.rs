@@ -16,7 +16,7 @@ use lsgan::metrics::classifier::{Classifier, TrainOptions};
 use lsgan::metrics::fid::{frechet_distance_of_features, FeatureStats};
 use lsgan::metrics::images::{classes_covered, evaluate_images, MetricOptions, ReferenceKey};
 use lsgan::metrics::inception::{Inception, FEATURE_DIM};
-use lsgan::metrics::{Evaluation, FeatureExtractor};
+use lsgan::metrics::{Evaluation, FeatureExtractor, FeatureSpace};
 use tch::{Device, Kind, Tensor};
 
 static GLOBAL_RNG: Mutex<()> = Mutex::new(());
@@ -442,7 +442,7 @@ fn report_mnist_test_against_train() {
     let metrics = lsgan::metrics::images::evaluate_features(
         &generated_features,
         &reference,
-        "inception",
+        FeatureSpace::Inception,
         &options,
     )
     .unwrap();

@@ -19,20 +19,20 @@ use crate::error::{Error, Result};
 use crate::objectives::options::LossKind;
 use crate::train::config::{ConfigFlags, TrainConfig};
 
-use crate::commands::report::print_claims;
+use crate::commands::report::{print_claims, run_result};
 use crate::commands::sample::Weights;
 use crate::commands::slurm::{hand_to_slurm, SlurmOptions};
 use crate::commands::train::{resume, train, ResumeFrom, RunFlags};
 use crate::report::claims::runs_with_flat_critic;
 use crate::report::html::{write_report, REPORT_HTML, REPORT_MARKDOWN};
 use crate::report::summary::{
-    default_ranking_keys, group_label, higher_is_better, markdown, rank, rankable_keys, summarise,
-    RunResult, Summary, SUMMARY_JSON, SUMMARY_MARKDOWN,
+    default_ranking_keys, group_label, markdown, rank, rankable_keys, summarise, Quantity, Summary,
+    SUMMARY_JSON, SUMMARY_MARKDOWN,
 };
-use crate::storage::{files, write_atomically, RunDir};
-use crate::train::run::{RunOptions, RunSummary};
+use crate::storage::{files, write_atomically};
+use crate::train::run::RunOptions;
 use crate::train::stop_signal;
-use crate::train::LogRecord;
+use crate::train::RunSummary;
 
 /// The folder of a comparison that holds its runs.
 pub const RUNS_FOLDER: &str = "runs";
@@ -55,7 +55,7 @@ pub struct Comparison {
     pub jobs: usize,
     /// The quantities that rank the losses and variants (empty: chosen by the data; a sweep
     /// always ranks).
-    pub rank_by: Vec<String>,
+    pub rank_by: Vec<Quantity>,
     /// Which image metrics to measure after each image run (`lsgan evaluate`).
     pub image_metrics: ImageMetricsChoice,
     /// Generated and held-out images the image metrics compare.
@@ -490,57 +490,6 @@ pub fn prepare_unfinished(comparison: &Comparison, out: &Path) -> Result<(Vec<Pa
     Ok((unfinished, planned.len()))
 }
 
-/// The summary of finished run folders (for `lsgan report`): they must share their data.
-pub fn summary_of_runs(dirs: &[PathBuf]) -> Result<Summary> {
-    let finals = dirs
-        .iter()
-        .map(|dir| RunSummary::read(dir))
-        .collect::<Result<Vec<_>>>()?;
-    let Some(first) = finals.first() else {
-        return Err(Error::bad_input("report: give at least one run folder"));
-    };
-    let mut runs = Vec::with_capacity(dirs.len());
-    let mut losses: Vec<LossKind> = Vec::new();
-    for (dir, final_metrics) in dirs.iter().zip(&finals) {
-        if final_metrics.data != first.data {
-            return Err(Error::bad_input(format!(
-                "{}: trained on {}, but {} on {}; a report compares runs on one data set",
-                dir.display(),
-                final_metrics.data,
-                dirs[0].display(),
-                first.data
-            )));
-        }
-        let loss = LossKind::ALL
-            .into_iter()
-            .find(|l| l.name() == final_metrics.loss)
-            .ok_or_else(|| {
-                Error::bad_input(format!(
-                    "{}: unknown loss {}",
-                    dir.display(),
-                    final_metrics.loss
-                ))
-            })?;
-        if !losses.contains(&loss) {
-            losses.push(loss);
-        }
-        runs.push(run_result(final_metrics, dir)?);
-    }
-    let seeds = losses
-        .iter()
-        .map(|l| runs.iter().filter(|r| r.loss == l.name()).count() as u64)
-        .max()
-        .unwrap_or(0);
-    Ok(Summary {
-        data: first.data.clone(),
-        iterations: first.iterations,
-        seeds,
-        losses: summarise(&losses, &runs),
-        runs,
-        ranking: None,
-    })
-}
-
 /// The shared options with this run's loss, seed and variant, resolved over the loss's
 /// defaults.
 fn run_config(
@@ -596,31 +545,6 @@ fn measure_images(
     }
     let weights = Weights::of(config.optimiser.ema_decay > 0.0);
     evaluate_run(dir, count, weights, spaces, 0).map(|_| ())
-}
-
-/// The run's result: its budget and what it used, its final metrics, the image metrics
-/// `lsgan evaluate` wrote (if any) and the diagnostics logged last.
-fn run_result(summary: &RunSummary, dir: &Path) -> Result<RunResult> {
-    let run = RunDir::open_finished(dir)?;
-    let records: Vec<LogRecord> = run.read_metrics_log()?;
-    let config = TrainConfig::read_from(&run)?;
-    let mut metrics = summary.metrics.clone();
-    if let Some(evaluation) = read_run_evaluation(dir)? {
-        metrics.images = evaluation.metrics;
-    }
-    Ok(RunResult {
-        loss: summary.loss.clone(),
-        variant: String::new(),
-        seed: summary.seed,
-        run_dir: dir.to_path_buf(),
-        budget: config.budget.describe(),
-        iterations: summary.iterations,
-        critic_steps: summary.iterations * config.optimiser.critic_steps as u64,
-        seconds: summary.seconds,
-        seconds_per_iteration: summary.seconds_per_iteration,
-        metrics,
-        diagnostics: records.last().and_then(|r| r.diagnostics.clone()),
-    })
 }
 
 #[derive(clap::Args)]
@@ -702,14 +626,20 @@ pub fn compare_command(args: CompareArgs) -> Result<()> {
         .iter()
         .map(|text| Varied::parse(text))
         .collect::<Result<Vec<_>>>()?;
-    for key in &args.rank_by {
-        if higher_is_better(key).is_none() {
-            return Err(Error::bad_input(format!(
-                "option --rank-by: `{key}` does not rank (expected one of {})",
-                rankable_keys().join(", ")
-            )));
-        }
-    }
+    let rank_by = args
+        .rank_by
+        .iter()
+        .map(|key| {
+            Quantity::from_key(key)
+                .filter(|quantity| quantity.better().is_some())
+                .ok_or_else(|| {
+                    Error::bad_input(format!(
+                        "option --rank-by: `{key}` does not rank (expected one of {})",
+                        rankable_keys().join(", ")
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
     if args.slurm && args.run.force {
         return Err(Error::bad_input(
             "option --force: not with --slurm (remove the run folders to train them again)",
@@ -720,7 +650,7 @@ pub fn compare_command(args: CompareArgs) -> Result<()> {
         collect: args.collect,
         vary,
         jobs: args.jobs,
-        rank_by: args.rank_by,
+        rank_by,
         image_metrics: args.image_metrics,
         eval_count: args.eval_count,
         flags: args.run.options,

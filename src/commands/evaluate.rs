@@ -19,7 +19,7 @@ use crate::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
 use crate::metrics::inception::Inception;
 use crate::metrics::{cache_root, FeatureExtractor, ImageMetrics};
 use crate::storage::RunDir;
-use crate::train::run::RunSummary;
+use crate::train::RunSummary;
 
 /// The file `evaluate` writes into the run folder (named with the others in storage).
 pub use crate::storage::files::IMAGE_METRICS_FILE;
@@ -39,8 +39,8 @@ pub struct RunEvaluation {
     pub data: String,
     pub loss: String,
     pub iterations: u64,
-    /// `final` or `ema`: which generator was measured.
-    pub generator: String,
+    /// Which generator was measured (`final` or `ema` in the file).
+    pub generator: Weights,
     pub metrics: Vec<ImageMetrics>,
 }
 
@@ -165,7 +165,7 @@ pub fn evaluate_run(
                 evaluate_images(&generated, &real, &key, *extractor, Some(&cache), &options)?;
             match &classifier {
                 // Which digits (or garments) the samples are, as the classifier reads them.
-                Some(classifier) if metrics.feature == classifier.kind() => {
+                Some(classifier) if metrics.feature == classifier.space() => {
                     Ok(metrics.with_class_shares(classifier.class_shares(&generated)?))
                 }
                 _ => Ok(metrics),
@@ -178,10 +178,7 @@ pub fn evaluate_run(
         // The iterations the weights were trained for: fewer than the budget's when a time
         // or critic budget stopped the run (compare re-measures when they differ).
         iterations: RunSummary::read(run_dir).map_or(config.budget.iters, |s| s.iterations),
-        generator: match weights {
-            Weights::Final => "final".into(),
-            Weights::Averaged => "ema".into(),
-        },
+        generator: weights,
         metrics,
     };
     RunDir::open(run_dir)?.write_json(IMAGE_METRICS_FILE, &evaluation)?;

@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
 use tch::nn;
 use tch::{Device, Kind, Tensor};
 
@@ -28,12 +29,14 @@ enum SampleFormat {
     PngFolder,
 }
 
-/// Which of a run's generators to draw from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which of a run's generators to draw from (`final` or `ema` where a file names it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Weights {
     /// The generator's final weights.
+    #[serde(rename = "final")]
     Final,
     /// The moving average of its weights (runs with `ema_decay` > 0).
+    #[serde(rename = "ema")]
     Averaged,
 }
 
@@ -277,6 +280,17 @@ mod tests {
         }
         let last = Vec::<f32>::try_from(path.get(4)).unwrap();
         assert!((last[0]).abs() < 1e-5 && (last[1] - 3.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn the_generators_are_named_final_and_ema_in_files() {
+        for (weights, name) in [
+            (Weights::Final, "\"final\""),
+            (Weights::Averaged, "\"ema\""),
+        ] {
+            assert_eq!(serde_json::to_string(&weights).unwrap(), name);
+            assert_eq!(serde_json::from_str::<Weights>(name).unwrap(), weights);
+        }
     }
 }
 

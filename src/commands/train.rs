@@ -14,8 +14,8 @@ use crate::storage::files::{
 use crate::storage::RunDir;
 use crate::train::checkpoint::{Checkpoint, Progress};
 use crate::train::config::{ConfigFlags, TrainConfig};
-use crate::train::run::{run_to_budget, RunOptions, RunSummary};
-use crate::train::{LogRecord, Trainer};
+use crate::train::run::{run_to_budget, RunOptions};
+use crate::train::{LogRecord, RunSummary, Trainer};
 
 /// Which checkpoint [`resume`] continues from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -27,7 +27,7 @@ use rand_chacha::ChaCha8Rng;
 use tch::nn::{self, VarStore};
 use tch::{Device, Kind, Tensor};
 
-use super::images::FeatureExtractor;
+use super::features::{FeatureExtractor, FeatureSpace};
 use crate::error::{Error, Result};
 use crate::nets::optim::Optimizer;
 use crate::nets::optim::OptimizerKind;
@@ -380,8 +380,8 @@ impl Classifier {
 }
 
 impl FeatureExtractor for Classifier {
-    fn kind(&self) -> &'static str {
-        "classifier"
+    fn space(&self) -> FeatureSpace {
+        FeatureSpace::Classifier
     }
 
     fn id(&self) -> String {

@@ -15,25 +15,17 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
+use super::classifier::CLASSES;
+use super::features::{FeatureExtractor, FeatureSpace};
 use super::fid::{frechet_distance, FeatureStats};
 use super::{kid, precision_recall, tensor_file};
 use crate::error::{Error, Result};
 
-/// A network that maps images [N, C, H, W] in [−1, 1] to feature vectors [N, D].
-pub trait FeatureExtractor {
-    /// The feature space by kind: `"inception"` or `"classifier"`.
-    fn kind(&self) -> &'static str;
-    /// Names the exact network (weights included), for cache keys.
-    fn id(&self) -> String;
-    /// Features [N, D] (f32, on the images' device), computed without autograd.
-    fn features(&self, images: &Tensor) -> Result<Tensor>;
-}
-
 /// FID, KID and precision/recall of generated images in one feature space.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImageMetrics {
-    /// The feature space: `"inception"` or `"classifier"`.
-    pub feature: String,
+    /// The feature space (`"inception"` or `"classifier"` in the files).
+    pub feature: FeatureSpace,
     /// Generated images measured.
     pub n: i64,
     /// Real images they were measured against.
@@ -79,7 +71,7 @@ impl ImageMetrics {
     /// classifier's space.
     pub fn classes_text(&self) -> String {
         self.classes_covered.map_or(String::new(), |covered| {
-            format!("  classes {covered}/{}", super::classifier::CLASSES)
+            format!("  classes {covered}/{CLASSES}")
         })
     }
 }
@@ -209,11 +201,11 @@ impl Reference {
     }
 }
 
-/// The metrics of generated features [M, D] against `reference`, labelled `feature`.
+/// The metrics of generated features [M, D] against `reference`, both in `feature`.
 pub fn evaluate_features(
     generated: &Tensor,
     reference: &Reference,
-    feature: &str,
+    feature: FeatureSpace,
     options: &MetricOptions,
 ) -> Result<ImageMetrics> {
     let generated = generated.to_device(Device::Cpu).to_kind(Kind::Float);
@@ -229,7 +221,7 @@ pub fn evaluate_features(
     let pr =
         precision_recall::precision_recall(&reference.features, &generated, options.neighbours)?;
     Ok(ImageMetrics {
-        feature: feature.to_string(),
+        feature,
         n: stats.n,
         n_reference: reference.stats.n,
         fid,
@@ -251,7 +243,7 @@ pub fn evaluate_against(
     options: &MetricOptions,
 ) -> Result<ImageMetrics> {
     let features = extractor.features(generated)?;
-    evaluate_features(&features, reference, extractor.kind(), options)
+    evaluate_features(&features, reference, extractor.space(), options)
 }
 
 /// The metrics of `generated` images against `real` images ([N, C, H, W] in [−1, 1]) in the
@@ -277,14 +269,14 @@ mod tests {
     use super::*;
     use std::cell::Cell;
 
-    /// Features = the flattened image, counting calls.
+    /// Features = the flattened image, counting calls; it stands in for Inception.
     struct Flatten {
         calls: Cell<usize>,
     }
 
     impl FeatureExtractor for Flatten {
-        fn kind(&self) -> &'static str {
-            "flatten"
+        fn space(&self) -> FeatureSpace {
+            FeatureSpace::Inception
         }
         fn id(&self) -> String {
             "flatten-v1".into()
@@ -340,8 +332,8 @@ mod tests {
         // The real side came from the cache: one more call, for the generated images only.
         assert_eq!(extractor.calls.get(), 3);
         assert_eq!(
-            (same.feature.as_str(), same.n, same.n_reference),
-            ("flatten", 400, 400)
+            (same.feature, same.n, same.n_reference),
+            (FeatureSpace::Inception, 400, 400)
         );
         assert!(shifted.fid > 10.0 * same.fid, "{same:?} {shifted:?}");
         assert!(

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use tch::{CModule, Device, Kind, Tensor};
 
-use super::images::FeatureExtractor;
+use super::features::{FeatureExtractor, FeatureSpace};
 use crate::error::{Error, Result};
 
 /// Environment variable naming the TorchScript file at run time (overrides the build default).
@@ -176,8 +176,8 @@ fn nv_bilinear(x: &Tensor, new_height: i64, new_width: i64) -> Tensor {
 }
 
 impl FeatureExtractor for Inception {
-    fn kind(&self) -> &'static str {
-        "inception"
+    fn space(&self) -> FeatureSpace {
+        FeatureSpace::Inception
     }
 
     fn id(&self) -> String {

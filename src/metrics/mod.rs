@@ -1,12 +1,13 @@
 //! What a run achieved, measured apart from training: the toy metrics of SPEC.md §6
 //! (`toy`), and for images FID (`fid`), KID (`kid`) and precision/recall
-//! (`precision_recall`) in the feature space of Inception-v3 (`inception`) or of lsgan's own
-//! digit classifier (`classifier`), put together by `images`. [`Evaluation`] is one
+//! (`precision_recall`) in a feature space (`features`): Inception-v3's (`inception`) or that
+//! of lsgan's own digit classifier (`classifier`), put together by `images`. [`Evaluation`] is one
 //! evaluation of a generator, whatever the data. `diagnostics` measures what the objective
 //! does to the critic (margin, allocation on demand, Lipschitz behaviour).
 
 pub mod classifier;
 pub mod diagnostics;
+pub mod features;
 pub mod fid;
 pub mod images;
 pub mod inception;
@@ -20,7 +21,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use diagnostics::{Allocation, Diagnostics};
-pub use images::{FeatureExtractor, ImageMetrics};
+pub use features::{FeatureExtractor, FeatureSpace};
+pub use images::ImageMetrics;
 pub use toy::{energy_distance, mode_metrics, ModeMetrics, ToyMetrics};
 
 /// lsgan's per-user cache (libtorch, Inception weights, classifiers, reference statistics):
@@ -60,8 +62,8 @@ impl Evaluation {
         self.toy.as_ref().map(|toy| toy.energy_distance)
     }
 
-    /// The image metrics in one feature space (`"inception"` or `"classifier"`).
-    pub fn image_metrics(&self, feature: &str) -> Option<&ImageMetrics> {
+    /// The image metrics in one feature space.
+    pub fn image_metrics(&self, feature: FeatureSpace) -> Option<&ImageMetrics> {
         self.images
             .iter()
             .find(|metrics| metrics.feature == feature)
@@ -104,7 +106,7 @@ mod tests {
     #[test]
     fn image_metrics_are_a_json_list_and_in_the_summary() {
         let metrics = ImageMetrics {
-            feature: "classifier".into(),
+            feature: FeatureSpace::Classifier,
             n: 1000,
             n_reference: 1000,
             fid: 1.25,
@@ -129,7 +131,9 @@ mod tests {
             evaluation
         );
         assert_eq!(
-            evaluation.image_metrics("classifier").map(|m| m.fid),
+            evaluation
+                .image_metrics(FeatureSpace::Classifier)
+                .map(|m| m.fid),
             Some(1.25)
         );
         assert!(

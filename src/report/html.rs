@@ -12,7 +12,7 @@ use crate::metrics::diagnostics::{FLAT_GRADIENT_NORM, FLAT_GRADIENT_RATIO};
 use crate::metrics::Diagnostics;
 use crate::report::claims::{read_claims, runs_with_flat_critic, ClaimReading, Verdict};
 use crate::report::summary::{
-    markdown, ranked_cell, shown, three_digits, LossSummary, RunResult, Summary,
+    markdown, ranked_cell, three_digits, LossSummary, RunResult, Summary,
 };
 use crate::storage::{files, write_atomically, RunDir};
 use crate::train::LogRecord;
@@ -106,7 +106,7 @@ fn figure_of(claim: &ClaimReading) -> Option<&'static str> {
 }
 
 fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
-    let keys = summary.present_keys();
+    let columns = summary.present_quantities();
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>lsgan compare: {data}</title><style>{STYLE}</style></head><body>\n\
@@ -117,15 +117,15 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
         iterations = summary.iterations,
         seeds = summary.seeds,
     );
-    for (key, _) in &keys {
-        page += &format!("<th>{}</th>", escape(key));
+    for quantity in &columns {
+        page += &format!("<th>{}</th>", escape(quantity.key()));
     }
     page += "</tr>\n";
     let modes_total = summary.modes_total();
     for loss in &summary.losses {
         page += &format!("<tr><td>{}</td>", escape(&loss.label()));
-        for (key, _) in &keys {
-            page += &format!("<td>{}</td>", escape(&loss.cell(key, modes_total)));
+        for &quantity in &columns {
+            page += &format!("<td>{}</td>", escape(&loss.cell(quantity, modes_total)));
         }
         page += "</tr>\n";
     }
@@ -134,9 +134,9 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
         page += &format!(
             "<h2>Ranking</h2>\n<p>Best first, by {} (mean ± standard deviation over seeds, ties \
              broken by the worst seed).</p>\n<table class=\"ranking\"><tr><th>rank</th><th>loss</th>",
-            escape(&ranking.by.join(", then "))
+            escape(&ranking.keys().join(", then "))
         );
-        for key in &ranking.by {
+        for key in ranking.keys() {
             page += &format!("<th>{}</th>", escape(key));
         }
         page += "</tr>\n";
@@ -155,8 +155,8 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
     }
     page += "<h2>Runs</h2>\n<p>Each run's budget and what it used.</p>\n<div class=\"wide\"><table class=\"runs\">\
              <tr><th>run</th><th>budget</th><th>generator steps</th><th>critic steps</th><th>seconds</th>";
-    for (key, _) in &keys {
-        page += &format!("<th>{}</th>", escape(key));
+    for quantity in &columns {
+        page += &format!("<th>{}</th>", escape(quantity.key()));
     }
     page += "</tr>\n";
     for run in &summary.runs {
@@ -168,9 +168,8 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
             run.critic_steps,
             three_digits(run.seconds)
         );
-        for (key, read) in &keys {
-            let value = read(run).map_or_else(|| "—".into(), |v| shown(key, v, modes_total));
-            page += &format!("<td>{}</td>", escape(&value));
+        for &quantity in &columns {
+            page += &format!("<td>{}</td>", escape(&run.cell(quantity, modes_total)));
         }
         page += "</tr>\n";
     }
@@ -276,9 +275,41 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::diagnostics::Spread;
+    use crate::report::claims::testing::{diagnostics, run, summary};
 
     #[test]
     fn escaping() {
         assert_eq!(escape("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
+    }
+
+    /// A GLS-GAN run whose softplus output sank is listed as flat, and the report says so
+    /// under its own heading; a live run is not listed.
+    #[test]
+    fn runs_with_a_flat_critic_are_named_in_the_report() {
+        let mut sunk = diagnostics(0.0, 0.2, 2.5e-7, 3.46, 1e-5);
+        sunk.gradient_norm_fake = Spread {
+            mean: 5.7e-7,
+            max: 1.5e-4,
+        };
+        let mut alive = diagnostics(0.9, 0.2, 0.08, 0.17, 0.5);
+        alive.gradient_norm_fake = Spread {
+            mean: 0.14,
+            max: 0.26,
+        };
+        let s = summary(vec![run("lsgan", 8, alive), run("glsgan", 2, sunk)]);
+        let flat: Vec<&str> = runs_with_flat_critic(&s)
+            .iter()
+            .map(|r| r.loss.as_str())
+            .collect();
+        assert_eq!(flat, ["glsgan"]);
+        let claims = read_claims(&s, &|_| Vec::new());
+        let report = report_markdown(&s, &claims);
+        let section = report
+            .split("## Runs whose critic ended flat")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no flat-critic section: {report}"));
+        assert!(section.contains("- glsgan seed 0"), "{section}");
+        assert!(!section.contains("- lsgan seed"), "{section}");
     }
 }

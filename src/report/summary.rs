@@ -1,16 +1,23 @@
 //! The summary of several finished runs, one data set: each run's result ([`RunResult`]),
-//! mean ± std over seeds per loss (and per variant of a sweep) of the [`SUMMARY_KEYS`]
-//! quantities ([`summarise`]), the variants ranked by chosen quantities ([`rank`]), and
+//! mean ± std over seeds per loss (and per variant of a sweep) of the quantities of
+//! [`QUANTITIES`] ([`summarise`]), the variants ranked by chosen quantities ([`rank`]), and
 //! the Markdown tables (`summary.md`). `lsgan compare` writes it as `summary.json`; the
 //! report and its claims read it.
+//!
+//! [`QUANTITIES`] is the one table of what is summarised: each [`Quantity`] once, with its
+//! key in `summary.json`, how it is read from a run, which way is better (if it ranks) and
+//! how it is shown. A new quantity is a variant of [`Quantity`] and its row.
 
+use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::metrics::classifier::CLASSES;
-use crate::metrics::{Diagnostics, Evaluation};
+use crate::metrics::{Diagnostics, Evaluation, FeatureSpace};
 use crate::objectives::options::LossKind;
 
 /// The file names of a summary in a comparison's folder.
@@ -57,6 +64,14 @@ impl RunResult {
             self.seed
         )
     }
+
+    /// `quantity` of this run as people read it ([`Quantity::shown`]), or "—" when the run
+    /// does not have it.
+    pub fn cell(&self, quantity: Quantity, modes_total: Option<usize>) -> String {
+        quantity
+            .read(self)
+            .map_or_else(|| "—".into(), |v| quantity.shown(v, modes_total))
+    }
 }
 
 /// Mean and sample standard deviation over seeds (std 0 for one seed).
@@ -68,14 +83,14 @@ pub struct MeanStd {
     pub n: usize,
 }
 
-/// One loss over its seeds: `metrics` maps a [`SUMMARY_KEYS`] name to its mean ± std.
+/// One loss over its seeds: `metrics` maps a quantity to its mean ± std.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LossSummary {
     pub loss: String,
     /// The sweep's variant (empty outside sweeps).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub variant: String,
-    pub metrics: BTreeMap<String, MeanStd>,
+    pub metrics: BTreeMap<Quantity, MeanStd>,
 }
 
 /// "loss", or "loss variant" in a sweep.
@@ -98,12 +113,12 @@ impl LossSummary {
         run.loss == self.loss && run.variant == self.variant
     }
 
-    /// "mean ± std" of `key` as people read it ([`shown_mean_std`]), or "—" when no run
-    /// has it.
-    pub fn cell(&self, key: &str, modes_total: Option<usize>) -> String {
+    /// "mean ± std" of `quantity` as people read it ([`Quantity::shown_mean_std`]), or "—"
+    /// when no run has it.
+    pub fn cell(&self, quantity: Quantity, modes_total: Option<usize>) -> String {
         self.metrics
-            .get(key)
-            .map_or_else(|| "—".into(), |m| shown_mean_std(key, m, modes_total))
+            .get(&quantity)
+            .map_or_else(|| "—".into(), |m| quantity.shown_mean_std(m, modes_total))
     }
 }
 
@@ -120,14 +135,20 @@ pub struct Summary {
     pub ranking: Option<Ranking>,
 }
 
-/// Losses (and variants) ranked by quantities of [`SUMMARY_KEYS`], best first: by the mean
-/// over seeds of the first quantity, ties broken by its worst seed, then by the next
-/// quantity.
+/// Losses (and variants) ranked by quantities that rank, best first: by the mean over seeds
+/// of the first quantity, ties broken by its worst seed, then by the next quantity.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ranking {
     /// The quantities, in order of precedence.
-    pub by: Vec<String>,
+    pub by: Vec<Quantity>,
     pub entries: Vec<RankEntry>,
+}
+
+impl Ranking {
+    /// The keys of the quantities it ranks by, in order of precedence.
+    pub fn keys(&self) -> Vec<&'static str> {
+        self.by.iter().map(|quantity| quantity.key()).collect()
+    }
 }
 
 /// One loss (and variant) in a ranking: each ranking quantity's mean ± std over seeds and
@@ -143,7 +164,7 @@ pub struct RankEntry {
 /// A ranking quantity of one entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RankValue {
-    pub key: String,
+    pub key: Quantity,
     pub mean: f64,
     pub std: f64,
     /// The worst seed's value (the lowest where higher is better, else the highest).
@@ -158,77 +179,412 @@ impl RankEntry {
     }
 }
 
+/// A quantity of the summary, one row of [`QUANTITIES`] (the variants in the table's order).
+/// It is written in `summary.json` as its key (`modes_covered`, …), and sorts by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantity {
+    ModesCovered,
+    HighQualityShare,
+    EnergyDistance,
+    SecondsPerIteration,
+    MarginShare,
+    AllocationRankCorrelation,
+    GradientNormRealMean,
+    GradientNormInterpolateMean,
+    CriticFakeMax,
+    InceptionFid,
+    InceptionKid,
+    ClassifierFid,
+    ClassifierPrecision,
+    ClassifierRecall,
+    ClassifierClassesCovered,
+}
+
+/// Which way a quantity is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+/// How people read a quantity's values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// Three significant digits (`0.00150`, `19.6`, `2258`).
+    Digits,
+    /// A share, as a percentage (`79.0%`).
+    Share,
+    /// A count out of a total (`8 / 8`; to three significant digits when the total is
+    /// unknown).
+    CountOf(Total),
+}
+
+/// What a count is out of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Total {
+    /// The mixture's modes, when the data is a known mixture.
+    Modes,
+    /// The digit classifier's classes.
+    Classes,
+}
+
+/// A value read from a run for the per-loss summary.
+pub type Extractor = fn(&RunResult) -> Option<f64>;
+
+/// One quantity of the summary: its key in `summary.json`, how it is read from a run, which
+/// way is better and how it is shown.
+pub struct Row {
+    pub quantity: Quantity,
+    /// The stable key in `summary.json` (docs/COMPARE-AND-REPORT.md lists them).
+    pub key: &'static str,
+    pub read: Extractor,
+    /// `None` for a quantity that does not rank (the diagnostics).
+    pub better: Option<Better>,
+    pub shown: Shown,
+}
+
+/// The summarised quantities, each once, in the order of the tables' columns (and of
+/// [`Quantity`]'s variants).
+pub static QUANTITIES: &[Row] = &[
+    Row {
+        quantity: Quantity::ModesCovered,
+        key: "modes_covered",
+        read: |r| r.metrics.modes().map(|m| m.modes_covered as f64),
+        better: Some(Better::Higher),
+        shown: Shown::CountOf(Total::Modes),
+    },
+    Row {
+        quantity: Quantity::HighQualityShare,
+        key: "high_quality_share",
+        read: |r| r.metrics.modes().map(|m| m.high_quality_share),
+        better: Some(Better::Higher),
+        shown: Shown::Share,
+    },
+    Row {
+        quantity: Quantity::EnergyDistance,
+        key: "energy_distance",
+        read: |r| r.metrics.energy_distance(),
+        better: Some(Better::Lower),
+        shown: Shown::Digits,
+    },
+    Row {
+        quantity: Quantity::SecondsPerIteration,
+        key: "seconds_per_iteration",
+        read: |r| Some(r.seconds_per_iteration),
+        better: Some(Better::Lower),
+        shown: Shown::Digits,
+    },
+    Row {
+        quantity: Quantity::MarginShare,
+        key: "margin_share",
+        read: |r| r.diagnostics.as_ref().and_then(|d| d.margin_share),
+        better: None,
+        shown: Shown::Share,
+    },
+    Row {
+        quantity: Quantity::AllocationRankCorrelation,
+        key: "allocation_rank_correlation",
+        read: |r| {
+            r.diagnostics
+                .as_ref()
+                .and_then(|d| d.allocation_rank_correlation)
+        },
+        better: None,
+        shown: Shown::Digits,
+    },
+    Row {
+        quantity: Quantity::GradientNormRealMean,
+        key: "gradient_norm_real_mean",
+        read: |r| r.diagnostics.as_ref().map(|d| d.gradient_norm_real.mean),
+        better: None,
+        shown: Shown::Digits,
+    },
+    Row {
+        quantity: Quantity::GradientNormInterpolateMean,
+        key: "gradient_norm_interpolate_mean",
+        read: |r| {
+            r.diagnostics
+                .as_ref()
+                .map(|d| d.gradient_norm_interpolate.mean)
+        },
+        better: None,
+        shown: Shown::Digits,
+    },
+    Row {
+        quantity: Quantity::CriticFakeMax,
+        key: "critic_fake_max",
+        read: |r| r.diagnostics.as_ref().map(|d| d.critic_fake.max),
+        better: None,
+        shown: Shown::Digits,
+    },
+    Row {
+        quantity: Quantity::InceptionFid,
+        key: "inception_fid",
+        read: |r| {
+            r.metrics
+                .image_metrics(FeatureSpace::Inception)
+                .map(|m| m.fid)
+        },
+        better: Some(Better::Lower),
+        shown: Shown::Digits,
+    },
+    Row {
+        quantity: Quantity::InceptionKid,
+        key: "inception_kid",
+        read: |r| {
+            r.metrics
+                .image_metrics(FeatureSpace::Inception)
+                .map(|m| m.kid_mean)
+        },
+        better: Some(Better::Lower),
+        shown: Shown::Digits,
+    },
+    Row {
+        quantity: Quantity::ClassifierFid,
+        key: "classifier_fid",
+        read: |r| {
+            r.metrics
+                .image_metrics(FeatureSpace::Classifier)
+                .map(|m| m.fid)
+        },
+        better: Some(Better::Lower),
+        shown: Shown::Digits,
+    },
+    Row {
+        quantity: Quantity::ClassifierPrecision,
+        key: "classifier_precision",
+        read: |r| {
+            r.metrics
+                .image_metrics(FeatureSpace::Classifier)
+                .map(|m| m.precision)
+        },
+        better: Some(Better::Higher),
+        shown: Shown::Share,
+    },
+    Row {
+        quantity: Quantity::ClassifierRecall,
+        key: "classifier_recall",
+        read: |r| {
+            r.metrics
+                .image_metrics(FeatureSpace::Classifier)
+                .map(|m| m.recall)
+        },
+        better: Some(Better::Higher),
+        shown: Shown::Share,
+    },
+    Row {
+        quantity: Quantity::ClassifierClassesCovered,
+        key: "classifier_classes_covered",
+        read: |r| {
+            r.metrics
+                .image_metrics(FeatureSpace::Classifier)
+                .and_then(|m| m.classes_covered)
+                .map(f64::from)
+        },
+        better: Some(Better::Higher),
+        shown: Shown::CountOf(Total::Classes),
+    },
+];
+
+/// How one value is written, once the total of a count is known.
+enum Style {
+    OutOf(usize),
+    Percent,
+    Digits,
+}
+
+impl Quantity {
+    /// Every quantity, in the table's order.
+    pub fn all() -> impl Iterator<Item = Quantity> {
+        QUANTITIES.iter().map(|row| row.quantity)
+    }
+
+    /// The quantity whose key in `summary.json` is `key`.
+    pub fn from_key(key: &str) -> Option<Quantity> {
+        QUANTITIES
+            .iter()
+            .find(|row| row.key == key)
+            .map(|row| row.quantity)
+    }
+
+    /// Its row (the variants are in the table's order).
+    fn row(self) -> &'static Row {
+        &QUANTITIES[self as usize]
+    }
+
+    /// Its key in `summary.json`.
+    pub fn key(self) -> &'static str {
+        self.row().key
+    }
+
+    /// Its value in `run`, when the run has it.
+    pub fn read(self, run: &RunResult) -> Option<f64> {
+        (self.row().read)(run)
+    }
+
+    /// Which way it is better; `None` when it does not rank.
+    pub fn better(self) -> Option<Better> {
+        self.row().better
+    }
+
+    fn style(self, modes_total: Option<usize>) -> Style {
+        let total = match self.row().shown {
+            Shown::Share => return Style::Percent,
+            Shown::Digits => None,
+            Shown::CountOf(Total::Modes) => modes_total,
+            Shown::CountOf(Total::Classes) => Some(CLASSES as usize),
+        };
+        total.map_or(Style::Digits, Style::OutOf)
+    }
+
+    /// One value as people read it: modes and classes as a count of all (`8 / 8`,
+    /// `10 / 10`), shares as percentages (`79.0%`), the rest to three significant digits.
+    pub fn shown(self, value: f64, modes_total: Option<usize>) -> String {
+        match self.style(modes_total) {
+            Style::OutOf(total) => format!("{} / {total}", count(value)),
+            Style::Percent => format!("{:.1}%", 100.0 * value),
+            Style::Digits => three_digits(value),
+        }
+    }
+
+    /// Mean ± std over seeds as people read it: as [`Quantity::shown`], the spread left out
+    /// when every seed gave the same value (`8 / 8`, `7.33 ± 0.577 / 8`, `79.0% ± 1.2%`).
+    pub fn shown_mean_std(self, m: &MeanStd, modes_total: Option<usize>) -> String {
+        if m.std == 0.0 {
+            return self.shown(m.mean, modes_total);
+        }
+        match self.style(modes_total) {
+            Style::OutOf(total) => {
+                format!("{} ± {} / {total}", count(m.mean), three_digits(m.std))
+            }
+            Style::Percent => format!("{:.1}% ± {:.1}%", 100.0 * m.mean, 100.0 * m.std),
+            Style::Digits => format!("{} ± {}", three_digits(m.mean), three_digits(m.std)),
+        }
+    }
+
+    /// The table's row of `key`; a key that is not in it is a mistake in the caller.
+    fn named(key: &str) -> Quantity {
+        Quantity::from_key(key)
+            .unwrap_or_else(|| panic!("`{key}` is not a summary quantity ({})", keys_text()))
+    }
+}
+
+/// Every key, for messages.
+fn keys_text() -> String {
+    QUANTITIES
+        .iter()
+        .map(|row| row.key)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Quantities sort by their key, as `summary.json`'s maps did when they were keyed by
+/// strings; a key string finds its quantity in a map ([`Borrow`]).
+impl Ord for Quantity {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(other.key())
+    }
+}
+
+impl PartialOrd for Quantity {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Borrow<str> for Quantity {
+    fn borrow(&self) -> &str {
+        self.key()
+    }
+}
+
+impl Serialize for Quantity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let key = String::deserialize(deserializer)?;
+        Quantity::from_key(&key).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{key}` is not a summary quantity (expected one of {})",
+                keys_text()
+            ))
+        })
+    }
+}
+
 /// Whether a larger value of the summary quantity `key` is better: `Some(true)` for modes,
 /// high-quality share, precision and recall, `Some(false)` for distances, FID, KID and time;
-/// `None` for a quantity that does not rank (diagnostics).
+/// `None` for a quantity that does not rank (diagnostics). Panics on a key that is not in
+/// [`QUANTITIES`].
 pub fn higher_is_better(key: &str) -> Option<bool> {
-    match key {
-        "modes_covered"
-        | "high_quality_share"
-        | "classifier_precision"
-        | "classifier_recall"
-        | "classifier_classes_covered" => Some(true),
-        "energy_distance"
-        | "inception_fid"
-        | "inception_kid"
-        | "classifier_fid"
-        | "seconds_per_iteration" => Some(false),
-        _ => None,
-    }
+    Quantity::named(key)
+        .better()
+        .map(|better| better == Better::Higher)
 }
 
 /// The quantities a ranking can use, for messages.
 pub fn rankable_keys() -> Vec<&'static str> {
-    SUMMARY_KEYS
-        .iter()
-        .map(|(key, _)| *key)
-        .filter(|key| higher_is_better(key).is_some())
+    Quantity::all()
+        .filter(|quantity| quantity.better().is_some())
+        .map(Quantity::key)
         .collect()
 }
 
 /// The ranking quantities that suit the runs when none are asked for: modes covered, then the
 /// high-quality share, on known mixtures; the classifier's FID, else Inception's, on images;
 /// the energy distance on other points.
-pub fn default_ranking_keys(runs: &[RunResult]) -> Vec<String> {
-    let has = |key: &str| {
-        let read = SUMMARY_KEYS.iter().find(|(k, _)| *k == key).map(|(_, r)| r);
-        runs.iter()
-            .any(|run| read.is_some_and(|read| read(run).is_some()))
-    };
-    let keys: &[&str] = if has("modes_covered") {
-        &["modes_covered", "high_quality_share"]
-    } else if has("classifier_fid") {
-        &["classifier_fid", "classifier_recall"]
-    } else if has("inception_fid") {
-        &["inception_fid"]
+pub fn default_ranking_keys(runs: &[RunResult]) -> Vec<Quantity> {
+    let has = |quantity: Quantity| runs.iter().any(|run| quantity.read(run).is_some());
+    let keys: &[Quantity] = if has(Quantity::ModesCovered) {
+        &[Quantity::ModesCovered, Quantity::HighQualityShare]
+    } else if has(Quantity::ClassifierFid) {
+        &[Quantity::ClassifierFid, Quantity::ClassifierRecall]
+    } else if has(Quantity::InceptionFid) {
+        &[Quantity::InceptionFid]
     } else {
-        &["energy_distance"]
+        &[Quantity::EnergyDistance]
     };
-    keys.iter().map(|key| key.to_string()).collect()
+    keys.to_vec()
 }
 
-/// `groups` ranked by `keys` (each a rankable [`SUMMARY_KEYS`] name) over their `runs`.
-pub fn rank(groups: &[LossSummary], runs: &[RunResult], keys: &[String]) -> Ranking {
+/// `groups` ranked by `keys` over their `runs`. Panics on a quantity that does not rank
+/// (`lsgan compare` refuses one in `--rank-by`).
+pub fn rank(groups: &[LossSummary], runs: &[RunResult], keys: &[Quantity]) -> Ranking {
+    let direction = |quantity: Quantity| {
+        quantity
+            .better()
+            .unwrap_or_else(|| panic!("`{quantity}` does not rank"))
+    };
     let mut entries: Vec<RankEntry> = groups
         .iter()
         .map(|group| {
             let mine: Vec<&RunResult> = runs.iter().filter(|r| group.holds(r)).collect();
             let values = keys
                 .iter()
-                .filter_map(|key| {
-                    let (_, read) = SUMMARY_KEYS.iter().find(|(k, _)| k == key)?;
-                    let higher = higher_is_better(key)?;
-                    let values: Vec<f64> = mine.iter().filter_map(|r| read(r)).collect();
+                .filter_map(|&key| {
+                    let better = direction(key);
+                    let values: Vec<f64> = mine.iter().filter_map(|r| key.read(r)).collect();
                     let summary = mean_std(&values)?;
-                    let worst = values.iter().copied().fold(summary.mean, |worst, v| {
-                        if higher {
-                            worst.min(v)
-                        } else {
-                            worst.max(v)
-                        }
-                    });
+                    let worst =
+                        values
+                            .iter()
+                            .copied()
+                            .fold(summary.mean, |worst, v| match better {
+                                Better::Higher => worst.min(v),
+                                Better::Lower => worst.max(v),
+                            });
                     Some(RankValue {
-                        key: key.clone(),
+                        key,
                         mean: summary.mean,
                         std: summary.std,
                         worst,
@@ -245,34 +601,31 @@ pub fn rank(groups: &[LossSummary], runs: &[RunResult], keys: &[String]) -> Rank
         .collect();
     // Better first: compare (mean, worst) of each key in turn; a missing value ranks last.
     let order = |a: &RankEntry, b: &RankEntry| {
-        for key in keys {
-            let higher = higher_is_better(key).unwrap_or(true);
+        for &key in keys {
+            let better = direction(key);
             let value = |e: &RankEntry| {
                 e.values
                     .iter()
-                    .find(|v| &v.key == key)
+                    .find(|v| v.key == key)
                     .map(|v| (v.mean, v.worst))
             };
             let ordering = match (value(a), value(b)) {
                 (Some(x), Some(y)) => {
-                    let by = |p: f64, q: f64| {
-                        if higher {
-                            q.total_cmp(&p)
-                        } else {
-                            p.total_cmp(&q)
-                        }
+                    let by = |p: f64, q: f64| match better {
+                        Better::Higher => q.total_cmp(&p),
+                        Better::Lower => p.total_cmp(&q),
                     };
                     by(x.0, y.0).then(by(x.1, y.1))
                 }
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
             };
             if ordering.is_ne() {
                 return ordering;
             }
         }
-        std::cmp::Ordering::Equal
+        Ordering::Equal
     };
     entries.sort_by(order);
     Ranking {
@@ -289,21 +642,12 @@ impl Summary {
             .find_map(|run| run.metrics.modes().map(|m| m.modes_total as usize))
     }
 
-    /// The [`SUMMARY_KEYS`] entries some loss has, in their order: the columns of the tables.
-    pub fn present_keys(&self) -> Vec<&'static (&'static str, Extractor)> {
-        SUMMARY_KEYS
-            .iter()
-            .filter(|(key, _)| self.losses.iter().any(|l| l.metrics.contains_key(*key)))
+    /// The quantities some loss has, in the table's order: the columns of the tables.
+    pub fn present_quantities(&self) -> Vec<Quantity> {
+        Quantity::all()
+            .filter(|quantity| self.losses.iter().any(|l| l.metrics.contains_key(quantity)))
             .collect()
     }
-}
-
-/// Whether the summary quantity `key` is a share, shown as a percentage.
-fn is_share(key: &str) -> bool {
-    matches!(
-        key,
-        "high_quality_share" | "margin_share" | "classifier_precision" | "classifier_recall"
-    )
 }
 
 /// `value` to three significant digits (whole numbers from 1,000 on; 0 as 0).
@@ -325,97 +669,20 @@ fn count(value: f64) -> String {
     }
 }
 
-/// What a count among the summary quantities is out of: the mixture's modes for
-/// `modes_covered`, the classifier's classes for `classifier_classes_covered`.
-fn count_out_of(key: &str, modes_total: Option<usize>) -> Option<usize> {
-    match key {
-        "modes_covered" => modes_total,
-        "classifier_classes_covered" => Some(CLASSES as usize),
-        _ => None,
-    }
-}
-
-/// One value of the summary quantity `key` as people read it: modes and classes as a count
-/// of all (`8 / 8`, `10 / 10`), shares as percentages (`79.0%`), the rest to three
-/// significant digits.
+/// One value of the summary quantity `key` as people read it ([`Quantity::shown`]). Panics
+/// on a key that is not in [`QUANTITIES`].
 pub fn shown(key: &str, value: f64, modes_total: Option<usize>) -> String {
-    match count_out_of(key, modes_total) {
-        Some(total) => format!("{} / {total}", count(value)),
-        None if is_share(key) => format!("{:.1}%", 100.0 * value),
-        None => three_digits(value),
-    }
+    Quantity::named(key).shown(value, modes_total)
 }
 
-/// Mean ± std over seeds as people read it: as [`shown`], the spread left out when every
-/// seed gave the same value (`8 / 8`, `7.33 ± 0.577 / 8`, `79.0% ± 1.2%`).
+/// Mean ± std over seeds of the summary quantity `key` as people read it
+/// ([`Quantity::shown_mean_std`]). Panics on a key that is not in [`QUANTITIES`].
 pub fn shown_mean_std(key: &str, m: &MeanStd, modes_total: Option<usize>) -> String {
-    if m.std == 0.0 {
-        return shown(key, m.mean, modes_total);
-    }
-    match count_out_of(key, modes_total) {
-        Some(total) => format!("{} ± {} / {total}", count(m.mean), three_digits(m.std)),
-        None if is_share(key) => format!("{:.1}% ± {:.1}%", 100.0 * m.mean, 100.0 * m.std),
-        None => format!("{} ± {}", three_digits(m.mean), three_digits(m.std)),
-    }
+    Quantity::named(key).shown_mean_std(m, modes_total)
 }
 
-/// A value read from a run for the per-loss summary.
-pub type Extractor = fn(&RunResult) -> Option<f64>;
-
-/// The summarised quantities, by their stable key in `summary.json` (docs/COMPARE-AND-REPORT.md lists them).
-pub const SUMMARY_KEYS: &[(&str, Extractor)] = &[
-    ("modes_covered", |r| {
-        r.metrics.modes().map(|m| m.modes_covered as f64)
-    }),
-    ("high_quality_share", |r| {
-        r.metrics.modes().map(|m| m.high_quality_share)
-    }),
-    ("energy_distance", |r| r.metrics.energy_distance()),
-    ("seconds_per_iteration", |r| Some(r.seconds_per_iteration)),
-    ("margin_share", |r| {
-        r.diagnostics.as_ref().and_then(|d| d.margin_share)
-    }),
-    ("allocation_rank_correlation", |r| {
-        r.diagnostics
-            .as_ref()
-            .and_then(|d| d.allocation_rank_correlation)
-    }),
-    ("gradient_norm_real_mean", |r| {
-        r.diagnostics.as_ref().map(|d| d.gradient_norm_real.mean)
-    }),
-    ("gradient_norm_interpolate_mean", |r| {
-        r.diagnostics
-            .as_ref()
-            .map(|d| d.gradient_norm_interpolate.mean)
-    }),
-    ("critic_fake_max", |r| {
-        r.diagnostics.as_ref().map(|d| d.critic_fake.max)
-    }),
-    ("inception_fid", |r| {
-        r.metrics.image_metrics("inception").map(|m| m.fid)
-    }),
-    ("inception_kid", |r| {
-        r.metrics.image_metrics("inception").map(|m| m.kid_mean)
-    }),
-    ("classifier_fid", |r| {
-        r.metrics.image_metrics("classifier").map(|m| m.fid)
-    }),
-    ("classifier_precision", |r| {
-        r.metrics.image_metrics("classifier").map(|m| m.precision)
-    }),
-    ("classifier_recall", |r| {
-        r.metrics.image_metrics("classifier").map(|m| m.recall)
-    }),
-    ("classifier_classes_covered", |r| {
-        r.metrics
-            .image_metrics("classifier")
-            .and_then(|m| m.classes_covered)
-            .map(f64::from)
-    }),
-];
-
-/// Mean ± std over seeds of each [`SUMMARY_KEYS`] value, per loss, in the order of
-/// `losses`, and within a loss per variant, in the order the runs have them.
+/// Mean ± std over seeds of each quantity of the table, per loss, in the order of `losses`,
+/// and within a loss per variant, in the order the runs have them.
 pub fn summarise(losses: &[LossKind], runs: &[RunResult]) -> Vec<LossSummary> {
     let mut groups = Vec::new();
     for loss in losses {
@@ -435,11 +702,10 @@ pub fn summarise(losses: &[LossKind], runs: &[RunResult]) -> Vec<LossSummary> {
                 metrics: BTreeMap::new(),
             };
             let mine: Vec<&RunResult> = runs.iter().filter(|r| group.holds(r)).collect();
-            group.metrics = SUMMARY_KEYS
-                .iter()
-                .filter_map(|(key, read)| {
-                    let values: Vec<f64> = mine.iter().filter_map(|r| read(r)).collect();
-                    mean_std(&values).map(|m| (key.to_string(), m))
+            group.metrics = Quantity::all()
+                .filter_map(|quantity| {
+                    let values: Vec<f64> = mine.iter().filter_map(|r| quantity.read(r)).collect();
+                    mean_std(&values).map(|m| (quantity, m))
                 })
                 .collect();
             groups.push(group);
@@ -457,8 +723,8 @@ pub fn ranked_cell(value: &RankValue, modes_total: Option<usize>) -> String {
     };
     format!(
         "{} (worst {})",
-        shown_mean_std(&value.key, &spread, modes_total),
-        shown(&value.key, value.worst, modes_total)
+        value.key.shown_mean_std(&spread, modes_total),
+        value.key.shown(value.worst, modes_total)
     )
 }
 
@@ -479,8 +745,8 @@ pub fn mean_std(values: &[f64]) -> Option<MeanStd> {
 
 /// The per-loss table (mean ± std over seeds) and the per-run table, in Markdown.
 pub fn markdown(summary: &Summary) -> String {
-    let columns = summary.present_keys();
-    let keys: Vec<&str> = columns.iter().map(|(key, _)| *key).collect();
+    let columns = summary.present_quantities();
+    let keys: Vec<&str> = columns.iter().map(|quantity| quantity.key()).collect();
     let mut text = format!(
         "# lsgan compare: {}, {} iterations, {} seed(s)\n\nMean ± standard deviation over seeds \
          (final evaluation; diagnostics as last logged).\n\n| loss | {} |\n|---|{}\n",
@@ -492,14 +758,17 @@ pub fn markdown(summary: &Summary) -> String {
     );
     let modes_total = summary.modes_total();
     for loss in &summary.losses {
-        let cells: Vec<String> = keys.iter().map(|key| loss.cell(key, modes_total)).collect();
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|&quantity| loss.cell(quantity, modes_total))
+            .collect();
         text += &format!("| {} | {} |\n", loss.label(), cells.join(" | "));
     }
     if let Some(ranking) = &summary.ranking {
         text += &format!(
             "\n## Ranking\n\nBest first, by {} (mean over seeds, ties broken by the worst \
              seed).\n\n| rank | loss | {} |\n|---|---|{}\n",
-            ranking.by.join(", then "),
+            ranking.keys().join(", then "),
             ranking
                 .by
                 .iter()
@@ -532,7 +801,7 @@ pub fn markdown(summary: &Summary) -> String {
     for run in &summary.runs {
         let cells: Vec<String> = columns
             .iter()
-            .map(|(key, read)| read(run).map_or_else(|| "—".into(), |v| shown(key, v, modes_total)))
+            .map(|&quantity| run.cell(quantity, modes_total))
             .collect();
         text += &format!(
             "| {} | {} | `{}` | {} | {} | {} | {} | {} |\n",
@@ -655,5 +924,68 @@ mod tests {
             "-0.0123"
         );
         assert_eq!(three_digits(0.0), "0");
+    }
+
+    #[test]
+    fn the_table_holds_each_quantity_once_in_order_by_its_key() {
+        for (index, row) in QUANTITIES.iter().enumerate() {
+            assert_eq!(row.quantity as usize, index, "{}", row.key);
+            assert_eq!(Quantity::from_key(row.key), Some(row.quantity));
+            let json = serde_json::to_string(&row.quantity).unwrap();
+            assert_eq!(json, format!("\"{}\"", row.key));
+            assert_eq!(
+                serde_json::from_str::<Quantity>(&json).unwrap(),
+                row.quantity
+            );
+        }
+        assert_eq!(
+            QUANTITIES.len(),
+            Quantity::ClassifierClassesCovered as usize + 1
+        );
+        // A key that is not in the table is refused, not read as a quantity that does not
+        // rank.
+        assert_eq!(Quantity::from_key("modes_coverd"), None);
+        let typo = serde_json::from_str::<Quantity>("\"modes_coverd\"").unwrap_err();
+        assert!(
+            typo.to_string().contains("not a summary quantity"),
+            "{typo}"
+        );
+        assert_eq!(
+            rankable_keys(),
+            [
+                "modes_covered",
+                "high_quality_share",
+                "energy_distance",
+                "seconds_per_iteration",
+                "inception_fid",
+                "inception_kid",
+                "classifier_fid",
+                "classifier_precision",
+                "classifier_recall",
+                "classifier_classes_covered",
+            ]
+        );
+    }
+
+    #[test]
+    fn rankings_order_by_each_quantitys_direction() {
+        let runs = [
+            run("lsgan", 0, 1.0, Some(0.8)),
+            run("lsgan", 1, 3.0, Some(0.6)),
+            run("wgan", 0, 1.5, None),
+        ];
+        let groups = summarise(&[LossKind::Lsgan, LossKind::Wgan], &runs);
+        let ranking = rank(&groups, &runs, &[Quantity::SecondsPerIteration]);
+        let order: Vec<String> = ranking.entries.iter().map(|e| e.label()).collect();
+        assert_eq!(order, ["wgan", "lsgan"]);
+        // Lower is better: lsgan's worst seed is its slowest.
+        assert_eq!(ranking.entries[1].values[0].worst, 3.0);
+        let json = serde_json::to_value(&ranking).unwrap();
+        assert_eq!(json["by"], serde_json::json!(["seconds_per_iteration"]));
+        assert_eq!(
+            json["entries"][0]["values"][0]["key"],
+            "seconds_per_iteration"
+        );
+        assert_eq!(serde_json::from_value::<Ranking>(json).unwrap(), ranking);
     }
 }

@@ -2,8 +2,8 @@
 //! one step of the algorithm (`trainer`), its generator average (`ema`) and mixed precision
 //! (`precision`), the loop that trains to the budget (`run`) and hands what it leaves to an
 //! outputs object (`outputs`), the checkpoint that lets it resume (`checkpoint`), the
-//! signals that stop it cleanly (`stop_signal`), and the record each logged iteration leaves
-//! (`record`).
+//! signals that stop it cleanly (`stop_signal`), and the records a run leaves: each logged
+//! iteration's line and the finished run's summary (`record`).
 
 pub mod checkpoint;
 pub mod config;
@@ -16,6 +16,5 @@ pub mod run;
 pub mod stop_signal;
 pub mod trainer;
 
-pub use record::LogRecord;
-pub use run::RunSummary;
+pub use record::{LogRecord, RunSummary};
 pub use trainer::{StepLosses, Trainer};

@@ -1,11 +1,16 @@
-//! One line of a run's `metrics.jsonl`: the iteration, the training losses averaged over the
-//! iterations since the previous line, the evaluation of the generator at that moment and the
-//! diagnostics of the critic (margin, allocation on demand, Lipschitz behaviour).
-//! Key names are stable: scripts and reports read them.
+//! What a run records: one line of its `metrics.jsonl` ([`LogRecord`]: the iteration, the
+//! training losses averaged over the iterations since the previous line, the evaluation of
+//! the generator at that moment and the diagnostics of the critic — margin, allocation on
+//! demand, Lipschitz behaviour), and, once finished, its `final_metrics.json`
+//! ([`RunSummary`]). Key names are stable: scripts and reports read them.
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
 use crate::metrics::{Diagnostics, Evaluation};
+use crate::storage::files::FINAL_METRICS_FILE;
 use crate::train::StepLosses;
 
 /// A logged iteration.
@@ -72,5 +77,39 @@ impl LogRecord {
             line += &format!("  margin ok {:>5.1}%", 100.0 * share);
         }
         line + &self.metrics.summary()
+    }
+}
+
+/// What `final_metrics.json` holds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub loss: String,
+    pub data: String,
+    pub seed: u64,
+    pub iterations: u64,
+    pub seconds: f64,
+    pub seconds_per_iteration: f64,
+    pub device: String,
+    #[serde(flatten)]
+    pub metrics: Evaluation,
+}
+
+impl RunSummary {
+    /// The `final_metrics.json` of the finished run in `dir`.
+    pub fn read(dir: &Path) -> Result<RunSummary> {
+        let path = dir.join(FINAL_METRICS_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::bad_input(format!(
+                    "{} is not a finished lsgan run: {FINAL_METRICS_FILE} is missing",
+                    dir.display()
+                ))
+            } else {
+                Error::io("reading", &path, e)
+            }
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::bad_input(format!("{}: not a final_metrics file: {e}", path.display()))
+        })
     }
 }

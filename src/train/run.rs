@@ -10,17 +10,13 @@
 use std::path::Path;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
-use crate::metrics::Evaluation;
 use crate::nets::options::CriticOutput;
-use crate::storage::files::FINAL_METRICS_FILE;
 use crate::train::checkpoint::Progress;
 use crate::train::config::TrainConfig;
 use crate::train::outputs::{Outputs, Results, Snapshot, GRID_IMAGES};
-use crate::train::{precision, stop_signal, LogRecord, Trainer};
+use crate::train::{precision, stop_signal, LogRecord, RunSummary, Trainer};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// How a run talks to the terminal and treats an existing folder.
 #[derive(Clone, Copy, Debug)]
@@ -29,40 +25,6 @@ pub struct RunOptions {
     pub force: bool,
     /// Show a progress bar and print each logged line to stderr.
     pub verbose: bool,
-}
-
-/// What `final_metrics.json` holds.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RunSummary {
-    pub loss: String,
-    pub data: String,
-    pub seed: u64,
-    pub iterations: u64,
-    pub seconds: f64,
-    pub seconds_per_iteration: f64,
-    pub device: String,
-    #[serde(flatten)]
-    pub metrics: Evaluation,
-}
-
-impl RunSummary {
-    /// The `final_metrics.json` of the finished run in `dir`.
-    pub fn read(dir: &Path) -> Result<RunSummary> {
-        let path = dir.join(FINAL_METRICS_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Error::bad_input(format!(
-                    "{} is not a finished lsgan run: {FINAL_METRICS_FILE} is missing",
-                    dir.display()
-                ))
-            } else {
-                Error::io("reading", &path, e)
-            }
-        })?;
-        serde_json::from_str(&text).map_err(|e| {
-            Error::bad_input(format!("{}: not a final_metrics file: {e}", path.display()))
-        })
-    }
 }
 
 /// `error`, with what the user can do next: which checkpoint is intact and how to continue
