@@ -283,9 +283,26 @@ impl Objective {
 pub(crate) mod testing {
     use super::*;
 
-    /// The objective with `kind`'s default settings.
+    /// The objective of `kind` with the parameters the tests compute by hand: l1 margin
+    /// τ = 1 summed, λ = 1, no weight on mean L(x), penalty γ = 0.1 for LS-GAN and GLS-GAN,
+    /// 10 for WGAN-GP, none for WGAN and GAN, on every critic step, ν = 0.5, c = 0.01.
     pub fn objective(kind: LossKind) -> Objective {
-        Objective::from_options(&ObjectiveOptions::for_loss(kind))
+        Objective::from_options(&ObjectiveOptions {
+            loss: kind,
+            margin: MarginDistance::L1,
+            margin_scale: 1.0,
+            margin_norm: MarginNorm::Sum,
+            hinge_weight: 1.0,
+            real_weight: 0.0,
+            penalty_weight: match kind {
+                LossKind::Lsgan | LossKind::Glsgan => 0.1,
+                LossKind::WganGp => 10.0,
+                LossKind::Wgan | LossKind::Gan => 0.0,
+            },
+            penalty_every: 1,
+            glsgan_slope: 0.5,
+            clip: 0.01,
+        })
     }
 
     /// A fixed smooth critic, L(x) = ‖x‖² + x₀, whose input gradient is 2x + e₀.
