@@ -68,10 +68,12 @@ impl Ema {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
     use crate::train::config::TrainConfig;
 
     #[test]
     fn the_average_follows_the_formula_with_warm_up() {
+        let _rng = seeded(0);
         let mut config = TrainConfig::default();
         config.networks.gen_width = 4;
         let shape = SampleShape::Point { dim: 2 };
