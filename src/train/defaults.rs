@@ -4,9 +4,10 @@
 //! [`TrainConfig::defaults`] resolves them for one loss and one data: `lsgan train` with no
 //! options runs them, and [`TrainConfig::resolve`] lays a file, flags and settings over them.
 //!
-//! To change a default, change its row (or add one) and the sweep in EXPERIMENTS.md that
-//! chose it; the test at the end of this file records every resolved default, so a change
-//! shows there as the loss, the data and the whole configuration.
+//! To change a default, change its row (or add one), record in EXPERIMENTS.md the sweep that
+//! chose it, and record the new digests in the test at the end of this file: it holds every
+//! resolved default, so that a change shows as the loss, the data and the whole
+//! configuration.
 
 use serde::Deserialize;
 
