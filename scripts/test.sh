@@ -10,11 +10,11 @@ if [ "$#" -gt 0 ]; then
   echo "[test] cargo test --release $*"
   exec cargo test --release "$@"
 fi
-# The library's unit tests share libtorch's one global random generator, and several of them
-# seed it and expect the same draws twice (the same initial weights, say): they run one at a
-# time, so that no neighbour draws in between. The integration tests run side by side.
-echo "[test] cargo test --release --lib -- --test-threads=1"
-cargo test --release --lib -- --test-threads=1
+# The unit tests run side by side like the integration tests: those that seed or draw from
+# libtorch's one global random generator hold it through a lock (`process::seeded`), so that
+# no neighbour draws between a test's seed and its draws.
+echo "[test] cargo test --release --lib"
+cargo test --release --lib
 echo "[test] cargo test --release --bins --test '*'"
 cargo test --release --bins --test '*'
 echo "[test] cargo test --release --doc"

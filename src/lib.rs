@@ -21,11 +21,12 @@
 //!
 //! ```no_run
 //! use lsgan::commands::train::train;
+//! use lsgan::data::options::DataSource;
 //! use lsgan::objectives::options::LossKind;
 //! use lsgan::train::config::TrainConfig;
 //! use lsgan::train::run::RunOptions;
 //!
-//! let mut config = TrainConfig::defaults_for(LossKind::Lsgan);
+//! let mut config = TrainConfig::defaults(LossKind::Lsgan, &DataSource::Ring);
 //! config.budget.iters = 500;
 //! let summary = train(config, "runs/demo".as_ref(), RunOptions { force: true, verbose: true })?;
 //! let modes = summary.metrics.modes().expect("the ring is a known mixture");

@@ -49,3 +49,22 @@ fn keep_freed_memory() {
         }
     }
 }
+
+/// libtorch's one random generator is shared by every thread of the process: a unit test that
+/// seeds it or draws from it holds this lock meanwhile (through [`seeded`]), so that tests
+/// running side by side never draw between another test's seed and its draws.
+#[cfg(test)]
+static GLOBAL_GENERATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// For a unit test: holds libtorch's global random generator until the guard is dropped, and
+/// seeds it with `seed`. Every test that draws from it takes the guard first, also one that
+/// draws through code that seeds it itself (a training step, a classifier's training) or only
+/// initialises a network; under it the test may seed again.
+#[cfg(test)]
+pub(crate) fn seeded(seed: i64) -> std::sync::MutexGuard<'static, ()> {
+    let guard = GLOBAL_GENERATOR
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    tch::manual_seed(seed);
+    guard
+}

@@ -2,12 +2,13 @@
 //! different seed gives a different trajectory.
 
 use lsgan::commands::train::train;
+use lsgan::data::options::DataSource;
 use lsgan::objectives::options::LossKind;
 use lsgan::train::config::TrainConfig;
 use lsgan::train::run::RunOptions;
 
 fn metrics_log(seed: u64, out: &std::path::Path) -> String {
-    let mut config = TrainConfig::defaults_for(LossKind::Lsgan);
+    let mut config = TrainConfig::defaults(LossKind::Lsgan, &DataSource::Ring);
     config.budget.iters = 60;
     config.outputs.log_every = 20;
     config.runtime.seed = seed;

@@ -187,8 +187,12 @@ fn a_time_budget_stops_the_run_and_finishes_it_where_it_stopped() {
     let summary = read_json(&out.join("final_metrics.json"));
     let done = summary["iterations"].as_u64().unwrap();
     let seconds = summary["seconds"].as_f64().unwrap();
-    assert!(done > 10 && done < 1_000_000, "{done} iterations");
-    assert!((2.0..10.0).contains(&seconds), "{seconds} s");
+    // Stopped by the budget, not by the iterations: short of them, after training for at
+    // least the budget (the loop stops at the first iteration whose elapsed time reaches it,
+    // and the summary's seconds are read after that). How many iterations fit in 2 s, and how
+    // far past 2 s the last one ended, are the machine's speed, which the benchmarks measure.
+    assert!(done < 1_000_000, "{done} iterations");
+    assert!(seconds >= 2.0, "{seconds} s");
     // The last logged line is the iteration it stopped at, with its evaluation.
     let log = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
     let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();

@@ -95,7 +95,11 @@ fn git_tracks_no_run_output_or_log() {
     assert!(listed.status.success(), "git ls-files failed: {listed:?}");
     let text = String::from_utf8(listed.stdout).expect("tracked paths are UTF-8");
     let paths: Vec<&str> = text.split('\0').filter(|p| !p.is_empty()).collect();
-    assert!(paths.contains(&"Cargo.toml"), "git ls-files listed {} paths", paths.len());
+    assert!(
+        paths.contains(&"Cargo.toml"),
+        "git ls-files listed {} paths",
+        paths.len()
+    );
     let found = offending(&paths);
     assert!(
         found.is_empty(),

@@ -11,7 +11,7 @@ mod record;
 
 use std::path::Path;
 use std::process::{Child, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::{
     lsgan, metrics_log, run_flags_for, send, succeeded, wait_for, CHECKPOINT_EVERY, ITERATIONS,
@@ -365,7 +365,6 @@ fn a_second_process_cannot_write_a_run_folder_in_use() {
     // A killed process holds no lock: the folder can be resumed at once.
     send("-KILL", &child);
     child.wait().unwrap();
-    std::thread::sleep(Duration::from_millis(50));
     let next = checkpoint_iteration(&run).unwrap_or(0) + LOG_EVERY;
     succeeded(resume(&run, &["--iters", &next.to_string()]));
     record::record(

@@ -267,6 +267,7 @@ pub fn describe(result: &BenchResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
 
     #[test]
     fn percentiles_interpolate_like_numpy() {
@@ -291,6 +292,7 @@ mod tests {
 
     #[test]
     fn a_small_image_bench_runs_and_reports_the_workload_shape() {
+        let _rng = seeded(0);
         let result = bench(Workload::Mnist, small(Workload::Mnist, 8), timing(2)).unwrap();
         assert_eq!((result.batch, result.iters, result.critic_steps), (8, 2, 1));
         assert!(result.median_ms > 0.0 && result.p10_ms <= result.p90_ms);
@@ -323,6 +325,7 @@ mod tests {
 
     #[test]
     fn lockstep_times_only_the_iterations_its_partner_starts() {
+        let _rng = seeded(0);
         let mut partner = TwoTurns::default();
         let config = small(Workload::Ring, 16);
         let result = bench_in_lockstep(Workload::Ring, config, timing(10), &mut partner).unwrap();

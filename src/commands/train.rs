@@ -178,8 +178,8 @@ pub struct TrainArgs {
 /// What `train` and `compare` share: options from a file and flags, and how to run.
 #[derive(clap::Args)]
 pub struct RunFlags {
-    /// Read options from this TOML file (flags override it; a run's config.toml works;
-    /// each loss's own defaults lie underneath).
+    /// Read options from this TOML file (flags override it; a run's config.toml works; the
+    /// defaults of the loss on the data lie underneath).
     #[arg(long, value_name = "FILE.toml")]
     pub config: Option<PathBuf>,
     /// Replace runs already in the output folder.

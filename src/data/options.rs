@@ -112,17 +112,6 @@ pub struct DataOptions {
     pub image_channels: usize,
 }
 
-impl Default for DataOptions {
-    fn default() -> Self {
-        DataOptions {
-            data: DataSource::Ring,
-            data_dir: String::new(),
-            image_size: 0,
-            image_channels: 0,
-        }
-    }
-}
-
 impl DataOptions {
     /// Checks ranges; on failure the key and what it should be.
     pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {

@@ -62,6 +62,7 @@ impl GaussianMixture {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
 
     #[test]
     fn ring_means_are_at_radius_two_and_45_degrees_apart() {
@@ -79,7 +80,7 @@ mod tests {
 
     #[test]
     fn samples_have_the_mixture_spread() {
-        tch::manual_seed(0);
+        let _rng = seeded(0);
         let grid = GaussianMixture::grid();
         let points = grid.sample(20_000, Device::Cpu);
         assert_eq!(points.size(), [20_000, 2]);

@@ -398,6 +398,7 @@ impl FeatureExtractor for Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
 
     /// A toy task the network learns in a few steps: class = which quadrant is bright.
     fn quadrant_data(n: i64) -> (Tensor, Tensor) {
@@ -432,7 +433,7 @@ mod tests {
 
     #[test]
     fn learns_a_toy_task_and_round_trips_through_a_file() {
-        tch::manual_seed(0);
+        let _rng = seeded(0);
         let (images, labels) = quadrant_data(256);
         let mut epochs = 0;
         let classifier = Classifier::train(
@@ -473,6 +474,7 @@ mod tests {
 
     #[test]
     fn wrong_shapes_and_missing_weights_are_errors() {
+        let _rng = seeded(0);
         let classifier = Classifier::new(Device::Cpu);
         let rgb = Tensor::zeros([2, 3, 28, 28], (Kind::Float, Device::Cpu));
         assert!(classifier.features(&rgb).is_err());

@@ -175,6 +175,7 @@ pub fn frechet_distance_of_features(a: &Tensor, b: &Tensor) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
 
     fn matrix(rows: &[&[f64]]) -> Tensor {
         let n = rows.len() as i64;
@@ -223,7 +224,7 @@ mod tests {
 
     #[test]
     fn sqrtm_squared_is_the_input_for_a_random_psd_matrix() {
-        tch::manual_seed(0);
+        let _rng = seeded(0);
         let a = Tensor::randn([30, 20], (Kind::Double, Device::Cpu));
         // Rank 20 in 30 dimensions: singular, like a covariance of few samples.
         let m = a.matmul(&a.tr());
@@ -272,7 +273,7 @@ mod tests {
 
     #[test]
     fn fid_of_a_feature_set_with_itself_is_zero() {
-        tch::manual_seed(0);
+        let _rng = seeded(0);
         // Fewer samples than dimensions: a singular covariance, FID's usual case in tests.
         let features = Tensor::randn([100, 256], (Kind::Float, Device::Cpu)) * 3.0 + 1.0;
         let stats = FeatureStats::from_features(&features).unwrap();
@@ -300,7 +301,7 @@ mod tests {
 
     #[test]
     fn stats_round_trip_through_a_file() {
-        tch::manual_seed(1);
+        let _rng = seeded(1);
         let stats =
             FeatureStats::from_features(&Tensor::randn([50, 7], (Kind::Float, Device::Cpu)))
                 .unwrap();

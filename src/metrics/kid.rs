@@ -118,6 +118,7 @@ pub fn kid(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
 
     fn gaussian(n: i64, dim: i64, shift: f64) -> Tensor {
         Tensor::randn([n, dim], (Kind::Double, Device::Cpu)) + shift
@@ -134,7 +135,7 @@ mod tests {
 
     #[test]
     fn kid_is_near_zero_for_one_distribution_and_positive_for_shifted_sets() {
-        tch::manual_seed(0);
+        let _rng = seeded(0);
         let real = gaussian(600, 32, 0.0);
         let same = gaussian(600, 32, 0.0);
         let result = kid(&real, &same, 50, 200, 0).unwrap();
@@ -162,7 +163,7 @@ mod tests {
 
     #[test]
     fn kid_is_a_function_of_the_seed() {
-        tch::manual_seed(0);
+        let _rng = seeded(0);
         let (a, b) = (gaussian(300, 8, 0.0), gaussian(300, 8, 0.2));
         let first = kid(&a, &b, 10, 100, 7).unwrap();
         assert_eq!(first, kid(&a, &b, 10, 100, 7).unwrap());
@@ -171,6 +172,7 @@ mod tests {
 
     #[test]
     fn subsets_are_distinct_indices() {
+        let _rng = seeded(0);
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let mut indices = subset(&mut rng, 50, 50);
         indices.sort_unstable();

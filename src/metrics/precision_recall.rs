@@ -94,6 +94,7 @@ pub fn precision_recall(real: &Tensor, generated: &Tensor, k: i64) -> Result<Pre
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
 
     fn gaussian(n: i64, dim: i64) -> Tensor {
         Tensor::randn([n, dim], (Kind::Double, Device::Cpu))
@@ -110,7 +111,7 @@ mod tests {
 
     #[test]
     fn identical_sets_have_full_precision_and_recall() {
-        tch::manual_seed(0);
+        let _rng = seeded(0);
         let real = gaussian(700, 16);
         let result = precision_recall(&real, &real.copy(), DEFAULT_K).unwrap();
         assert_eq!(
@@ -124,7 +125,7 @@ mod tests {
 
     #[test]
     fn disjoint_far_sets_have_zero_precision_and_recall() {
-        tch::manual_seed(0);
+        let _rng = seeded(0);
         let real = gaussian(300, 16);
         let far = gaussian(300, 16) + 100.0;
         let result = precision_recall(&real, &far, DEFAULT_K).unwrap();
@@ -139,7 +140,7 @@ mod tests {
 
     #[test]
     fn collapsed_fakes_are_precise_but_recall_little() {
-        tch::manual_seed(0);
+        let _rng = seeded(0);
         let real = gaussian(500, 16);
         // Every fake near one real point (mode collapse).
         let fake = real.get(17).unsqueeze(0) + gaussian(500, 16) * 1e-3;
@@ -150,7 +151,7 @@ mod tests {
 
     #[test]
     fn samples_of_one_distribution_score_high_and_a_narrow_generator_loses_recall() {
-        tch::manual_seed(0);
+        let _rng = seeded(0);
         let real = gaussian(1000, 8);
         let same = precision_recall(&real, &gaussian(1000, 8), DEFAULT_K).unwrap();
         assert!(same.precision > 0.6 && same.recall > 0.6, "{same:?}");
@@ -161,6 +162,7 @@ mod tests {
 
     #[test]
     fn too_few_points_is_an_error() {
+        let _rng = seeded(0);
         assert!(precision_recall(&gaussian(3, 2), &gaussian(10, 2), 3).is_err());
         assert!(precision_recall(&gaussian(10, 2), &gaussian(10, 3), 3).is_err());
     }

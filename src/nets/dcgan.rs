@@ -224,6 +224,7 @@ fn leaky_relu(x: &Tensor, slope: f64) -> Tensor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
     use tch::{Device, Kind};
 
     fn config(side: i64, channels: i64) -> DcganConfig {
@@ -241,6 +242,7 @@ mod tests {
 
     #[test]
     fn shapes_for_every_supported_size() {
+        let _rng = seeded(0);
         for (side, channels) in [(28, 1), (32, 3), (64, 3), (64, 1)] {
             let vs = nn::VarStore::new(Device::Cpu);
             let config = config(side, channels);
@@ -256,6 +258,7 @@ mod tests {
 
     #[test]
     fn unsupported_size_is_bad_input() {
+        let _rng = seeded(0);
         let vs = nn::VarStore::new(Device::Cpu);
         let err = DcganGenerator::new(&vs.root(), &config(48, 1)).unwrap_err();
         assert!(err.to_string().contains("28, 32 or 64"), "{err}");
@@ -287,6 +290,7 @@ mod tests {
     /// (no batch norm), which the per-sample gradient penalty needs.
     #[test]
     fn critic_scores_are_per_sample() {
+        let _rng = seeded(0);
         let vs = nn::VarStore::new(Device::Cpu);
         let critic = DcganCritic::new(&vs.root(), &config(28, 1)).unwrap();
         let batch = Tensor::randn([4, 1, 28, 28], (Kind::Float, Device::Cpu));

@@ -129,10 +129,12 @@ fn activate(x: &Tensor, activation: Activation) -> Tensor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
     use tch::{Device, Kind};
 
     #[test]
     fn output_bias_shifts_the_initial_output() {
+        let _rng = seeded(3);
         let config = |output_bias| MlpConfig {
             input_dim: 2,
             output_dim: 1,
@@ -154,6 +156,7 @@ mod tests {
 
     #[test]
     fn shapes_and_parameter_count() {
+        let _rng = seeded(0);
         let vs = nn::VarStore::new(Device::Cpu);
         let config = MlpConfig {
             input_dim: 2,

@@ -90,26 +90,6 @@ pub struct NetworkOptions {
     pub critic_norm: CriticNorm,
 }
 
-impl Default for NetworkOptions {
-    /// The toy setting of SPEC.md §5: MLPs of 3 hidden layers of 512 ReLU units, normal
-    /// noise of dimension 2, a linear critic output.
-    fn default() -> Self {
-        NetworkOptions {
-            noise: NoiseKind::Normal,
-            noise_dim: 2,
-            gen_width: 512,
-            gen_depth: 3,
-            critic_width: 512,
-            critic_depth: 3,
-            activation: Activation::Relu,
-            critic_output: CriticOutput::Linear,
-            critic_output_bias: 0.0,
-            gen_batch_norm: true,
-            critic_norm: CriticNorm::Layer,
-        }
-    }
-}
-
 impl NetworkOptions {
     /// Checks ranges; on failure the key and what it should be. Each size bound is far above
     /// any setting that trains well, and keeps a typo from asking for terabytes.

@@ -108,34 +108,13 @@ pub struct ObjectiveOptions {
     pub clip: f64,
 }
 
-/// `penalty_every`'s default, also in a run folder written before the option existed.
+/// `penalty_every` in a run folder written before the option existed: every critic step, as
+/// then.
 fn every_critic_step() -> u64 {
     1
 }
 
 impl ObjectiveOptions {
-    /// `loss`'s default parameters (SPEC.md §2–4): LS-GAN's and GLS-GAN's penalty γ = 0.1
-    /// on real data, WGAN-GP's 10 on interpolates, none for WGAN and GAN.
-    pub fn for_loss(loss: LossKind) -> Self {
-        let penalty_weight = match loss {
-            LossKind::Lsgan | LossKind::Glsgan => 0.1,
-            LossKind::WganGp => 10.0,
-            LossKind::Wgan | LossKind::Gan => 0.0,
-        };
-        ObjectiveOptions {
-            loss,
-            margin: MarginDistance::L1,
-            margin_scale: 1.0,
-            margin_norm: MarginNorm::Sum,
-            hinge_weight: 1.0,
-            real_weight: 0.0,
-            penalty_weight,
-            penalty_every: every_critic_step(),
-            glsgan_slope: 0.5,
-            clip: 0.01,
-        }
-    }
-
     /// Checks ranges; on failure the key and what it should be.
     pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {
         if self.penalty_every == 0 {

@@ -327,6 +327,7 @@ fn process_exists(pid: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     fn quick() -> ClaimRules {
         ClaimRules {
@@ -451,9 +452,16 @@ mod tests {
         let file = OpenOptions::new().write(true).open(&path).unwrap();
         file.set_modified(SystemTime::now() - Duration::from_secs(3600))
             .unwrap();
-        std::thread::sleep(Duration::from_millis(200));
-        let age = Found::read(&path).unwrap().age;
-        assert!(age < Duration::from_secs(5), "refreshed: {age:?}");
+        // The next heartbeat (every 20 ms) refreshes it; the deadline only bounds a hang.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let age = Found::read(&path).unwrap().age;
+            if age < Duration::from_secs(5) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "not refreshed in 60 s: {age:?}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     #[test]

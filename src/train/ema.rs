@@ -68,12 +68,13 @@ impl Ema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::objectives::options::LossKind;
+    use crate::process::seeded;
     use crate::train::config::TrainConfig;
 
     #[test]
     fn the_average_follows_the_formula_with_warm_up() {
-        let mut config = TrainConfig::defaults_for(LossKind::Lsgan);
+        let _rng = seeded(0);
+        let mut config = TrainConfig::default();
         config.networks.gen_width = 4;
         let shape = SampleShape::Point { dim: 2 };
         let source = VarStore::new(tch::Device::Cpu);

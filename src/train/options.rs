@@ -81,25 +81,6 @@ pub struct OptimiserOptions {
     pub ema_decay: f64,
 }
 
-impl Default for OptimiserOptions {
-    /// The toy setting: batch 256, Adam 1e-4 with betas (0.5, 0.9), rates falling linearly,
-    /// one critic step, no weight decay, no average.
-    fn default() -> Self {
-        OptimiserOptions {
-            batch_size: 256,
-            optimizer: OptimizerKind::Adam,
-            lr_generator: 1e-4,
-            lr_critic: 1e-4,
-            lr_schedule: LrSchedule::Linear,
-            beta1: 0.5,
-            beta2: 0.9,
-            critic_steps: 1,
-            weight_decay: 0.0,
-            ema_decay: 0.0,
-        }
-    }
-}
-
 impl OptimiserOptions {
     /// Checks ranges; on failure the key and what it should be.
     pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {
@@ -162,16 +143,6 @@ pub struct BudgetOptions {
     pub critic_budget: u64,
 }
 
-impl Default for BudgetOptions {
-    fn default() -> Self {
-        BudgetOptions {
-            iters: 3000,
-            time_budget: 0.0,
-            critic_budget: 0,
-        }
-    }
-}
-
 impl BudgetOptions {
     /// Checks ranges; on failure the key and what it should be.
     pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {
@@ -231,17 +202,6 @@ pub struct OutputOptions {
     pub eval_samples: usize,
 }
 
-impl Default for OutputOptions {
-    fn default() -> Self {
-        OutputOptions {
-            log_every: 100,
-            sample_every: 0,
-            checkpoint_every: 500,
-            eval_samples: 2500,
-        }
-    }
-}
-
 impl OutputOptions {
     /// Checks ranges; on failure the key and what it should be.
     pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {
@@ -278,17 +238,6 @@ pub struct RuntimeOptions {
     #[arg(long, value_enum)]
     #[serde(default)]
     pub precision: Precision,
-}
-
-impl Default for RuntimeOptions {
-    fn default() -> Self {
-        RuntimeOptions {
-            seed: 0,
-            device: DeviceChoice::Cpu,
-            threads: 0,
-            precision: Precision::Fp32,
-        }
-    }
 }
 
 impl RuntimeOptions {

@@ -122,10 +122,12 @@ impl Drop for Autocast {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
     use tch::nn::{self, Module};
 
     #[test]
     fn bf16_computes_products_in_bfloat16_and_returns_float32() {
+        let _rng = seeded(0);
         let store = nn::VarStore::new(Device::Cpu);
         let layer = nn::linear(store.root(), 3, 2, Default::default());
         let x = Tensor::randn([4, 3], (Kind::Float, Device::Cpu));
@@ -152,6 +154,7 @@ mod tests {
 
     #[test]
     fn bf16_gradients_reach_the_float32_weights() {
+        let _rng = seeded(0);
         let store = nn::VarStore::new(Device::Cpu);
         let layer = nn::linear(store.root(), 8, 1, Default::default());
         let x = Tensor::randn([16, 8], (Kind::Float, Device::Cpu));

@@ -408,10 +408,12 @@ pub const LIBTORCH_BUILD: &str = env!("LSGAN_LIBTORCH_BUILD");
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::seeded;
     use crate::train::options::Precision;
 
     #[test]
     fn clipping_bounds_every_weight() {
+        let _rng = seeded(0);
         let vs = nn::VarStore::new(tch::Device::Cpu);
         let _w = vs.root().randn("w", &[10, 10], 0.0, 1.0);
         clip_weights(&vs, 0.01);
@@ -422,6 +424,7 @@ mod tests {
 
     #[test]
     fn a_weight_that_is_not_finite_is_named_with_the_iteration() {
+        let _rng = seeded(0);
         let mut config = TrainConfig::default();
         (
             config.networks.gen_width,
@@ -450,6 +453,7 @@ mod tests {
 
     #[test]
     fn a_bf16_step_stays_close_to_the_fp32_step() {
+        let _rng = seeded(0);
         let step = |precision| {
             let mut config = TrainConfig::default();
             (

@@ -274,16 +274,13 @@ fn config_refusal(path: &Path, case: &Case, error: &Error) -> Result<(), String>
 fn config_seeds() -> Vec<String> {
     let mut seeds: Vec<String> = LossKind::ALL
         .iter()
-        .map(|&loss| {
-            TrainConfig::defaults_for_data(loss, &DataSource::parse("ring").unwrap()).to_toml()
-        })
+        .map(|&loss| TrainConfig::defaults(loss, &DataSource::parse("ring").unwrap()).to_toml())
         .collect();
     seeds.push(
-        TrainConfig::defaults_for_data(LossKind::Lsgan, &DataSource::parse("mnist").unwrap())
-            .to_toml(),
+        TrainConfig::defaults(LossKind::Lsgan, &DataSource::parse("mnist").unwrap()).to_toml(),
     );
     seeds.push(
-        TrainConfig::defaults_for_data(LossKind::Glsgan, &DataSource::parse("points.csv").unwrap())
+        TrainConfig::defaults(LossKind::Glsgan, &DataSource::parse("points.csv").unwrap())
             .to_toml(),
     );
     seeds

@@ -1,0 +1,148 @@
+//! Reading a TOML config file: at most [`MAX_CONFIG_BYTES`], UTF-8, then its `key = value`
+//! table, every error one line naming the file (and, for a syntax error, the line and column);
+//! and the quoting that keeps a user's text on that one line.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// The largest config file read (256 KiB); the ones lsgan writes are about 1.5 KB.
+pub const MAX_CONFIG_BYTES: u64 = 256 << 10;
+
+/// `key` as an error message shows it: `` `key` `` for a bare key, quoted and escaped
+/// otherwise, so that a key holding a newline cannot break the message's one line.
+pub(super) fn shown_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        format!("`{key}`")
+    } else {
+        format!("`{key:?}`")
+    }
+}
+
+/// A message quoting a value on one line: control characters (a newline in a string the
+/// user wrote) escaped.
+pub(super) fn escaped(message: &str) -> String {
+    let mut text = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            text.extend(c.escape_default());
+        } else {
+            text.push(c);
+        }
+    }
+    text
+}
+
+/// A TOML syntax error's explanation on one line: its lines joined with "; ".
+pub(super) fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_and_column(text: &[u8], offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count();
+    (
+        1 + before.iter().filter(|&&b| b == b'\n').count(),
+        1 + column,
+    )
+}
+
+/// The key/value table of a TOML file; errors are one line naming the file and, for a
+/// syntax error, the line and column.
+pub(super) fn read_toml_table(path: &Path) -> Result<toml::Table> {
+    let cannot_read = |e: std::io::Error| {
+        Error::bad_input(format!("cannot read config file {}: {e}", path.display()))
+    };
+    let file = File::open(path).map_err(cannot_read)?;
+    let size = file.metadata().map_err(cannot_read)?.len();
+    let too_big = |size: u64| {
+        Error::bad_input(format!(
+            "{}: {size} bytes is more than the {MAX_CONFIG_BYTES} bytes lsgan reads from a \
+             config file; expected a TOML file of `key = value` lines",
+            path.display()
+        ))
+    };
+    if size > MAX_CONFIG_BYTES {
+        return Err(too_big(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let (line, column) = line_and_column(&bytes, e.valid_up_to());
+        Error::bad_input(format!(
+            "{}:{line}:{column}: not UTF-8 text; expected a TOML file",
+            path.display()
+        ))
+    })?;
+    text.parse::<toml::Table>().map_err(|e| {
+        let position = e.span().map_or(String::new(), |span| {
+            let (line, column) = line_and_column(text.as_bytes(), span.start);
+            format!("{line}:{column}:")
+        });
+        Error::bad_input(format!(
+            "{}:{position} not valid TOML: {}",
+            path.display(),
+            one_line(e.message())
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::Error;
+    use crate::train::config::TrainConfig;
+
+    #[test]
+    fn newlines_in_keys_and_values_are_escaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        for (text, shown) in [
+            ("\"a\\nb\" = 1\n", "key `\"a\\nb\"`: unknown key"),
+            ("device = \"a\\nb\"\n", "unknown variant `a\\nb`"),
+            ("data = \"\\n\"\n", "got \"\\n\""),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let message = TrainConfig::from_file(&path).unwrap_err().to_string();
+            assert!(!message.contains('\n'), "{message}");
+            assert!(message.contains(shown), "expected {shown} in {message}");
+        }
+    }
+
+    #[test]
+    fn file_errors_name_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "iters = \"many\"\n").unwrap();
+        let message = TrainConfig::from_file(&path).unwrap_err().to_string();
+        assert!(
+            message.contains("bad.toml") && message.contains("`iters`"),
+            "{message}"
+        );
+        let missing = TrainConfig::from_file(&dir.path().join("none.toml")).unwrap_err();
+        assert!(matches!(missing, Error::BadInput(_)));
+        assert!(missing.to_string().contains("none.toml"));
+    }
+}
