@@ -6,7 +6,7 @@
 //!
 //! The layers, bottom to top, one module each (`docs/ARCHITECTURE.md` draws them; a lower
 //! layer never imports a higher one, and `tests/architecture.rs` keeps it so; the formulas
-//! are in `../shared/SPEC.md`):
+//! are in docs/FORMULAS.md):
 //!
 //! | module | what lives there |
 //! |--------|------------------|

@@ -1,6 +1,6 @@
 //! The foundation's acceptance run, raised by issue 17: LS-GAN with the shipped ring defaults
 //! and default budget (the demo's run) covers all 8 modes with at least 90% high-quality
-//! samples (SPEC.md §6 definitions, 2,500 generated points; seeds 0–9 gave 92–95%,
+//! samples (docs/FORMULAS.md#toy-data-and-metrics definitions, 2,500 generated points; seeds 0–9 gave 92–95%,
 //! EXPERIMENTS.md). An assertion on the metric, not on time.
 
 use lsgan::commands::train::train;

@@ -1,5 +1,5 @@
 //! Where real samples come from: 2-D points — the 8-Gaussian ring and 25-Gaussian grid of
-//! SPEC.md §6 (`toy`) and any two-column CSV file (`csv`) — and images: MNIST,
+//! docs/FORMULAS.md#toy-data-and-metrics (`toy`) and any two-column CSV file (`csv`) — and images: MNIST,
 //! Fashion-MNIST, CIFAR-10 and folders of PNG/JPEG files, with their batch loader and
 //! downloader (`images`).
 //! [`TrainingData`] is what the trainer draws its real batches from, whichever kind.

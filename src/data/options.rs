@@ -16,7 +16,7 @@ pub const DATA_EXPECTED: &str =
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum DataSource {
-    /// The 8-Gaussian ring (SPEC.md §6).
+    /// The 8-Gaussian ring (docs/FORMULAS.md#toy-data-and-metrics).
     Ring,
     /// The 25-Gaussian grid.
     Grid,

@@ -1,4 +1,4 @@
-//! The toy mixtures of SPEC.md §6: `ring` (8 Gaussians on a circle of radius 2, σ = 0.02) and
+//! The toy mixtures of docs/FORMULAS.md#toy-data-and-metrics: `ring` (8 Gaussians on a circle of radius 2, σ = 0.02) and
 //! `grid` (25 Gaussians at {−4, −2, 0, 2, 4}², σ = 0.05), with equal weights.
 
 use std::f64::consts::PI;

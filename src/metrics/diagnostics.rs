@@ -1,5 +1,5 @@
 //! What the objective does to the critic and the generator, measured at each logged
-//! iteration (issue 5; SPEC.md §8 lists the claims these numbers test):
+//! iteration (issue 5; docs/FORMULAS.md#claims lists the claims these numbers test):
 //!
 //! - **margin**: the share of pairs with L(G(z)) − L(x) ≥ Δ(x, G(z)) and the mean hinge
 //!   (Δ + L(x) − L(G(z)))_+ (margin losses only);

@@ -41,7 +41,7 @@ pub struct ImageMetrics {
     pub recall: f64,
     /// The classifier's space only: how many of its classes at least
     /// [`CLASS_COVERED_SHARE`] of the generated images are predicted as (the image analogue
-    /// of SPEC.md §6's covered modes). Absent from evaluations written before it existed.
+    /// of the docs/FORMULAS.md#toy-data-and-metrics covered modes). Absent from evaluations written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes_covered: Option<u32>,
     /// The classifier's space only: the share of generated images predicted as each class.
@@ -50,7 +50,7 @@ pub struct ImageMetrics {
 }
 
 /// A class is covered when at least this share of the generated images is predicted as it,
-/// as a mode is covered at 1% of the points (SPEC.md §6).
+/// as a mode is covered at 1% of the points (docs/FORMULAS.md#toy-data-and-metrics).
 pub const CLASS_COVERED_SHARE: f64 = 0.01;
 
 /// How many classes hold at least [`CLASS_COVERED_SHARE`] of the images, given each

@@ -1,4 +1,4 @@
-//! What a run achieved, measured apart from training: the toy metrics of SPEC.md §6
+//! What a run achieved, measured apart from training: the toy metrics of docs/FORMULAS.md#toy-data-and-metrics
 //! (`toy`), and for images FID (`fid`), KID (`kid`) and precision/recall
 //! (`precision_recall`) in a feature space (`features`): Inception-v3's (`inception`) or that
 //! of lsgan's own digit classifier (`classifier`), put together by `images`. [`Evaluation`] is one

@@ -1,4 +1,4 @@
-//! Toy-data metrics (SPEC.md §6): a generated point is **high-quality** when it lies within
+//! Toy-data metrics (docs/FORMULAS.md#toy-data-and-metrics): a generated point is **high-quality** when it lies within
 //! 3σ of its nearest mixture mean; a mode is **covered** when at least 1% of the generated
 //! points are high-quality points nearest to it. Plus the energy distance between generated
 //! and true samples, which needs no mixture and so also serves CSV data.

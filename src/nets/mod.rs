@@ -92,7 +92,7 @@ impl Critic {
     }
 }
 
-/// The critic's last activation (SPEC.md §2: ReLU keeps L non-negative).
+/// The critic's last activation (docs/FORMULAS.md#ls-gan: ReLU keeps L non-negative).
 pub fn apply_output(out: &Tensor, output: CriticOutput) -> Tensor {
     match output {
         CriticOutput::Linear => out.shallow_clone(),

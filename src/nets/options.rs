@@ -79,7 +79,7 @@ pub struct NetworkOptions {
     #[arg(long, value_enum)]
     pub critic_output: CriticOutput,
     /// Added to the initial bias of the critic's last layer (MLP critics). A positive value
-    /// starts a ReLU output alive on every input (EXPERIMENTS.md, "seeds").
+    /// starts a ReLU output alive on every input (EXPERIMENTS.md, "Seeds and the dead critic").
     #[arg(long, allow_negative_numbers = true)]
     pub critic_output_bias: f64,
     /// Batch norm in the DCGAN generator (`true` or `false`).

@@ -1,4 +1,4 @@
-//! The Generalised LS-GAN critic objective (SPEC.md §3): LS-GAN with the hinge (a)_+
+//! The Generalised LS-GAN critic objective (docs/FORMULAS.md#gls-gan): LS-GAN with the hinge (a)_+
 //! replaced by the leaky cost C_ν(a) = max(a, ν·a), ν ≤ 1. ν = 0 is LS-GAN, ν = 1 a
 //! Wasserstein-type critic, ν = −1 the absolute value.
 

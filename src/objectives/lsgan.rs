@@ -1,4 +1,4 @@
-//! The Loss-Sensitive GAN objectives (SPEC.md §2, Qi 2017): the critic's, with its hinge on
+//! The Loss-Sensitive GAN objectives (docs/FORMULAS.md#ls-gan, Qi 2017): the critic's, with its hinge on
 //! the margin, and the generator's.
 
 use tch::{Kind, Tensor};

@@ -1,5 +1,5 @@
 //! The margin Δ(x, G(z)) = τ · dist(x, G(z)) that LS-GAN asks between L on a fake and L on
-//! its paired real sample (SPEC.md §2).
+//! its paired real sample (docs/FORMULAS.md#ls-gan).
 
 use tch::{Kind, Tensor};
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Which critic/generator objective pair to train with (SPEC.md §2–4).
+/// Which critic/generator objective pair to train with (docs/FORMULAS.md#ls-gan to #baselines-on-the-same-loop).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum LossKind {
@@ -56,7 +56,7 @@ pub enum MarginDistance {
 #[serde(rename_all = "kebab-case")]
 pub enum MarginNorm {
     /// τ · dist(x, y) as it is: a sum over the d coordinates (l1), so one τ means ten times
-    /// more on 784 pixels than on 78 (SPEC.md §5's note on τ).
+    /// more on 784 pixels than on 78 (the docs/FORMULAS.md#defaults note on τ).
     #[default]
     Sum,
     /// τ · dist(x, y) / d for l1 (the mean absolute difference per coordinate) and

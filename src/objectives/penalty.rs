@@ -1,8 +1,8 @@
 //! Gradient penalties on the critic's input gradient ∇_x L(x), built with exact second
 //! derivatives (the gradient stays in the autograd graph, so the penalty backpropagates to θ).
 //!
-//! - LS-GAN (SPEC.md §2): mean ‖∇_x L(x_i)‖² on **real** samples, centred at 0.
-//! - WGAN-GP (SPEC.md §4): mean (‖∇L(x̂_i)‖ − 1)² on interpolates x̂ = ε x + (1 − ε) G(z).
+//! - LS-GAN (docs/FORMULAS.md#ls-gan): mean ‖∇_x L(x_i)‖² on **real** samples, centred at 0.
+//! - WGAN-GP (docs/FORMULAS.md#baselines-on-the-same-loop): mean (‖∇L(x̂_i)‖ − 1)² on interpolates x̂ = ε x + (1 − ε) G(z).
 
 use tch::{Kind, Tensor};
 

@@ -1,4 +1,4 @@
-//! WGAN (SPEC.md §4), written as a loss function (low on real, high on fake): the critic
+//! WGAN (docs/FORMULAS.md#baselines-on-the-same-loop), written as a loss function (low on real, high on fake): the critic
 //! minimises mean L(x) − mean L(G(z)); the trainer clips its weights to [−c, c] after each
 //! step (`train::trainer`).
 

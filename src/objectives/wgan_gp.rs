@@ -1,4 +1,4 @@
-//! WGAN-GP (SPEC.md §4), written as a loss function: the WGAN critic objective plus the
+//! WGAN-GP (docs/FORMULAS.md#baselines-on-the-same-loop), written as a loss function: the WGAN critic objective plus the
 //! gradient penalty on interpolates, centred at 1 (see `penalty.rs`).
 
 use tch::{Kind, Tensor};

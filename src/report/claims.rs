@@ -1,4 +1,4 @@
-//! The automatic reading of SPEC.md §8's claims from a comparison's runs: for each claim, does
+//! The automatic reading of the docs/FORMULAS.md#claims claims from a comparison's runs: for each claim, does
 //! it hold on these runs, with the numbers that decide it. The thresholds are written next to
 //! each claim; they are a reading aid, not a statistical test.
 

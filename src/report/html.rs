@@ -65,7 +65,7 @@ fn logged_diagnostics(run: &RunResult) -> Vec<Diagnostics> {
 /// The summary's tables followed by the claims.
 pub fn report_markdown(summary: &Summary, claims: &[ClaimReading]) -> String {
     let mut text = markdown(summary);
-    text += "\n## Claims (SPEC.md §8), read automatically\n\n| claim | verdict | evidence | figure |\n|---|---|---|---|\n";
+    text += "\n## Claims about LS-GAN, read automatically\n\n| claim | verdict | evidence | figure |\n|---|---|---|---|\n";
     for claim in claims {
         text += &format!(
             "| {} | **{}** | {} | {} |\n",

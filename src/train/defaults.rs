@@ -1,6 +1,6 @@
 //! Every default of a training run, in one place: the base each run starts from, and one table
 //! whose rows say, for some losses on some kinds of data, which values differ from the base,
-//! why, and where that was measured (EXPERIMENTS.md, or SPEC.md for the papers' settings).
+//! why, and where that was measured (EXPERIMENTS.md, or docs/FORMULAS.md for the papers' settings).
 //! [`TrainConfig::defaults`] resolves them for one loss and one data: `lsgan train` with no
 //! options runs them, and [`TrainConfig::resolve`] lays a file, flags and settings over them.
 //!
@@ -79,7 +79,7 @@ pub struct Row {
     pub data: &'static [DataKind],
     /// `key = value` lines, as in a config file.
     pub values: &'static [&'static str],
-    /// Why these values, and the section of EXPERIMENTS.md (or SPEC.md) that chose them.
+    /// Why these values, and the section of EXPERIMENTS.md (or docs/FORMULAS.md) that chose them.
     pub why: &'static str,
 }
 
@@ -129,27 +129,27 @@ pub const TABLE: &[Row] = &[
             "sample_every = 250",
             "eval_samples = 1000",
         ],
-        why: "the author's image setting (SPEC.md §5: DCGAN, batch 64, uniform noise of \
+        why: "the author's image setting (docs/FORMULAS.md#defaults: DCGAN, batch 64, uniform noise of \
               dimension 100, Adam (0.5, 0.999) at a constant rate, l1 margin τ = 0.0002), with \
               the generator's average for samples and metrics, a sample grid and a log line \
-              every 250 iterations, and 1,000 images per evaluation (EXPERIMENTS.md, \"LS-GAN \
-              on MNIST: the critic's output\")",
+              every 250 iterations, and 1,000 images per evaluation (EXPERIMENTS.md, \"MNIST \
+              and Fashion-MNIST: LS-GAN's defaults\")",
     },
     Row {
         losses: LSGAN_FAMILY,
         data: &DataKind::ALL,
         values: &["penalty_weight = 0.1"],
         why: "the zero-centred penalty on real data of the reference LS-GAN setting \
-              (EXPERIMENTS.md, \"Choosing LS-GAN's defaults on the ring\")",
+              (EXPERIMENTS.md, \"The ring: LS-GAN's defaults\")",
     },
     Row {
         losses: LSGAN_FAMILY,
         data: POINTS,
         values: &[r#"critic_output = "relu""#, "critic_output_bias = 1.0"],
         why: "a non-negative L, as in the author's code, worked best on the ring (EXPERIMENTS.md, \
-              \"Choosing LS-GAN's defaults on the ring\"); the output bias starts the ReLU alive \
+              \"The ring: LS-GAN's defaults\"); the output bias starts the ReLU alive \
               where the first fakes are: without it the critic died at once on half the seeds \
-              (EXPERIMENTS.md, \"Seeds: LS-GAN's ReLU output dies on some of them\")",
+              (EXPERIMENTS.md, \"Seeds and the dead critic\")",
     },
     Row {
         losses: LSGAN_FAMILY,
@@ -160,10 +160,10 @@ pub const TABLE: &[Row] = &[
             "lr_critic = 3e-4",
         ],
         why: "γ = 0.5 kept the ReLU critic alive and covered 8 of 8 ring modes on every seed \
-              0–9, where 0.1 went flat on seeds 8 and 9 (EXPERIMENTS.md, \"LS-GAN on the ring: \
-              the penalty's weight keeps the critic alive\"); Adam at 3e-4, falling linearly to \
+              0–9, where 0.1 went flat on seeds 8 and 9 (EXPERIMENTS.md, \"The penalty's \
+              weight γ: 0.5\"); Adam at 3e-4, falling linearly to \
               0, put 93.6% of the points within 3σ of a mode over seeds 0–9, where 1e-4 left \
-              78% (\"Ring: 3e-4 puts 93.6% of the points on the modes\"); GLS-GAN gained the same \
+              78% (\"The learning rate: Adam 3e-4\"); GLS-GAN gained the same \
               way (\"GLS-GAN on the ring: LS-GAN's toy default carries over\"). CSV points take \
               the ring's",
     },
@@ -177,16 +177,16 @@ pub const TABLE: &[Row] = &[
             "critic_steps = 5",
         ],
         why: "the grid's 25 modes, further apart, took 6e-4 with γ = 0.5 (EXPERIMENTS.md, \
-              \"Grid: 6e-4 with γ = 0.5 covers all 25 modes\"); with one critic step per \
+              \"The grid's rate and penalty: Adam 6e-4, γ = 0.5\"); with one critic step per \
               generator step the critic went flat on every grid seed tried, with five it stayed \
-              alive (\"The grid: what keeps LS-GAN's critic alive\"). GLS-GAN was not swept there",
+              alive (\"The grid's critic steps: five\"). GLS-GAN was not swept there",
     },
     Row {
         losses: LSGAN_FAMILY,
         data: IMAGES,
         values: &["weight_decay = 5e-5"],
-        why: "the author's image setting's weight decay on the critic (SPEC.md §5; \
-              EXPERIMENTS.md, \"LS-GAN on MNIST: the critic's output\")",
+        why: "the author's image setting's weight decay on the critic (docs/FORMULAS.md#defaults; \
+              EXPERIMENTS.md, \"MNIST and Fashion-MNIST: LS-GAN's defaults\")",
     },
     Row {
         losses: &[LossKind::Lsgan],
@@ -194,7 +194,7 @@ pub const TABLE: &[Row] = &[
         values: &[r#"critic_output = "softplus""#],
         why: "a ReLU output died within 20 DCGAN steps on MNIST (L = 0 everywhere, no gradient \
               left); a softplus output kept L ≥ 0 and stayed alive on every seed \
-              (EXPERIMENTS.md, \"LS-GAN on MNIST: the critic's output\")",
+              (EXPERIMENTS.md, \"LS-GAN on MNIST: a softplus output\")",
     },
     Row {
         losses: &[LossKind::Glsgan],
@@ -215,10 +215,10 @@ pub const TABLE: &[Row] = &[
         why: "τ = 0.0002 is the author's for 64×64×3 (Δ ≈ 1), ten times smaller in effect on \
               28×28×1; τ = 0.002 restores Δ ≈ 1 and took the classifier FID at 2,000 iterations \
               from 22.6 to 19.2 and recall from 27% to 37% over seeds 0–2 (EXPERIMENTS.md, \
-              \"LS-GAN against WGAN-GP on MNIST at equal wall clock\"); the generator's rate \
+              \"The image margin τ: 0.002\"); the generator's rate \
               decides how far 3,000 steps get: 1e-4 → 2e-4 → 4e-4 took seed 0's classifier FID \
-              from 16.0 to 12.3 to 7.9, a faster critic alone made it worse (\"MNIST: the \
-              generator's rate, 4e-4\"); Fashion-MNIST gained the same way",
+              from 16.0 to 12.3 to 7.9, a faster critic alone made it worse (\"The image \
+              learning rate: Adam 4e-4 for both networks\"); Fashion-MNIST gained the same way",
     },
     Row {
         losses: &[LossKind::Wgan],
@@ -229,30 +229,30 @@ pub const TABLE: &[Row] = &[
             "lr_critic = 5e-5",
             "critic_steps = 5",
         ],
-        why: "WGAN's own setting (SPEC.md §4, Arjovsky et al.): RMSProp at 5e-5, five critic \
+        why: "WGAN's own setting (docs/FORMULAS.md#baselines-on-the-same-loop, Arjovsky et al.): RMSProp at 5e-5, five critic \
               steps per generator step",
     },
     Row {
         losses: &[LossKind::WganGp],
         data: &DataKind::ALL,
         values: &["penalty_weight = 10.0", "critic_steps = 5"],
-        why: "WGAN-GP's own setting (SPEC.md §4, Gulrajani et al.): the interpolate penalty at \
+        why: "WGAN-GP's own setting (docs/FORMULAS.md#baselines-on-the-same-loop, Gulrajani et al.): the interpolate penalty at \
               weight 10, five critic steps per generator step",
     },
     Row {
         losses: &[LossKind::WganGp],
         data: IMAGES,
         values: &["beta2 = 0.9"],
-        why: "WGAN-GP's Adam betas (0.5, 0.9) (SPEC.md §4)",
+        why: "WGAN-GP's Adam betas (0.5, 0.9) (docs/FORMULAS.md#baselines-on-the-same-loop)",
     },
 ];
 
-/// The configuration every run starts from, before [`TABLE`]: the toy setting of SPEC.md §5
+/// The configuration every run starts from, before [`TABLE`]: the toy setting of docs/FORMULAS.md#defaults
 /// (MLPs of 3 hidden layers of 512 ReLU units, normal noise of dimension 2, batch 256) with
-/// the choices of EXPERIMENTS.md, "Choosing LS-GAN's defaults on the ring" (Adam (0.5, 0.9)
+/// the choices of EXPERIMENTS.md, "The ring: LS-GAN's defaults" (Adam (0.5, 0.9)
 /// at 1e-4 falling linearly to 0 over 3,000 iterations, l1 margin τ = 1, λ = 1, no weight on
 /// mean L(x) as in the author's code), a linear critic output, no penalty, WGAN's clipping
-/// bound c = 0.01 (SPEC.md §4) and GLS-GAN's slope ν = 0.5.
+/// bound c = 0.01 (docs/FORMULAS.md#baselines-on-the-same-loop) and GLS-GAN's slope ν = 0.5.
 fn base(loss: LossKind, data: &DataSource) -> TrainConfig {
     TrainConfig {
         data: DataOptions {

@@ -1,4 +1,4 @@
-//! One training step, read top to bottom as in SPEC.md: `critic_steps` times {sample real
+//! One training step, read top to bottom as in docs/FORMULAS.md: `critic_steps` times {sample real
 //! points and fakes, minimise the critic objective, clip if WGAN}, then one generator step
 //! minimising its objective on fresh fakes; the networks' forward passes in the configured
 //! precision (`precision`). Also: building the nets and optimisers from a
