@@ -17,6 +17,7 @@
 #    libtorch and the Inception weights (LSGAN_INCEPTION_WEIGHTS_DEFAULT, read by build.rs).
 #    Binaries then carry an rpath to the cache: no LD_LIBRARY_PATH is needed to run them.
 # An interrupted install is redone from the start the next time; it is never taken as done.
+# `scripts/setup.sh --torch-python` only installs the whole wheel and prints its python.
 set -euo pipefail
 
 TORCH_VERSION=2.11.0
@@ -57,6 +58,32 @@ if command -v flock >/dev/null 2>&1; then
   flock 9
 fi
 
+# The whole torch wheel with its CUDA libraries, in a virtual environment: the CUDA build of
+# libtorch, and the PyTorch that bench/vs-pytorch.sh runs its reference in.
+install_cuda_env() {
+  if [ -f "$cuda_env/.complete" ]; then
+    say "torch $TORCH_VERSION with CUDA already installed in $cuda_env"
+    return
+  fi
+  say "installing torch==$TORCH_VERSION with its CUDA libraries into $cuda_env"
+  say "this downloads about 4.7 GB from PyPI once; later clones reuse it"
+  rm -rf "$cuda_env"
+  "$python_bin" -m venv "$cuda_env"
+  "$cuda_env/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+    "torch==$TORCH_VERSION"
+  "$cuda_env/bin/python" -W ignore -c "import torch; assert torch.__version__.startswith('$TORCH_VERSION'), torch.__version__"
+  touch "$cuda_env/.complete"
+  say "torch $TORCH_VERSION with CUDA installed"
+}
+
+# `setup.sh --torch-python`: only make sure that the whole torch wheel is installed, and print
+# its python (for the PyTorch reference of bench/vs-pytorch.sh); nothing else changes.
+if [ "${1:-}" = --torch-python ]; then
+  install_cuda_env >&2
+  echo "$cuda_env/bin/python"
+  exit 0
+fi
+
 if [ "$variant" = cpu ]; then
   libtorch="$cpu_dir"
   if [ -f "$cpu_dir/.complete" ]; then
@@ -80,20 +107,10 @@ if [ "$variant" = cpu ]; then
     say "libtorch $TORCH_VERSION (CPU) installed"
   fi
 else
-  if [ -f "$cuda_env/.complete" ]; then
-    say "libtorch $TORCH_VERSION (CUDA) already installed in $cuda_env; $why"
-  else
-    [ -f "$cpu_dir/.complete" ] && say "the cache holds the CPU build of libtorch, but $why: installing the CUDA build beside it"
-    say "installing torch==$TORCH_VERSION with its CUDA libraries into $cuda_env; $why"
-    say "this downloads about 4.7 GB from PyPI once; later clones reuse it"
-    rm -rf "$cuda_env"
-    "$python_bin" -m venv "$cuda_env"
-    "$cuda_env/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-      "torch==$TORCH_VERSION"
-    "$cuda_env/bin/python" -W ignore -c "import torch; assert torch.__version__.startswith('$TORCH_VERSION'), torch.__version__"
-    touch "$cuda_env/.complete"
-    say "libtorch $TORCH_VERSION (CUDA) installed"
-  fi
+  [ -f "$cuda_env/.complete" ] || [ ! -f "$cpu_dir/.complete" ] ||
+    say "the cache holds the CPU build of libtorch, but $why: installing the CUDA build beside it"
+  say "libtorch $TORCH_VERSION: the CUDA build; $why"
+  install_cuda_env
   libtorch="$("$cuda_env/bin/python" -W ignore -c 'import torch, os; print(os.path.dirname(torch.__file__))')"
 fi
 

@@ -1,4 +1,4 @@
-//! report.html in a real browser: Debian's headless Chromium (installed by scripts/setup.sh)
+//! report.html in a real browser: Debian's headless Chromium (installed by scripts/install-browser.sh)
 //! loads the report of a small sweep, and a script run in the page after it loaded reports
 //! what a reader would see: every embedded picture decoded, the tables laid out without the
 //! page scrolling sideways, and numbers written for people (modes as `n / 8`, shares as
@@ -46,7 +46,7 @@ fn browser() -> PathBuf {
         }
     }
     panic!(
-        "no headless Chromium on PATH: scripts/setup.sh installs Debian's \
+        "no headless Chromium on PATH: scripts/install-browser.sh installs Debian's \
          chromium-headless-shell (apt-get install chromium-headless-shell)"
     );
 }

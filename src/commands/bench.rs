@@ -24,7 +24,8 @@ use crate::data::images::{ImageDataset, ImageSet};
 use crate::data::options::DataSource;
 use crate::data::{ImageData, PointData, TrainingData};
 use crate::error::{Error, Result};
-use crate::train::config::{StepFlags, TrainConfig};
+use crate::train::config::TrainConfig;
+use crate::train::flags::StepFlags;
 use crate::train::options::Precision;
 use crate::train::Trainer;
 

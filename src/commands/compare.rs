@@ -17,7 +17,8 @@ use crate::commands::evaluate::{
 };
 use crate::error::{Error, Result};
 use crate::objectives::options::LossKind;
-use crate::train::config::{ConfigFlags, TrainConfig};
+use crate::train::config::TrainConfig;
+use crate::train::flags::ConfigFlags;
 
 use crate::commands::report::{print_claims, run_result};
 use crate::commands::sample::Weights;

@@ -13,7 +13,8 @@ use crate::storage::files::{
 };
 use crate::storage::RunDir;
 use crate::train::checkpoint::{Checkpoint, Progress};
-use crate::train::config::{ConfigFlags, TrainConfig};
+use crate::train::config::TrainConfig;
+use crate::train::flags::ConfigFlags;
 use crate::train::run::{run_to_budget, RunOptions};
 use crate::train::{LogRecord, RunSummary, Trainer};
 

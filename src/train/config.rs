@@ -1,31 +1,23 @@
 //! The one training configuration, [`TrainConfig`]: its sections, each owned by the module
 //! that uses it (data, networks, objective, and the training's own optimiser, budget,
-//! outputs and runtime), and [`TrainConfig::resolve`], which merges a TOML file,
-//! command-line flags and settings over the defaults of the chosen loss on the chosen data,
-//! then validates the result.
+//! outputs and runtime), their range checks, and the configuration as TOML.
 //!
-//! Precedence: settings (a comparison's loss and seed) > flags > config file > the defaults
-//! (`defaults.rs`, one table for every loss and data). Each option is declared once, as a
-//! field of its section, with its doc (the flag's help) and its range check (the section's
-//! `validate`); the flags are in `flags.rs`, the reading of a file in `config_file.rs`. Files
-//! keep one flat `key = value` per option; the resolved config is written into each run
-//! folder as `config.toml` and can be run again with `--config`.
-
-use std::path::Path;
+//! Each option is declared once, as a field of its section, with its doc (the flag's help)
+//! and its range check (the section's `validate`). Files keep one flat `key = value` per
+//! option; the resolved config is written into each run folder as `config.toml` and can be
+//! run again with `--config`. Where the values come from: the defaults in `defaults.rs`, then
+//! a file, flags and settings laid over them by `resolve.rs`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::options::{DataOptions, DataSource};
+use crate::data::options::DataOptions;
 use crate::data::TrainingData;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::nets::options::NetworkOptions;
-use crate::objectives::options::{LossKind, ObjectiveOptions};
+use crate::objectives::options::ObjectiveOptions;
 use crate::storage::files::CONFIG_FILE;
 use crate::storage::RunDir;
-pub use crate::train::config_file::MAX_CONFIG_BYTES;
-use crate::train::config_file::{escaped, one_line, read_toml_table, shown_key};
-use crate::train::defaults::{DEFAULT_DATA, DEFAULT_LOSS};
-pub use crate::train::flags::{ConfigFlags, SectionFlags, StepFlags};
+use crate::train::config_file::escaped;
 use crate::train::options::{BudgetOptions, OptimiserOptions, OutputOptions, RuntimeOptions};
 
 /// Every training option, in sections. Files and run folders hold the options as flat
@@ -48,13 +40,6 @@ pub struct TrainConfig {
     pub runtime: RuntimeOptions,
 }
 
-impl Default for TrainConfig {
-    /// `lsgan train` with no options: LS-GAN on the ring.
-    fn default() -> Self {
-        TrainConfig::defaults(DEFAULT_LOSS, &DEFAULT_DATA)
-    }
-}
-
 impl TrainConfig {
     /// The real data of a run with this configuration, image batches from batch
     /// `first_batch` on (counted from the start of training).
@@ -72,69 +57,6 @@ impl TrainConfig {
         self.data.data.is_images()
     }
 
-    /// Resolves the configuration: the loss's defaults for the data, then `file` (a TOML
-    /// file), then `flags`, then `settings` (TOML keys: a comparison's loss and seed).
-    /// Unknown keys, wrong types and out-of-range values are [`Error::BadInput`] naming the
-    /// file and key, or the flag.
-    pub fn resolve<const ONE_STEP: bool>(
-        file: Option<&Path>,
-        flags: &SectionFlags<ONE_STEP>,
-        settings: &toml::Table,
-    ) -> Result<Self> {
-        let from_file = match file {
-            Some(path) => read_toml_table(path)?,
-            None => toml::Table::new(),
-        };
-        let origin = |key: &str| -> String {
-            match file {
-                Some(path)
-                    if from_file.contains_key(key)
-                        && !flags.has(key)
-                        && !settings.contains_key(key) =>
-                {
-                    format!("{}: key {}", path.display(), shown_key(key))
-                }
-                _ => format!("option --{}", key.replace('_', "-")),
-            }
-        };
-        let loss = match chosen(settings, flags.get::<LossKind>("loss"), &from_file, "loss") {
-            Chosen::Typed(loss) => loss,
-            Chosen::Written(value) => LossKind::deserialize(value).map_err(|e| {
-                Error::bad_input(format!("{}: {}", origin("loss"), escaped(e.message())))
-            })?,
-            Chosen::Default => DEFAULT_LOSS,
-        };
-        let data = match chosen(
-            settings,
-            flags.get::<DataSource>("data"),
-            &from_file,
-            "data",
-        ) {
-            Chosen::Typed(data) => data,
-            Chosen::Written(value) => DataSource::deserialize(value).map_err(|e| {
-                Error::bad_input(format!("{}: {}", origin("data"), escaped(e.message())))
-            })?,
-            Chosen::Default => DEFAULT_DATA,
-        };
-        let defaults = TrainConfig::defaults(loss, &data);
-        let mut config = over(defaults, &from_file, &origin)?;
-        flags.apply(&mut config).map_err(|e| {
-            Error::bad_input(format!(
-                "command-line options: {}",
-                one_line(&e.to_string())
-            ))
-        })?;
-        let mut config = over(config, settings, &origin)?;
-        // The loss and data chosen above fixed the defaults; keep them as chosen.
-        config.objective.loss = loss;
-        config.data.data = data;
-        config.validate().map_err(|(key, expected)| {
-            let value = config.value_of(key);
-            Error::bad_input(format!("{}: expected {expected}, got {value}", origin(key)))
-        })?;
-        Ok(config)
-    }
-
     /// Checks ranges, section by section. On failure returns the key and what it should be.
     pub fn validate(&self) -> std::result::Result<(), (&'static str, &'static str)> {
         self.budget.validate()?;
@@ -147,7 +69,7 @@ impl TrainConfig {
     }
 
     /// The value of `key` as TOML would write it, on one line (for error messages).
-    fn value_of(&self, key: &str) -> String {
+    pub(crate) fn value_of(&self, key: &str) -> String {
         match toml::Table::try_from(self)
             .ok()
             .and_then(|mut table| table.remove(key))
@@ -170,198 +92,8 @@ impl TrainConfig {
         toml::to_string(self).unwrap_or_default()
     }
 
-    /// Reads a configuration written by [`TrainConfig::to_toml`] (or by a user) with no
-    /// overrides.
-    pub fn from_file(path: &Path) -> Result<Self> {
-        TrainConfig::resolve(Some(path), &ConfigFlags::default(), &toml::Table::new())
-    }
-
-    /// The configuration a run folder holds (its `config.toml`).
-    pub fn read_from(run: &RunDir) -> Result<Self> {
-        TrainConfig::from_file(&run.file(CONFIG_FILE))
-    }
-
     /// Writes the configuration into the run folder as `config.toml`.
     pub fn write_into(&self, run: &RunDir) -> Result<()> {
         run.write_text(CONFIG_FILE, &self.to_toml())
-    }
-}
-
-/// Where the value of an option that fixes the defaults (the loss, the data) comes from.
-enum Chosen<T> {
-    /// A flag, already typed.
-    Typed(T),
-    /// A setting or a file's key, still to be read.
-    Written(toml::Value),
-    Default,
-}
-
-/// `key`'s value by precedence: a setting, then the flag, then the file.
-fn chosen<T>(settings: &toml::Table, flag: Option<T>, file: &toml::Table, key: &str) -> Chosen<T> {
-    if let Some(value) = settings.get(key) {
-        return Chosen::Written(value.clone());
-    }
-    match (flag, file.get(key)) {
-        (Some(typed), _) => Chosen::Typed(typed),
-        (None, Some(value)) => Chosen::Written(value.clone()),
-        (None, None) => Chosen::Default,
-    }
-}
-
-/// `config` with the keys of `given` written over it, one key at a time so that an error
-/// names its key (through `origin`).
-fn over(
-    config: TrainConfig,
-    given: &toml::Table,
-    origin: &dyn Fn(&str) -> String,
-) -> Result<TrainConfig> {
-    if given.is_empty() {
-        return Ok(config);
-    }
-    let base = toml::Table::try_from(&config).map_err(|e| {
-        Error::bad_input(format!(
-            "internal: the configuration does not serialise: {e}"
-        ))
-    })?;
-    for (key, value) in given {
-        if !base.contains_key(key) {
-            let known: Vec<&str> = base.keys().map(String::as_str).collect();
-            return Err(Error::bad_input(format!(
-                "{}: unknown key (known keys: {})",
-                origin(key),
-                known.join(", ")
-            )));
-        }
-        let mut single = base.clone();
-        single.insert(key.clone(), value.clone());
-        if let Err(e) = TrainConfig::deserialize(single) {
-            return Err(Error::bad_input(format!(
-                "{}: {}",
-                origin(key),
-                escaped(e.message())
-            )));
-        }
-    }
-    let mut merged = base;
-    merged.extend(given.clone());
-    TrainConfig::deserialize(merged)
-        .map_err(|e| Error::bad_input(format!("invalid configuration: {}", escaped(e.message()))))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::nets::options::{MAX_DEPTH, MAX_NOISE_DIM, MAX_WIDTH};
-    use crate::train::options::{
-        Precision, MAX_BATCH_SIZE, MAX_CRITIC_STEPS, MAX_EVAL_SAMPLES, MAX_THREADS,
-    };
-
-    fn overrides(text: &str) -> toml::Table {
-        text.parse().unwrap()
-    }
-
-    #[test]
-    fn flags_override_file_and_file_overrides_defaults() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.toml");
-        std::fs::write(&path, "loss = \"wgan-gp\"\niters = 7\nseed = 3\n").unwrap();
-        let config =
-            TrainConfig::resolve(Some(&path), &ConfigFlags::default(), &overrides("seed = 9"))
-                .unwrap();
-        assert_eq!(config.objective.loss, LossKind::WganGp);
-        assert_eq!(config.budget.iters, 7);
-        assert_eq!(config.runtime.seed, 9);
-        assert_eq!(
-            config.optimiser.critic_steps, 5,
-            "the file's loss picks the defaults"
-        );
-    }
-
-    #[test]
-    fn written_config_reads_back_identically() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.toml");
-        let mut config = TrainConfig::defaults(LossKind::Glsgan, &DataSource::Ring);
-        config.objective.glsgan_slope = -1.0;
-        config.data.data = DataSource::parse("points.csv").unwrap();
-        std::fs::write(&path, config.to_toml()).unwrap();
-        assert_eq!(TrainConfig::from_file(&path).unwrap(), config);
-    }
-
-    #[test]
-    fn a_config_written_before_the_later_options_reads_with_their_defaults() {
-        let mut config = TrainConfig::defaults(LossKind::Lsgan, &DataSource::Ring);
-        (config.runtime.precision, config.objective.penalty_every) = (Precision::Bf16, 4);
-        let text = config.to_toml();
-        let later = ["precision = \"bf16\"", "penalty_every = 4"];
-        assert!(later.iter().all(|line| text.contains(line)), "{text}");
-        let older: String = text
-            .lines()
-            .filter(|line| !line.starts_with("precision") && !line.starts_with("penalty_every"))
-            .map(|line| format!("{line}\n"))
-            .collect();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.toml");
-        std::fs::write(&path, older).unwrap();
-        let read = TrainConfig::from_file(&path).unwrap();
-        assert_eq!(
-            (read.runtime.precision, read.objective.penalty_every),
-            (Precision::Fp32, 1)
-        );
-    }
-
-    #[test]
-    fn errors_name_the_key() {
-        let err = |text: &str| {
-            TrainConfig::resolve(None, &ConfigFlags::default(), &overrides(text))
-                .unwrap_err()
-                .to_string()
-        };
-        assert!(
-            err("hinge_weight = -1.0").contains("--hinge-weight"),
-            "{}",
-            err("hinge_weight = -1.0")
-        );
-        assert!(err("batch_size = 0").contains("--batch-size"));
-        assert!(err("loss = \"lsq\"").contains("--loss"));
-        assert!(
-            err("loss = \"lsq\"").contains("wgan-gp"),
-            "lists the valid losses"
-        );
-        assert!(err("colour = 1").contains("unknown"));
-    }
-
-    #[test]
-    fn size_bounds_match_their_messages() {
-        for (key, max) in [
-            ("batch_size", MAX_BATCH_SIZE),
-            ("noise_dim", MAX_NOISE_DIM),
-            ("gen_width", MAX_WIDTH),
-            ("critic_width", MAX_WIDTH),
-            ("gen_depth", MAX_DEPTH),
-            ("critic_depth", MAX_DEPTH),
-            ("critic_steps", MAX_CRITIC_STEPS),
-            ("eval_samples", MAX_EVAL_SAMPLES),
-            ("threads", MAX_THREADS),
-        ] {
-            TrainConfig::resolve(
-                None,
-                &ConfigFlags::default(),
-                &overrides(&format!("{key} = {max}")),
-            )
-            .unwrap_or_else(|e| panic!("{key} = {max}: {e}"));
-            let message = TrainConfig::resolve(
-                None,
-                &ConfigFlags::default(),
-                &overrides(&format!("{key} = {}", max + 1)),
-            )
-            .unwrap_err()
-            .to_string();
-            assert!(
-                message.contains(&format!("--{}", key.replace('_', "-")))
-                    && message.contains(&format!("at most {max}")),
-                "{message}"
-            );
-        }
     }
 }

@@ -109,6 +109,13 @@ const IMAGES: &[DataKind] = &[
     DataKind::ImageFolder,
 ];
 
+impl Default for TrainConfig {
+    /// `lsgan train` with no options: LS-GAN on the ring.
+    fn default() -> Self {
+        TrainConfig::defaults(DEFAULT_LOSS, &DEFAULT_DATA)
+    }
+}
+
 /// The rows, applied top to bottom over [`base`]: each row whose losses and data include the
 /// run's sets its values, a later row over an earlier one (the general rows come first).
 pub const TABLE: &[Row] = &[

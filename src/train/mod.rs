@@ -1,6 +1,6 @@
 //! Training: the configuration (`config`, with the training's own sections in `options`,
-//! every default in one table in `defaults`, the flags in `flags` and the reading of a config
-//! file in `config_file`), one step of the algorithm (`trainer`), its generator average
+//! every default in one table in `defaults`, the flags in `flags`, the reading of a config
+//! file in `config_file`, and how they are laid over one another in `resolve`), one step of the algorithm (`trainer`), its generator average
 //! (`ema`) and mixed precision (`precision`), the loop that trains to the budget (`run`) and
 //! hands what it leaves to an outputs object (`outputs`), the checkpoint that lets it resume
 //! (`checkpoint`), the signals that stop it cleanly (`stop_signal`), and the records a run
@@ -8,14 +8,15 @@
 
 pub mod checkpoint;
 pub mod config;
-mod config_file;
+pub mod config_file;
 pub mod defaults;
 pub mod ema;
-mod flags;
+pub mod flags;
 pub mod options;
 pub mod outputs;
 pub mod precision;
 pub mod record;
+pub mod resolve;
 pub mod run;
 pub mod stop_signal;
 pub mod trainer;

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use lsgan::data::options::DataSource;
 use lsgan::objectives::options::LossKind;
-use lsgan::train::config::{TrainConfig, MAX_CONFIG_BYTES};
+use lsgan::train::config::TrainConfig;
+use lsgan::train::config_file::MAX_CONFIG_BYTES;
 use lsgan::Error;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
