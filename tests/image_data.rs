@@ -5,13 +5,10 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+
+use common::file_server::FileServer;
 
 use lsgan::data::images::{
     cifar, download, idx, loader, BatchLoader, ImageDataset, ImageSet, Split,
@@ -469,97 +466,6 @@ fn loader_batches_are_unit_range_floats_and_bad_sizes_are_refused() {
     drop(loader); // joins the prefetch thread: must not hang
     assert!(BatchLoader::new(&folder, 21, 0, 0).is_err());
     assert!(BatchLoader::new(&folder, 0, 0, 0).is_err());
-}
-
-/// An HTTP/1.1 server on 127.0.0.1 serving the files of a folder (404 for anything else).
-/// It stops when dropped, after 60 seconds, or after 100 requests.
-struct FileServer {
-    base_url: String,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl FileServer {
-    fn start(root: &Path) -> FileServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base_url = format!("http://{}/files/", listener.local_addr().unwrap());
-        let stop = Arc::new(AtomicBool::new(false));
-        let root = root.to_path_buf();
-        let stopped = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            let mut served = 0;
-            while !stopped.load(Ordering::Relaxed) && Instant::now() < deadline && served < 100 {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        served += 1;
-                        let _ = answer(stream, &root);
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                    Err(_) => break,
-                }
-            }
-        });
-        FileServer {
-            base_url,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for FileServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn answer(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut request = Vec::new();
-    let mut byte = [0u8; 1];
-    while !request.ends_with(b"\r\n\r\n") && request.len() < 16 * 1024 {
-        if stream.read(&mut byte)? == 0 {
-            break;
-        }
-        request.push(byte[0]);
-    }
-    let request = String::from_utf8_lossy(&request);
-    let path = request.split_whitespace().nth(1).unwrap_or("");
-    let file = path
-        .strip_prefix("/files/")
-        .filter(|name| !name.is_empty() && !name.contains(".."))
-        .map(|name| root.join(name))
-        .filter(|file| file.is_file());
-    match file {
-        Some(file) => {
-            let body = std::fs::read(file)?;
-            write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )?;
-            stream.write_all(&body)?;
-        }
-        None => {
-            let body = b"not found";
-            write!(
-                stream,
-                "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )?;
-            stream.write_all(body)?;
-        }
-    }
-    stream.flush()
 }
 
 fn folder_entries(dir: &Path) -> Vec<String> {

@@ -2,6 +2,8 @@
 //! folders. Each test binary uses its own subset of them.
 #![allow(dead_code)]
 
+pub mod file_server;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output};
