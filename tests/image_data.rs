@@ -9,6 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use common::file_server::FileServer;
+use common::folder_entries;
 
 use lsgan::data::images::{
     cifar, download, idx, loader, BatchLoader, ImageDataset, ImageSet, Split,
@@ -466,15 +467,6 @@ fn loader_batches_are_unit_range_floats_and_bad_sizes_are_refused() {
     drop(loader); // joins the prefetch thread: must not hang
     assert!(BatchLoader::new(&folder, 21, 0, 0).is_err());
     assert!(BatchLoader::new(&folder, 0, 0, 0).is_err());
-}
-
-fn folder_entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::file_server::FileServer;
+use common::folder_entries;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -70,19 +71,14 @@ fn install(server: &FileServer, args: &[&str]) -> Output {
         .expect("python3 runs")
 }
 
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-/// Two wheels like torch's and a CUDA runtime's: a folder of headers, libraries, a renamed file.
+/// Two wheels like torch's and a CUDA runtime's (a folder of headers, libraries), served, and
+/// an empty cache to install into.
 struct Served {
     root: tempfile::TempDir,
     wheels: Vec<(String, String)>,
+    server: FileServer,
+    cache: tempfile::TempDir,
+    into: PathBuf,
 }
 
 fn served() -> Served {
@@ -109,7 +105,16 @@ fn served() -> Served {
     );
     let wheels = vec![torch, runtime];
     write_links(root.path(), &wheels);
-    Served { root, wheels }
+    let server = FileServer::start(root.path());
+    let cache = tempfile::tempdir().unwrap();
+    let into = cache.path().join("libtorch-cpu");
+    Served {
+        root,
+        wheels,
+        server,
+        cache,
+        into,
+    }
 }
 
 const TAKE: &[&str] = &[
@@ -151,27 +156,23 @@ fn assert_installed(into: &Path) {
 
 #[test]
 fn the_members_asked_for_are_installed_and_nothing_else_is_left() {
-    let served = served();
-    let server = FileServer::start(served.root.path());
-    let cache = tempfile::tempdir().unwrap();
-    let into = cache.path().join("libtorch-cpu");
-    let output = install(&server, &args(&into, TAKE));
+    let fixture = served();
+    let (server, cache, into) = (&fixture.server, &fixture.cache, fixture.into.as_path());
+    let output = install(server, &args(into, TAKE));
     assert!(output.status.success(), "{output:?}");
-    assert_installed(&into);
+    assert_installed(into);
     assert_eq!(
-        entries(cache.path()),
+        folder_entries(cache.path()),
         ["libtorch-cpu"],
         "no partial folder or downloaded wheel left beside it"
     );
-    assert_eq!(entries(&into), [".complete", "include", "lib"]);
+    assert_eq!(folder_entries(into), [".complete", "include", "lib"]);
 }
 
 #[test]
 fn a_download_that_does_not_match_its_hash_or_a_killed_install_is_never_taken_as_installed() {
-    let served = served();
-    let server = FileServer::start(served.root.path());
-    let cache = tempfile::tempdir().unwrap();
-    let into = cache.path().join("libtorch-cpu");
+    let fixture = served();
+    let (server, cache, into) = (&fixture.server, &fixture.cache, fixture.into.as_path());
     // What an install killed half-way leaves: a partial folder and a scratch download.
     std::fs::create_dir_all(cache.path().join("libtorch-cpu.partial/lib")).unwrap();
     std::fs::write(
@@ -181,10 +182,10 @@ fn a_download_that_does_not_match_its_hash_or_a_killed_install_is_never_taken_as
     .unwrap();
     std::fs::create_dir_all(cache.path().join(".download-killed")).unwrap();
     // The runtime's wheel cut short, as by a dropped connection: its SHA-256 no longer matches.
-    let runtime: PathBuf = served.root.path().join(&served.wheels[1].0);
+    let runtime: PathBuf = fixture.root.path().join(&fixture.wheels[1].0);
     let whole = std::fs::read(&runtime).unwrap();
     std::fs::write(&runtime, &whole[..whole.len() / 2]).unwrap();
-    let output = install(&server, &args(&into, TAKE));
+    let output = install(server, &args(into, TAKE));
     assert!(!output.status.success(), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -193,24 +194,22 @@ fn a_download_that_does_not_match_its_hash_or_a_killed_install_is_never_taken_as
     );
     assert!(!into.exists(), "nothing that looks installed");
     assert!(
-        entries(cache.path()).is_empty(),
+        folder_entries(cache.path()).is_empty(),
         "{:?}",
-        entries(cache.path())
+        folder_entries(cache.path())
     );
     // The whole file served again: the next run installs cleanly.
     std::fs::write(&runtime, &whole).unwrap();
-    let output = install(&server, &args(&into, TAKE));
+    let output = install(server, &args(into, TAKE));
     assert!(output.status.success(), "{output:?}");
-    assert_installed(&into);
-    assert_eq!(entries(cache.path()), ["libtorch-cpu"]);
+    assert_installed(into);
+    assert_eq!(folder_entries(cache.path()), ["libtorch-cpu"]);
 }
 
 #[test]
 fn a_missing_member_is_one_line_naming_it_and_installs_nothing() {
-    let served = served();
-    let server = FileServer::start(served.root.path());
-    let cache = tempfile::tempdir().unwrap();
-    let into = cache.path().join("libtorch-cpu");
+    let fixture = served();
+    let (server, cache, into) = (&fixture.server, &fixture.cache, fixture.into.as_path());
     let take = [
         "--from",
         "demo-torch==2.11.0",
@@ -218,7 +217,7 @@ fn a_missing_member_is_one_line_naming_it_and_installs_nothing() {
         "demo_torch/lib/libnothing.so",
         "lib/",
     ];
-    let output = install(&server, &args(&into, &take));
+    let output = install(server, &args(into, &take));
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -228,9 +227,9 @@ fn a_missing_member_is_one_line_naming_it_and_installs_nothing() {
     );
     assert!(!into.exists());
     assert!(
-        entries(cache.path()).is_empty(),
+        folder_entries(cache.path()).is_empty(),
         "{:?}",
-        entries(cache.path())
+        folder_entries(cache.path())
     );
 }
 
@@ -248,5 +247,5 @@ fn setup_refuses_an_unknown_libtorch_build_in_one_line() {
         String::from_utf8_lossy(&output.stderr),
         "setup: LSGAN_TORCH=gpu: expected cpu, cuda or auto\n"
     );
-    assert!(entries(cache.path()).is_empty(), "nothing installed");
+    assert!(folder_entries(cache.path()).is_empty(), "nothing installed");
 }
