@@ -39,6 +39,6 @@ for round in $(seq "$rounds"); do
     "$out/target-$variant/release/lsgan" bench --workloads ring,mnist --iters 30 --json |
       python3 -c 'import json, sys
 rows = [json.loads(line) for line in sys.stdin]
-print(sys.argv[1], sys.argv[2], "  ".join(f"{r[\"workload\"]} {r[\"median_ms\"]:.2f} ms" for r in rows))' "$round" "$variant"
+print(sys.argv[1], sys.argv[2], "  ".join("%s %.2f ms" % (r["workload"], r["median_ms"]) for r in rows))' "$round" "$variant"
   done
 done
