@@ -4,10 +4,11 @@
 //! followed. pulldown-cmark reads the Markdown, so code blocks and inline code are not taken
 //! for links; `<img src="…">` inside HTML is checked too.
 
+mod common;
+
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
 
 /// One page's links (targets as written) and the anchors its headings define.
 struct Page {
@@ -187,16 +188,8 @@ fn the_check_finds_missing_files_and_anchors() {
 #[test]
 fn every_link_in_the_docs_points_at_something_that_exists() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let listed = Command::new("git")
-        .args(["ls-files", "-z"])
-        .current_dir(root)
-        .output()
-        .expect("git runs");
-    assert!(listed.status.success(), "git ls-files failed: {listed:?}");
-    let tracked: BTreeSet<PathBuf> = String::from_utf8(listed.stdout)
-        .expect("tracked paths are UTF-8")
-        .split('\0')
-        .filter(|p| !p.is_empty())
+    let tracked: BTreeSet<PathBuf> = common::tracked_files()
+        .into_iter()
         .map(PathBuf::from)
         .collect();
     let pages: BTreeMap<PathBuf, String> = tracked

@@ -3,9 +3,9 @@
 //! `.gitignore` keeps them out; this test fails when one slips in anyway (`git add -f`, a
 //! run folder written under another name than runs/).
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 
 /// Folders whose run files are test data, tracked on purpose.
 const TEST_DATA: &[&str] = &["tests/fixtures/", "tests/golden/"];
@@ -81,25 +81,8 @@ fn the_rule_finds_run_folders_outputs_and_logs() {
 
 #[test]
 fn git_tracks_no_run_output_or_log() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    assert!(
-        root.join(".git").exists(),
-        "{} is not a git checkout: this test reads `git ls-files`",
-        root.display()
-    );
-    let listed = Command::new("git")
-        .args(["ls-files", "-z"])
-        .current_dir(root)
-        .output()
-        .expect("git runs");
-    assert!(listed.status.success(), "git ls-files failed: {listed:?}");
-    let text = String::from_utf8(listed.stdout).expect("tracked paths are UTF-8");
-    let paths: Vec<&str> = text.split('\0').filter(|p| !p.is_empty()).collect();
-    assert!(
-        paths.contains(&"Cargo.toml"),
-        "git ls-files listed {} paths",
-        paths.len()
-    );
+    let paths = common::tracked_files();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
     let found = offending(&paths);
     assert!(
         found.is_empty(),

@@ -25,6 +25,34 @@ pub fn run_flags_for(iterations: u64) -> Vec<String> {
     flags.split_whitespace().map(String::from).collect()
 }
 
+/// The paths git tracks in this checkout (`git ls-files`), relative to the repository root.
+pub fn tracked_files() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        root.join(".git").exists(),
+        "{} is not a git checkout: this test reads `git ls-files`",
+        root.display()
+    );
+    let listed = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(root)
+        .output()
+        .expect("git runs");
+    assert!(listed.status.success(), "git ls-files failed: {listed:?}");
+    let text = String::from_utf8(listed.stdout).expect("tracked paths are UTF-8");
+    let paths: Vec<String> = text
+        .split('\0')
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect();
+    assert!(
+        paths.iter().any(|p| p == "Cargo.toml"),
+        "git ls-files listed {} paths",
+        paths.len()
+    );
+    paths
+}
+
 /// The `lsgan` binary under test.
 pub fn lsgan() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lsgan"))
