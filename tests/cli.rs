@@ -347,6 +347,38 @@ fn an_existing_run_needs_force() {
 }
 
 #[test]
+fn a_failed_start_leaves_nothing_in_the_way_of_its_rerun() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    // A loss that diverges at its first iteration: config.toml and an empty metrics.jsonl.
+    let diverged = train(&out, &["--lr-critic", "1e30"]);
+    assert_eq!(diverged.status.code(), Some(1), "{}", stderr(&diverged));
+    assert!(
+        stderr(&diverged).contains("diverged at iteration 1")
+            && stderr(&diverged).contains("no --force needed"),
+        "{}",
+        stderr(&diverged)
+    );
+    assert!(out.join("config.toml").exists() && !out.join("checkpoint.safetensors").exists());
+    let rerun = train(&out, &[]);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(
+        stderr(&rerun).contains("stopped before its first checkpoint"),
+        "{}",
+        stderr(&rerun)
+    );
+    assert!(out.join("final_metrics.json").exists());
+    // `--device cuda` where a CPU build cannot give it: refused before any folder exists.
+    let version = lsgan(&["--version"]);
+    if String::from_utf8_lossy(&version.stdout).contains("cpu build") {
+        let cuda = dir.path().join("cuda");
+        assert_bad_input(&train(&cuda, &["--device", "cuda"]), &["--device", "cuda"]);
+        assert!(!cuda.exists(), "a refused start left {}", cuda.display());
+        assert!(train(&cuda, &[]).status.success());
+    }
+}
+
+#[test]
 fn csv_data_trains_and_sample_writes_csv_and_npy() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("line.csv");

@@ -33,10 +33,11 @@ pub fn train(config: TrainConfig, out: &Path, options: RunOptions) -> Result<Run
     let data = config.load_data(0)?;
     let mut config = config;
     config.data = data.complete(config.data);
+    // The trainer first: a start that fails (no GPU for `--device cuda`) leaves no folder.
+    let trainer = Trainer::new(config.clone(), data)?;
     let run = RunDir::create(out, options.force)?;
     config.write_into(&run)?;
     let log = run.metrics_log()?;
-    let trainer = Trainer::new(config, data)?;
     let mut outputs = RunFolderOutputs::new(run, log);
     run_to_budget(
         trainer,
@@ -236,6 +237,13 @@ pub fn train_command(args: TrainArgs) -> Result<()> {
         config.runtime.seed,
         out.display()
     );
+    if !options.force && RunDir::never_got_going(&out) {
+        eprintln!(
+            "{} holds a run that stopped before its first checkpoint (nothing to resume or \
+             report); starting again in it",
+            out.display()
+        );
+    }
     let summary = train(config, &out, options)?;
     print_result(&summary, &out);
     Ok(())

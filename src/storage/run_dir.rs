@@ -41,10 +41,11 @@ pub struct RunDir {
 
 impl RunDir {
     /// Creates `path` for a new run and claims it. A folder that already holds a run
-    /// (its `config.toml`) is refused unless `force`; one another process trains into is
-    /// refused always.
+    /// (its `config.toml`) is refused unless `force` or unless that run stopped before it
+    /// had anything to keep ([`RunDir::never_got_going`]): then the new run takes it over.
+    /// One another process trains into is refused always.
     pub fn create(path: &Path, force: bool) -> Result<Self> {
-        if path.join(CONFIG_FILE).exists() && !force {
+        if path.join(CONFIG_FILE).exists() && !force && !RunDir::never_got_going(path) {
             return Err(Error::bad_input(format!(
                 "{} already holds a run; pass --force to replace it, or choose another --out",
                 path.display()
@@ -62,6 +63,18 @@ impl RunDir {
             path: path.to_path_buf(),
             claim,
         })
+    }
+
+    /// Whether the run in `path` stopped before its first checkpoint, with no weights and
+    /// no results: a start that failed (no GPU for `--device cuda`, a loss that diverged at
+    /// once) or a kill in its first moments. Nothing in it can be resumed or reported, so
+    /// a new run may take the folder over without `--force`.
+    pub fn never_got_going(path: &Path) -> bool {
+        path.join(CONFIG_FILE).is_file()
+            && !STALE_ON_FORCE
+                .iter()
+                .chain(&[GENERATOR_FILE])
+                .any(|file| path.join(file).exists())
     }
 
     /// An existing run folder to continue (for `resume`), claimed: it must hold a
@@ -167,6 +180,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let run = RunDir::create(dir.path(), false).unwrap();
         run.write_text(CONFIG_FILE, "seed = 1\n").unwrap();
+        run.write_text(GENERATOR_FILE, "weights").unwrap();
         let refused = RunDir::create(dir.path(), false).unwrap_err();
         assert!(matches!(refused, Error::BadInput(_)));
         assert!(refused.to_string().contains("--force"));
@@ -179,6 +193,25 @@ mod tests {
             fs::read_to_string(run.file(CONFIG_FILE)).unwrap(),
             "seed = 1\n"
         );
+    }
+
+    #[test]
+    fn a_run_that_never_got_going_is_taken_over_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::create(dir.path(), false).unwrap();
+        run.write_text(CONFIG_FILE, "seed = 1\n").unwrap();
+        run.write_text(METRICS_LOG_FILE, "").unwrap();
+        drop(run);
+        assert!(RunDir::never_got_going(dir.path()));
+        RunDir::create(dir.path(), false).unwrap();
+        for kept in [CHECKPOINT_FILE, GENERATOR_FILE, FINAL_METRICS_FILE] {
+            fs::write(dir.path().join(kept), "x").unwrap();
+            assert!(!RunDir::never_got_going(dir.path()), "{kept}");
+            let refused = RunDir::create(dir.path(), false).unwrap_err().to_string();
+            assert!(refused.contains("--force"), "{kept}: {refused}");
+            fs::remove_file(dir.path().join(kept)).unwrap();
+        }
+        assert!(!RunDir::never_got_going(&dir.path().join("absent")));
     }
 
     #[test]

@@ -37,7 +37,10 @@ pub fn advise_after_failure(error: Error, folder: &Path, last_checkpoint: Option
              continue from it with other settings, edit {folder}/config.toml and run `lsgan \
              resume {folder}`"
         ),
-        (Error::Diverged(_), None) => "no checkpoint had been written yet".to_string(),
+        (Error::Diverged(_), None) => format!(
+            "no checkpoint had been written yet, so `lsgan train` with other settings may start \
+             again in {folder} (no --force needed)"
+        ),
         (_, Some(iteration)) => format!(
             "the checkpoint of iteration {iteration} is intact; once the cause is fixed, `lsgan \
              resume {folder}` continues from it"
