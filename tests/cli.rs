@@ -82,6 +82,159 @@ fn bad_values_exit_2_naming_the_option() {
     );
 }
 
+/// One line on stderr: the error, nothing else (no usage block, no progress).
+fn assert_one_line(output: &Output) {
+    let message = stderr(output);
+    let lines: Vec<&str> = message.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines.len() == 1 && lines[0].starts_with("error: "),
+        "one error line expected: {message}"
+    );
+}
+
+#[test]
+fn bad_input_at_the_prompt_gets_one_line_naming_the_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let compare_out = dir.path().join("cmp");
+    let compare_out = compare_out.to_str().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "my notes").unwrap();
+    let cases: Vec<(Output, Vec<&str>)> = vec![
+        (
+            lsgan(&["train", "--iters", "-5"]),
+            vec!["option --iters: expected a whole number", "'-5'"],
+        ),
+        (
+            lsgan(&["train", "--lr-critic", "fast"]),
+            vec!["option --lr-critic: expected a number", "'fast'"],
+        ),
+        (
+            lsgan(&["train", "--loss", "lsq"]),
+            vec!["option --loss: expected one of lsgan, glsgan, wgan, wgan-gp, gan"],
+        ),
+        (
+            lsgan(&["train", "--iterz", "5"]),
+            vec!["unknown option '--iterz'", "did you mean '--iters'?"],
+        ),
+        (
+            lsgan(&[
+                "compare",
+                "--out",
+                compare_out,
+                "--vary",
+                "margin_scale=abc",
+            ]),
+            vec![
+                "option --vary margin_scale=abc: expected a number",
+                "got \"abc\"",
+            ],
+        ),
+        (
+            lsgan(&["compare", "--out", compare_out, "--vary", "margn_scale=1"]),
+            vec!["`margn_scale` is not an option; did you mean `margin_scale`?"],
+        ),
+        (
+            lsgan(&["resume", "/nonexistent/run"]),
+            vec!["/nonexistent/run does not exist"],
+        ),
+        (
+            train(Path::new(file.to_str().unwrap()), &[]),
+            vec!["option --out:", "notes.txt is a file"],
+        ),
+        (
+            lsgan(&[
+                "train",
+                "--out",
+                out.to_str().unwrap(),
+                "--eval-samples",
+                "1",
+            ]),
+            vec!["option --eval-samples: expected a whole number of at least 2"],
+        ),
+        (
+            train(&out, &["--data", "nosuchthing"]),
+            vec![
+                "option --data",
+                "nosuchthing",
+                "mnist",
+                "a folder of images",
+            ],
+        ),
+        (
+            lsgan(&["sample", "--out", "x.csv", "/nonexistent/run"]),
+            vec!["/nonexistent/run does not exist"],
+        ),
+    ];
+    for (output, mentions) in &cases {
+        assert_bad_input(output, mentions);
+        // The training line may come first where the run was about to start; the error is
+        // then the one line after it.
+        let message = stderr(output);
+        let error_lines = message.lines().filter(|l| l.starts_with("error: ")).count();
+        assert_eq!(error_lines, 1, "{message}");
+    }
+    assert_one_line(&cases[0].0);
+    assert_one_line(&cases[3].0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "my notes");
+    assert!(!out.exists(), "a refused start writes no run folder");
+    assert!(
+        !Path::new(compare_out).exists(),
+        "a refused comparison writes nothing"
+    );
+}
+
+#[test]
+fn runs_say_where_they_ran_and_samples_come_from_the_averaged_generator() {
+    let dir = tempfile::tempdir().unwrap();
+    let averaged = dir.path().join("averaged");
+    let trained = train(&averaged, &["--ema-decay", "0.9", "--threads", "1"]);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let first = stderr(&trained)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.starts_with("training lsgan on ring"), "{first}");
+    assert!(first.contains(" on cpu in fp32 into "), "{first}");
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(averaged.join("final_metrics.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["device"], "cpu");
+    assert_eq!(summary["precision"], "fp32");
+
+    let sample = |run: &Path, name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec!["sample", run.to_str().unwrap(), "-n", "20", "-o"];
+        args.push(out.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let output = lsgan(&args);
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        (output, text)
+    };
+    let (default, by_default) = sample(&averaged, "default.csv", &[]);
+    assert!(default.status.success(), "{}", stderr(&default));
+    let said = String::from_utf8_lossy(&default.stdout).into_owned();
+    assert!(said.contains("of the averaged generator"), "{said}");
+    let (_, with_ema) = sample(&averaged, "ema.csv", &["--ema"]);
+    let (_, with_final) = sample(&averaged, "final.csv", &["--final"]);
+    assert_eq!(by_default, with_ema);
+    assert_ne!(by_default, with_final);
+    assert_eq!(by_default.lines().count(), 20);
+
+    let plain = dir.path().join("plain");
+    assert!(train(&plain, &["--ema-decay", "0", "--threads", "1"])
+        .status
+        .success());
+    let (default, by_default) = sample(&plain, "plain.csv", &[]);
+    assert!(String::from_utf8_lossy(&default.stdout).contains("of the final generator"));
+    let (_, with_final) = sample(&plain, "plain-final.csv", &["--final"]);
+    assert_eq!(by_default, with_final);
+    let (refused, _) = sample(&plain, "plain-ema.csv", &["--ema"]);
+    assert_bad_input(&refused, &["no averaged generator"]);
+}
+
 #[test]
 fn bad_csv_row_and_bad_config_key_are_named() {
     let dir = tempfile::tempdir().unwrap();

@@ -17,6 +17,8 @@ fn stdout(args: &[&str]) -> String {
 
 #[test]
 fn every_option_in_a_config_file_has_its_flag_on_train_and_compare() {
+    // compare sets the loss and the seed itself: their flags are not shown there.
+    let set_by_compare = ["loss", "seed"];
     let keys: Vec<String> = TrainConfig::default()
         .to_toml()
         .lines()
@@ -24,17 +26,116 @@ fn every_option_in_a_config_file_has_its_flag_on_train_and_compare() {
         .collect();
     assert!(keys.len() >= 44, "{keys:?}");
     assert!(keys.contains(&"time_budget".to_string()), "{keys:?}");
-    for command in ["train", "compare"] {
+    for command in ["train", "config", "compare"] {
         let help = stdout(&[command, "--help"]);
         for key in &keys {
             let flag = format!("--{} ", key.replace('_', "-"));
             let flag_with_value = format!("--{} <", key.replace('_', "-"));
+            let shown = help
+                .lines()
+                .map(str::trim_start)
+                .any(|line| line.starts_with(&flag) || line.starts_with(&flag_with_value));
+            let hidden = command == "compare" && set_by_compare.contains(&key.as_str());
             assert!(
-                help.contains(&flag) || help.contains(&flag_with_value),
-                "`lsgan {command} --help` has no {flag}"
+                shown != hidden,
+                "`lsgan {command} --help`: {flag} shown {shown}, expected {}",
+                !hidden
             );
         }
     }
+}
+
+#[test]
+fn train_help_groups_the_options_and_shows_every_default() {
+    let help = stdout(&["train", "--help"]);
+    let headings = [
+        "Data:",
+        "Budget:",
+        "Objective:",
+        "Networks:",
+        "Optimiser:",
+        "Outputs:",
+        "Runtime:",
+    ];
+    let at: Vec<usize> = headings
+        .iter()
+        .map(|heading| {
+            help.find(&format!("\n{heading}\n"))
+                .unwrap_or_else(|| panic!("no heading {heading} in\n{help}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|pair| pair[0] < pair[1]), "{at:?}");
+    // Every option's help (the paragraph under its flag) ends with its default.
+    let options = &help[at[0]..];
+    // The paragraphs of the options, a heading line above the first of a section dropped.
+    let blocks: Vec<&str> = options
+        .split("\n\n")
+        .map(|block| match block.split_once('\n') {
+            Some((heading, rest)) if headings.contains(&heading) => rest,
+            _ => block,
+        })
+        .collect();
+    let mut flags = 0;
+    for block in blocks.iter().filter(|b| b.trim_start().starts_with("--")) {
+        flags += 1;
+        assert!(block.contains("[default: "), "no default in:\n{block}");
+    }
+    assert!(flags >= 44, "{flags} options");
+    for (flag, default) in [
+        (
+            "--batch-size <BATCH_SIZE>",
+            "[default: depends on --loss and --data (LS-GAN on the ring: 256)",
+        ),
+        ("--iters <ITERS>", "[default: 3000]"),
+        ("--seed <SEED>", "[default: 0]"),
+        ("--device <DEVICE>", "[default: auto]"),
+        ("--lr-generator <LR_GENERATOR>", "learning rate"),
+    ] {
+        let block = blocks
+            .iter()
+            .find(|b| b.trim_start().starts_with(flag))
+            .unwrap_or_else(|| panic!("no {flag}"));
+        assert!(block.contains(default), "{flag}: {block}");
+    }
+    for history in ["before it existed", "spelled"] {
+        assert!(!help.contains(history), "help speaks of history: {history}");
+    }
+}
+
+#[test]
+fn config_prints_what_train_writes_into_the_run_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "--loss",
+        "wgan-gp",
+        "--iters",
+        "2",
+        "--gen-width",
+        "8",
+        "--critic-width",
+        "8",
+        "--eval-samples",
+        "50",
+        "--threads",
+        "1",
+    ];
+    let printed = stdout(&[&["config"], &flags[..]].concat());
+    let table: toml::Table = printed.parse().unwrap();
+    assert_eq!(table["loss"].as_str(), Some("wgan-gp"));
+    assert_eq!(table["iters"].as_integer(), Some(2));
+    assert_eq!(table["penalty_weight"].as_float(), Some(10.0));
+    let run = dir.path().join("run");
+    let out = run.to_str().unwrap();
+    stdout(&[&["train", "--quiet", "--out", out], &flags[..]].concat());
+    let written = std::fs::read_to_string(run.join("config.toml")).unwrap();
+    assert_eq!(printed, written);
+    // The printed configuration read back as a file gives itself.
+    let file = dir.path().join("printed.toml");
+    std::fs::write(&file, &printed).unwrap();
+    assert_eq!(
+        stdout(&["config", "--config", file.to_str().unwrap()]),
+        printed
+    );
 }
 
 /// The fixture, copied into a fresh folder (resuming writes into it).

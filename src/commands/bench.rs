@@ -27,6 +27,7 @@ use crate::error::{Error, Result};
 use crate::train::config::TrainConfig;
 use crate::train::flags::StepFlags;
 use crate::train::options::Precision;
+use crate::train::trainer::device_name;
 use crate::train::Trainer;
 
 /// Images in a synthetic data set.
@@ -219,14 +220,6 @@ fn training_data(workload: Workload, config: &TrainConfig) -> Result<TrainingDat
         config.optimiser.batch_size,
         config.runtime.seed,
     )?))
-}
-
-/// `cpu` or `cuda:<index>`.
-fn device_name(device: Device) -> String {
-    match device {
-        Device::Cuda(index) => format!("cuda:{index}"),
-        _ => "cpu".to_string(),
-    }
 }
 
 /// The `q` quantile of `values` (linear interpolation between order statistics, as

@@ -13,11 +13,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::commands::evaluate::{
-    classifier_applies, evaluate_run, read_run_evaluation, FeatureSpaces, IMAGE_METRICS_FILE,
+    classifier_applies, evaluate_run, read_run_evaluation, FeatureSpaces, Measurement,
+    IMAGE_METRICS_FILE,
 };
 use crate::error::{Error, Result};
 use crate::objectives::options::LossKind;
 use crate::train::config::TrainConfig;
+use crate::train::config_file::unknown_key_hint;
 use crate::train::flags::ConfigFlags;
 
 use crate::commands::report::{print_claims, run_result};
@@ -33,6 +35,7 @@ use crate::report::summary::{
 use crate::storage::{files, write_atomically};
 use crate::train::run::RunOptions;
 use crate::train::stop_signal;
+use crate::train::trainer::pick_device;
 use crate::train::RunSummary;
 
 /// The folder of a comparison that holds its runs.
@@ -59,8 +62,6 @@ pub struct Comparison {
     pub rank_by: Vec<Quantity>,
     /// Which image metrics to measure after each image run (`lsgan evaluate`).
     pub image_metrics: ImageMetricsChoice,
-    /// Generated and held-out images the image metrics compare.
-    pub eval_count: usize,
     /// Only summarise: every run must have finished (the Slurm collection job).
     pub collect: bool,
 }
@@ -87,8 +88,8 @@ impl Varied {
         let known = TrainConfig::default().keys();
         if !known.contains(&key) {
             return Err(refuse(format!(
-                "`{key}` is not an option (options: {})",
-                known.join(", ")
+                "`{key}` is not an option; {}",
+                unknown_key_hint(&key, &known)
             )));
         }
         if matches!(key.as_str(), "loss" | "seed" | "data") {
@@ -258,8 +259,7 @@ pub fn compare(comparison: &Comparison, out: &Path, options: RunOptions) -> Resu
     let mut runs = Vec::with_capacity(planned.len());
     for (run, summary) in planned.iter().zip(&summaries) {
         if let Some(spaces) = comparison.image_metrics.for_run(&run.config) {
-            let count = comparison.eval_count;
-            measure_images(&run.config, summary, &run.dir, spaces, count, options)?;
+            measure_images(&run.config, summary, &run.dir, spaces, options)?;
         }
         let mut result = run_result(summary, &run.dir)?;
         result.variant = run.variant.clone();
@@ -304,7 +304,13 @@ fn check(comparison: &Comparison) -> Result<()> {
                 &comparison.flags,
                 &settings,
             )
-            .map_err(|e| Error::bad_input(format!("option --vary {}={text}: {e}", varied.key)))?;
+            .map_err(|e| {
+                // The value's own error, without the flag of the key it was given for.
+                let why = e.to_string();
+                let flag = format!("option --{}: ", varied.key.replace('_', "-"));
+                let why = why.strip_prefix(&flag).unwrap_or(&why);
+                Error::bad_input(format!("option --vary {}={text}: {why}", varied.key))
+            })?;
         }
     }
     Ok(())
@@ -525,13 +531,13 @@ fn finished_or_trained(config: TrainConfig, dir: &Path, options: RunOptions) -> 
 }
 
 /// Writes the run's image_metrics.json unless one of the finished run is there already
-/// (`--force` measures again). The moving-average generator is measured where there is one.
+/// (`--force` measures again): with the run's `eval_samples` images, the moving-average
+/// generator where there is one, on the device `--device` would pick.
 fn measure_images(
     config: &TrainConfig,
     summary: &RunSummary,
     dir: &Path,
     spaces: FeatureSpaces,
-    count: usize,
     options: RunOptions,
 ) -> Result<()> {
     let measured = read_run_evaluation(dir)?;
@@ -540,19 +546,30 @@ fn measure_images(
     }
     if options.verbose {
         eprintln!(
-            "compare: measuring {} with {count} images → {IMAGE_METRICS_FILE}",
+            "compare: measuring {} → {IMAGE_METRICS_FILE}",
             dir.display()
         );
     }
-    let weights = Weights::of(config.optimiser.ema_decay > 0.0);
-    evaluate_run(dir, count, weights, spaces, 0).map(|_| ())
+    let measurement = Measurement {
+        n: None,
+        weights: Weights::preferred(dir),
+        spaces,
+        seed: 0,
+        device: pick_device(config.runtime.device)?,
+        progress: false,
+    };
+    evaluate_run(dir, &measurement).map(|_| ())
 }
 
+/// `lsgan compare`'s options. The options every run shares are `lsgan train`'s, less the
+/// loss and seed, which the comparison sets (`--losses`, `--seeds`): their flags are hidden,
+/// kept only to say so.
 #[derive(clap::Args)]
+#[command(mut_arg("loss", |arg| arg.hide(true)), mut_arg("seed", |arg| arg.hide(true)))]
 pub struct CompareArgs {
     /// Folder for the runs and the summary (finished runs in it are kept, interrupted ones
     /// resumed).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
     /// Losses to compare, comma-separated.
     #[arg(
@@ -572,7 +589,7 @@ pub struct CompareArgs {
     pub vary: Vec<String>,
     /// Runs trained at once, each as its own lsgan process (CPU threads divided among them
     /// unless --threads is given; on a GPU they share it).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, short, default_value_t = 1)]
     pub jobs: usize,
     /// Rank the losses and variants by these summary quantities, comma-separated, in order
     /// of precedence [default: modes_covered,high_quality_share on the ring and grid;
@@ -584,9 +601,6 @@ pub struct CompareArgs {
     /// elsewhere; inception and all take minutes a run on a CPU.
     #[arg(long, value_enum, default_value = "auto")]
     pub image_metrics: ImageMetricsChoice,
-    /// Generated and held-out images the image metrics compare.
-    #[arg(long, default_value_t = 1000)]
-    pub eval_count: usize,
     /// Train the unfinished runs as a Slurm job array: write DIR/slurm/array-K.sh (task k
     /// trains or resumes run k) and DIR/slurm/collect-K.sh (this command with --collect:
     /// the summary and report once the array has ended). Run it again after a failure to
@@ -653,7 +667,6 @@ pub fn compare_command(args: CompareArgs) -> Result<()> {
         jobs: args.jobs,
         rank_by,
         image_metrics: args.image_metrics,
-        eval_count: args.eval_count,
         flags: args.run.options,
         config_file: args.run.config,
         losses: args.losses,

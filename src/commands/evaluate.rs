@@ -4,21 +4,25 @@
 //! (`lsgan train-classifier`) — in the digit classifier's space, with the classes the
 //! classifier reads the samples as (how many of the ten are covered). Written to
 //! `RUN_DIR/image_metrics.json`. Kept apart from training because Inception on a CPU takes
-//! minutes for thousands of images.
+//! minutes for thousands of images; the networks run on `--device` (cuda where available),
+//! with a progress bar per pass ([`Tracked`]).
 
 use std::path::{Path, PathBuf};
 
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
-use tch::Device;
+use tch::{Device, Tensor};
 
-use crate::commands::sample::{TrainedGenerator, Weights};
+use crate::commands::sample::{GeneratorFlags, TrainedGenerator, Weights};
 use crate::data::images::{ImageDataset, ImageSet, Split};
 use crate::error::{Error, Result};
 use crate::metrics::classifier::{default_weights_path, Classifier};
+use crate::metrics::features::FeatureSpace;
 use crate::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
 use crate::metrics::inception::Inception;
 use crate::metrics::{cache_root, FeatureExtractor, ImageMetrics};
 use crate::storage::RunDir;
+use crate::train::trainer::device_name;
 use crate::train::RunSummary;
 
 /// The file `evaluate` writes into the run folder (named with the others in storage).
@@ -71,15 +75,80 @@ pub fn read_run_evaluation(run_dir: &Path) -> Result<Option<RunEvaluation>> {
     })
 }
 
-/// Measures the run in `run_dir` with `n` generated and `n` real images.
-pub fn evaluate_run(
-    run_dir: &Path,
-    n: usize,
-    weights: Weights,
-    spaces: FeatureSpaces,
-    seed: u64,
-) -> Result<RunEvaluation> {
-    let trained = TrainedGenerator::load(run_dir, weights)?;
+/// What to measure a run with: how many images, which generator, where.
+#[derive(Clone, Copy, Debug)]
+pub struct Measurement {
+    /// Generated images, and held-out real images (None: the run's `eval_samples`).
+    pub n: Option<usize>,
+    pub weights: Weights,
+    pub spaces: FeatureSpaces,
+    /// Seed for the generator's noise and KID's subsets.
+    pub seed: u64,
+    pub device: Device,
+    /// Show a progress bar for each pass through a network.
+    pub progress: bool,
+}
+
+/// A feature extractor that feeds its images in chunks and shows a progress bar over
+/// them. The chunks are multiples of the networks' own batches, so the features are the
+/// same as in one call.
+struct Tracked<'a> {
+    inner: &'a dyn FeatureExtractor,
+    visible: bool,
+}
+
+impl FeatureExtractor for Tracked<'_> {
+    fn space(&self) -> FeatureSpace {
+        self.inner.space()
+    }
+
+    fn id(&self) -> String {
+        self.inner.id()
+    }
+
+    fn features(&self, images: &Tensor) -> Result<Tensor> {
+        let n = images.size()[0];
+        let chunk = match self.space() {
+            FeatureSpace::Inception => 100,
+            FeatureSpace::Classifier => 1000,
+        };
+        let bar = if self.visible {
+            ProgressBar::new(n as u64)
+        } else {
+            ProgressBar::hidden()
+        };
+        let template = format!(
+            "{{spinner}} [{{elapsed_precise}}] {} features {{wide_bar}} {{pos}}/{{len}} images  ETA {{eta}}",
+            self.space()
+        );
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            bar.set_style(style);
+        }
+        let mut parts = Vec::new();
+        for start in (0..n).step_by(chunk) {
+            let length = (chunk as i64).min(n - start);
+            parts.push(self.inner.features(&images.narrow(0, start, length))?);
+            bar.inc(length as u64);
+        }
+        bar.finish_and_clear();
+        if parts.is_empty() {
+            return self.inner.features(images);
+        }
+        Ok(Tensor::cat(&parts, 0))
+    }
+}
+
+/// Measures the run in `run_dir` as `measurement` says.
+pub fn evaluate_run(run_dir: &Path, measurement: &Measurement) -> Result<RunEvaluation> {
+    let Measurement {
+        n,
+        weights,
+        spaces,
+        seed,
+        device,
+        progress,
+    } = *measurement;
+    let trained = TrainedGenerator::load(run_dir, weights, device)?;
     let config = &trained.config;
     let dataset = config.data.data.images().cloned().ok_or_else(|| {
         Error::bad_input(format!(
@@ -99,15 +168,17 @@ pub fn evaluate_run(
         config.data.image_size as i64,
     );
     let real_set = ImageSet::load(&dataset, data_dir, split, want)?;
-    let n = n.min(real_set.len());
+    let n = n.unwrap_or(config.outputs.eval_samples).min(real_set.len());
     if n < 2 {
-        return Err(Error::bad_input("-n: expected at least 2 images"));
+        return Err(Error::bad_input(
+            "option --eval-samples: expected at least 2 images",
+        ));
     }
     let real = crate::data::images::to_unit_range(&real_set.images.narrow(0, 0, n as i64));
     let generated = trained.samples(n, seed);
 
     let inception = if spaces != FeatureSpaces::Classifier {
-        Some(Inception::load(Device::Cpu)?)
+        Some(Inception::load(device)?)
     } else {
         None
     };
@@ -125,16 +196,22 @@ pub fn evaluate_run(
                 }
             )));
         }
-        Some(Classifier::load(&classifier_file, Device::Cpu)?)
+        Some(Classifier::load(&classifier_file, device)?)
     } else {
         None
     };
-    let mut extractors: Vec<&dyn FeatureExtractor> = Vec::new();
+    let mut extractors: Vec<Tracked> = Vec::new();
     if let Some(inception) = &inception {
-        extractors.push(inception);
+        extractors.push(Tracked {
+            inner: inception,
+            visible: progress,
+        });
     }
     if let Some(classifier) = &classifier {
-        extractors.push(classifier);
+        extractors.push(Tracked {
+            inner: classifier,
+            visible: progress,
+        });
     }
     if extractors.is_empty() {
         return Err(Error::bad_input(format!(
@@ -162,7 +239,7 @@ pub fn evaluate_run(
         .iter()
         .map(|extractor| {
             let metrics =
-                evaluate_images(&generated, &real, &key, *extractor, Some(&cache), &options)?;
+                evaluate_images(&generated, &real, &key, extractor, Some(&cache), &options)?;
             match &classifier {
                 // Which digits (or garments) the samples are, as the classifier reads them.
                 Some(classifier) if metrics.feature == classifier.space() => {
@@ -189,43 +266,54 @@ pub fn evaluate_run(
 pub struct EvaluateArgs {
     /// A finished image run folder.
     pub run_dir: PathBuf,
-    /// Generated images, and held-out real images, to compare.
-    #[arg(short = 'n', long = "count", default_value_t = 2000)]
-    pub count: usize,
+    /// Generated images, and held-out real images, to compare [default: the run's
+    /// eval_samples, 1000 for image runs].
+    #[arg(short = 'n', long, alias = "count", value_name = "N")]
+    pub eval_samples: Option<usize>,
     /// Feature spaces: inception, classifier (28×28 digits), or all that apply.
     #[arg(long, value_enum, default_value = "all")]
     pub features: FeatureSpaces,
     /// Seed for the generator's noise and KID's subsets.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Use the moving average of the generator's weights.
-    #[arg(long)]
-    pub ema: bool,
+    #[command(flatten)]
+    pub generator: GeneratorFlags,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `lsgan evaluate`: measures a finished image run and prints one line per feature space.
 pub fn evaluate_command(args: EvaluateArgs) -> Result<()> {
+    let measurement = Measurement {
+        n: args.eval_samples,
+        weights: args.generator.weights(&args.run_dir),
+        spaces: args.features,
+        seed: args.seed,
+        device: args.generator.device()?,
+        progress: !args.quiet,
+    };
     eprintln!(
-        "measuring {} with {} generated and held-out images",
+        "measuring {} ({} generator) with {} generated and held-out images on {}",
         args.run_dir.display(),
-        args.count
+        measurement.weights.describe(),
+        args.eval_samples
+            .map_or_else(|| "the run's eval_samples".to_string(), |n| n.to_string()),
+        device_name(measurement.device)
     );
-    let evaluation = evaluate_run(
-        &args.run_dir,
-        args.count,
-        Weights::of(args.ema),
-        args.features,
-        args.seed,
-    )?;
+    let evaluation = evaluate_run(&args.run_dir, &measurement)?;
     for m in &evaluation.metrics {
+        let kid = if m.kid_std > 0.0 {
+            format!("KID {:.4} ± {:.4}", m.kid_mean, m.kid_std)
+        } else {
+            format!("KID {:.4}", m.kid_mean)
+        };
         println!(
-            "{} ({} vs {}): FID {:.2}  KID {:.4} ± {:.4}  precision {:.3}  recall {:.3}{}",
+            "{} ({} vs {}): FID {:.2}  {kid}  precision {:.3}  recall {:.3}{}",
             m.feature,
             m.n,
             m.n_reference,
             m.fid,
-            m.kid_mean,
-            m.kid_std,
             m.precision,
             m.recall,
             m.classes_text()

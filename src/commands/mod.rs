@@ -5,6 +5,7 @@
 //! | command | file |
 //! |---------|------|
 //! | `train`, `resume` | `train.rs` |
+//! | `config` | `config.rs` |
 //! | `compare` | `compare.rs`; on Slurm (`--slurm`) `slurm.rs` |
 //! | `report` | `report.rs` |
 //! | `sample`, `interpolate` | `sample.rs` |
@@ -15,6 +16,7 @@
 
 pub mod bench;
 pub mod compare;
+pub mod config;
 pub mod download;
 pub mod evaluate;
 pub mod report;

@@ -22,7 +22,7 @@ pub struct ReportArgs {
     #[arg(required = true)]
     pub run_dirs: Vec<PathBuf>,
     /// Folder to write report.html and report.md into.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
 }
 

@@ -1,8 +1,10 @@
 //! Samples from a finished run: `lsgan sample` writes N generated samples as CSV (one `x,y`
 //! per line, 2-D runs), NumPy `.npy` (N×2, or N×C×H×W with values in [−1, 1]), a `.png` grid
 //! or a folder of N PNG files (image runs, for external evaluators); `lsgan interpolate`
-//! writes latent interpolation strips. Either generator can be used: the final one or its
-//! moving average (`--ema`).
+//! writes latent interpolation strips. Either generator can be used: the moving average of
+//! its weights where the run has one (as the run's own pictures and `compare` use), else the
+//! final weights (`--final`); on the device `--device` picks (the noise is drawn on the CPU,
+//! so one seed gives the same samples anywhere).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,7 +21,8 @@ use crate::report::grid::{square_columns, write_grid, write_image_files};
 use crate::storage::files::{EMA_GENERATOR_FILE, GENERATOR_FILE};
 use crate::storage::{write_atomically, RunDir};
 use crate::train::config::TrainConfig;
-use crate::train::trainer::sample_noise;
+use crate::train::options::DeviceChoice;
+use crate::train::trainer::{pick_device, sample_noise};
 
 /// The output formats, picked by the file extension (none: a folder of PNG files).
 enum SampleFormat {
@@ -41,9 +44,17 @@ pub enum Weights {
 }
 
 impl Weights {
-    /// The averaged weights when `ema`, else the final ones (the commands' `--ema` flag).
-    pub fn of(ema: bool) -> Weights {
-        if ema {
+    /// `averaged` or `final`, as messages name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Weights::Final => "final",
+            Weights::Averaged => "averaged",
+        }
+    }
+
+    /// The averaged weights when the run in `run_dir` has them, else the final ones.
+    pub fn preferred(run_dir: &Path) -> Weights {
+        if run_dir.join(EMA_GENERATOR_FILE).is_file() {
             Weights::Averaged
         } else {
             Weights::Final
@@ -51,19 +62,53 @@ impl Weights {
     }
 }
 
-/// A run's generator, loaded on the CPU, with the configuration it was trained with.
+/// Which generator of a run to use and where: the flags `sample`, `interpolate` and
+/// `evaluate` share.
+#[derive(Clone, Debug, clap::Args)]
+pub struct GeneratorFlags {
+    /// Use the generator's final weights [default: the moving average of its weights where
+    /// the run has one, as the run's own pictures do].
+    #[arg(long = "final", conflicts_with = "ema")]
+    pub final_weights: bool,
+    /// Insist on the moving average of the generator's weights (an error where the run has
+    /// none).
+    #[arg(long)]
+    pub ema: bool,
+    /// Where the networks run: cuda when available, else cpu.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceChoice,
+}
+
+impl GeneratorFlags {
+    /// The weights these flags choose for the run in `run_dir`.
+    pub fn weights(&self, run_dir: &Path) -> Weights {
+        match (self.final_weights, self.ema) {
+            (true, _) => Weights::Final,
+            (_, true) => Weights::Averaged,
+            _ => Weights::preferred(run_dir),
+        }
+    }
+
+    /// The device these flags choose.
+    pub fn device(&self) -> Result<Device> {
+        pick_device(self.device)
+    }
+}
+
+/// A run's generator, loaded on a device, with the configuration it was trained with.
 pub struct TrainedGenerator {
     pub config: TrainConfig,
     pub generator: Generator,
+    device: Device,
     _store: nn::VarStore,
 }
 
 impl TrainedGenerator {
-    /// Loads the generator of the run in `run_dir`.
-    pub fn load(run_dir: &Path, weights: Weights) -> Result<Self> {
+    /// Loads the generator of the run in `run_dir` onto `device`.
+    pub fn load(run_dir: &Path, weights: Weights, device: Device) -> Result<Self> {
         let run = RunDir::open(run_dir)?;
         let config = TrainConfig::read_from(&run)?;
-        let mut store = nn::VarStore::new(Device::Cpu);
+        let mut store = nn::VarStore::new(device);
         let generator = Generator::build(
             &store.root(),
             &config.networks,
@@ -89,13 +134,18 @@ impl TrainedGenerator {
         Ok(TrainedGenerator {
             config,
             generator,
+            device,
             _store: store,
         })
     }
 
-    /// G(z) for a batch of noise (batch norm in evaluation mode).
+    /// G(z) for a batch of noise (batch norm in evaluation mode), on the CPU.
     pub fn generate(&self, noise: &Tensor) -> Tensor {
-        tch::no_grad(|| self.generator.forward_t(noise, false))
+        tch::no_grad(|| {
+            self.generator
+                .forward_t(&noise.to_device(self.device), false)
+                .to_device(Device::Cpu)
+        })
     }
 
     /// `count` samples drawn with noise from `seed`.
@@ -124,7 +174,7 @@ pub fn write_samples(
     count: usize,
     out: &Path,
     seed: u64,
-    weights: Weights,
+    generator: &GeneratorFlags,
 ) -> Result<()> {
     let format = match out.extension().and_then(|e| e.to_str()) {
         Some("csv") => SampleFormat::Csv,
@@ -141,7 +191,7 @@ pub fn write_samples(
     if count == 0 {
         return Err(Error::bad_input("-n: expected at least 1 sample"));
     }
-    let trained = TrainedGenerator::load(run_dir, weights)?;
+    let trained = TrainedGenerator::load(run_dir, generator.weights(run_dir), generator.device()?)?;
     let images = trained.is_images();
     match (&format, images) {
         (SampleFormat::Csv, true) => {
@@ -195,7 +245,7 @@ pub fn write_interpolation(
     rows: usize,
     steps: usize,
     seed: u64,
-    weights: Weights,
+    generator: &GeneratorFlags,
 ) -> Result<()> {
     if out.extension().and_then(|e| e.to_str()) != Some("png") {
         return Err(Error::bad_input(format!(
@@ -208,7 +258,7 @@ pub fn write_interpolation(
             "--rows must be at least 1 and --steps at least 2",
         ));
     }
-    let trained = TrainedGenerator::load(run_dir, weights)?;
+    let trained = TrainedGenerator::load(run_dir, generator.weights(run_dir), generator.device()?)?;
     if !trained.is_images() {
         return Err(Error::bad_input(format!(
             "{}: interpolation strips are drawn for image runs; this run makes 2-D points",
@@ -303,14 +353,13 @@ pub struct SampleArgs {
     pub count: usize,
     /// Output: .csv (x,y per line; 2-D runs), .npy (N×2, or N×C×H×W in [-1, 1]), .png (a
     /// grid; image runs) or a folder name without extension (N PNG files; image runs).
-    #[arg(long, value_name = "FILE|DIR")]
+    #[arg(long, short, value_name = "FILE|DIR")]
     pub out: PathBuf,
     /// Seed for the generator's noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Use the moving average of the generator's weights.
-    #[arg(long)]
-    pub ema: bool,
+    #[command(flatten)]
+    pub generator: GeneratorFlags,
 }
 
 #[derive(clap::Args)]
@@ -318,7 +367,7 @@ pub struct InterpolateArgs {
     /// A finished image run folder.
     pub run_dir: PathBuf,
     /// The PNG to write.
-    #[arg(long, value_name = "FILE.png")]
+    #[arg(long, short, value_name = "FILE.png")]
     pub out: PathBuf,
     /// Strips (pairs of noise vectors).
     #[arg(long, default_value_t = 8)]
@@ -329,9 +378,8 @@ pub struct InterpolateArgs {
     /// Seed for the endpoints.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Use the moving average of the generator's weights.
-    #[arg(long)]
-    pub ema: bool,
+    #[command(flatten)]
+    pub generator: GeneratorFlags,
 }
 
 /// `lsgan sample`: writes the samples, says where.
@@ -341,9 +389,14 @@ pub fn sample_command(args: SampleArgs) -> Result<()> {
         args.count,
         &args.out,
         args.seed,
-        Weights::of(args.ema),
+        &args.generator,
     )?;
-    println!("wrote {} samples to {}", args.count, args.out.display());
+    println!(
+        "wrote {} samples of the {} generator to {}",
+        args.count,
+        args.generator.weights(&args.run_dir).describe(),
+        args.out.display()
+    );
     Ok(())
 }
 
@@ -355,7 +408,7 @@ pub fn interpolate_command(args: InterpolateArgs) -> Result<()> {
         args.rows,
         args.steps,
         args.seed,
-        Weights::of(args.ema),
+        &args.generator,
     )?;
     println!(
         "wrote {} interpolation strips to {}",

@@ -16,6 +16,7 @@ use crate::train::checkpoint::{Checkpoint, Progress};
 use crate::train::config::TrainConfig;
 use crate::train::flags::ConfigFlags;
 use crate::train::run::{run_to_budget, RunOptions};
+use crate::train::trainer::{device_name, pick_device};
 use crate::train::{LogRecord, RunSummary, Trainer};
 
 /// Which checkpoint [`resume`] continues from.
@@ -171,8 +172,11 @@ fn checkpoint_to_resume(run: &RunDir, from: ResumeFrom) -> Result<Option<Checkpo
 #[derive(clap::Args)]
 pub struct TrainArgs {
     /// Run folder to write [default: runs/<data>-<loss>].
-    #[arg(long, value_name = "RUN_DIR")]
+    #[arg(long, short, value_name = "RUN_DIR")]
     pub out: Option<PathBuf>,
+    /// Print the whole resolved configuration (as `lsgan config` does) before training.
+    #[arg(long, short, conflicts_with = "quiet")]
+    pub verbose: bool,
     #[command(flatten)]
     pub run: RunFlags,
 }
@@ -229,14 +233,20 @@ pub fn train_command(args: TrainArgs) -> Result<()> {
     )?;
     let out = args.out.unwrap_or_else(|| default_run_dir(&config));
     let options = args.run.run_options();
+    let device = pick_device(config.runtime.device)?;
     eprintln!(
-        "training {} on {} for {} iterations (seed {}) into {}",
+        "training {} on {} for {} iterations (seed {}) on {} in {} into {}",
         config.objective.loss.name(),
         config.data.data,
         config.budget.iters,
         config.runtime.seed,
+        device_name(device),
+        config.runtime.precision.name(),
         out.display()
     );
+    if args.verbose {
+        eprint!("{}", config.to_toml());
+    }
     if !options.force && RunDir::never_got_going(&out) {
         eprintln!(
             "{} holds a run that stopped before its first checkpoint (nothing to resume or \
@@ -255,7 +265,19 @@ pub fn resume_command(args: ResumeArgs) -> Result<()> {
         force: false,
         verbose: !args.quiet,
     };
-    eprintln!("resuming {}", args.run_dir.display());
+    // Where it will run, when its configuration reads (resume names what is wrong otherwise).
+    let on = TrainConfig::from_file(&args.run_dir.join(files::CONFIG_FILE))
+        .ok()
+        .and_then(|config| {
+            let device = pick_device(config.runtime.device).ok()?;
+            Some(format!(
+                " on {} in {}",
+                device_name(device),
+                config.runtime.precision.name()
+            ))
+        })
+        .unwrap_or_default();
+    eprintln!("resuming {}{on}", args.run_dir.display());
     let from = if args.previous_checkpoint {
         ResumeFrom::Previous
     } else {

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use crate::data::images::{default_data_dir, load_labelled, Split};
 use crate::error::Result;
 use crate::metrics::classifier;
+use crate::train::options::DeviceChoice;
+use crate::train::trainer::{device_name, pick_device};
 
 /// `lsgan train-classifier`'s options.
 #[derive(clap::Args)]
@@ -18,18 +20,29 @@ pub struct TrainClassifierArgs {
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Weights file to write [default: ~/.cache/lsgan/classifiers/<data>.safetensors].
-    #[arg(long, value_name = "FILE.safetensors")]
+    #[arg(long, short, value_name = "FILE.safetensors")]
     pub out: Option<PathBuf>,
     /// Passes over the training set.
     #[arg(long, default_value_t = 2)]
     pub epochs: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Where the network trains: cuda when available, else cpu.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceChoice,
 }
 
 /// `lsgan train-classifier`.
 pub fn train_classifier_command(args: TrainClassifierArgs) -> Result<()> {
-    train_classifier(&args.data, args.data_dir, args.out, args.epochs, args.seed)
+    let device = pick_device(args.device)?;
+    train_classifier(
+        &args.data,
+        args.data_dir,
+        args.out,
+        args.epochs,
+        args.seed,
+        device,
+    )
 }
 
 /// Trains the digit classifier on the training split, reports test accuracy, saves it.
@@ -39,6 +52,7 @@ fn train_classifier(
     out: Option<PathBuf>,
     epochs: usize,
     seed: u64,
+    device: tch::Device,
 ) -> Result<()> {
     let data_dir = data_dir.unwrap_or_else(default_data_dir);
     let (train_images, train_labels) = load_labelled(data, &data_dir, Split::Train)?;
@@ -49,10 +63,10 @@ fn train_classifier(
         seed,
         ..Default::default()
     };
-    let device = tch::Device::cuda_if_available();
     eprintln!(
-        "training the {data} classifier on {} images for {epochs} epochs (seed {seed}, {device:?})",
-        train_images.size()[0]
+        "training the {data} classifier on {} images for {epochs} epochs (seed {seed}) on {}",
+        train_images.size()[0],
+        device_name(device)
     );
     let network = classifier::Classifier::train(
         &train_images,

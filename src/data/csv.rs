@@ -24,7 +24,8 @@ const QUOTED_CHARS: usize = 60;
 pub fn read_points(path: &Path) -> Result<Tensor> {
     let cannot_read = |e: std::io::Error| {
         Error::bad_input(format!(
-            "cannot read data file {}: {e} (expected `ring`, `grid` or a CSV file of x,y points)",
+            "option --data: cannot read {}: {e} (expected ring, grid, mnist, fashion-mnist, \
+             cifar10, a CSV file of x,y points or a folder of images)",
             path.display()
         ))
     };

@@ -79,9 +79,9 @@ pub struct ObjectiveOptions {
     pub margin_scale: f64,
     /// `sum`: Δ's distance summed over the coordinates, so τ's effect grows with the data's
     /// dimension; `mean`: divided by the dimension (l1) or its square root (l2), so one τ
-    /// means the same on points and on images. Absent from run folders written before it
-    /// existed.
+    /// means the same on points and on images.
     #[arg(long, value_enum)]
+    // Run folders written before the option lack the key: sum, as they trained.
     #[serde(default)]
     pub margin_norm: MarginNorm,
     /// λ, the weight of the mean hinge.
@@ -95,9 +95,9 @@ pub struct ObjectiveOptions {
     #[arg(long, allow_negative_numbers = true)]
     pub penalty_weight: f64,
     /// Lazy regularisation: the penalty on every k-th critic step only, with weight k·γ
-    /// (Karras et al. 2020, StyleGAN2); 1 computes it on every critic step. Absent from run
-    /// folders written before it existed.
+    /// (Karras et al. 2020, StyleGAN2); 1 computes it on every critic step.
     #[arg(long)]
+    // Run folders written before the option lack the key: 1, as they trained.
     #[serde(default = "every_critic_step")]
     pub penalty_every: u64,
     /// ν in GLS-GAN's cost max(a, ν·a).

@@ -45,6 +45,13 @@ impl RunDir {
     /// had anything to keep ([`RunDir::never_got_going`]): then the new run takes it over.
     /// One another process trains into is refused always.
     pub fn create(path: &Path, force: bool) -> Result<Self> {
+        if path.exists() && !path.is_dir() {
+            return Err(Error::bad_input(format!(
+                "option --out: {} is a file; expected a folder for the run (a new name, or an \
+                 existing run folder)",
+                path.display()
+            )));
+        }
         if path.join(CONFIG_FILE).exists() && !force && !RunDir::never_got_going(path) {
             return Err(Error::bad_input(format!(
                 "{} already holds a run; pass --force to replace it, or choose another --out",
@@ -114,6 +121,17 @@ impl RunDir {
 
     /// `path` when every one of `files` is in it; else bad input naming the first missing.
     fn existing(path: &Path, files: &[&str], problem: &str, hint: &str) -> Result<Self> {
+        if !path.is_dir() {
+            let what = if path.exists() {
+                "is a file, not a run folder"
+            } else {
+                "does not exist"
+            };
+            return Err(Error::bad_input(format!(
+                "{} {what} (expected an lsgan run folder)",
+                path.display()
+            )));
+        }
         if let Some(missing) = files.iter().find(|file| !path.join(file).is_file()) {
             return Err(Error::bad_input(format!(
                 "{} {problem}: {missing} is missing{hint}",
@@ -193,6 +211,23 @@ mod tests {
             fs::read_to_string(run.file(CONFIG_FILE)).unwrap(),
             "seed = 1\n"
         );
+    }
+
+    #[test]
+    fn a_file_or_a_missing_folder_is_named_for_what_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("notes.txt");
+        fs::write(&file, "mine").unwrap();
+        let refused = RunDir::create(&file, true).unwrap_err();
+        assert!(matches!(refused, Error::BadInput(_)), "{refused}");
+        assert!(refused.to_string().contains("is a file"), "{refused}");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "mine");
+        let opened = RunDir::open_to_resume(&file).unwrap_err().to_string();
+        assert!(opened.contains("is a file, not a run folder"), "{opened}");
+        let absent = RunDir::open(&dir.path().join("absent"))
+            .unwrap_err()
+            .to_string();
+        assert!(absent.contains("does not exist"), "{absent}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Reading a TOML config file: at most [`MAX_CONFIG_BYTES`], UTF-8, then its `key = value`
 //! table, every error one line naming the file (and, for a syntax error, the line and column);
-//! and the quoting that keeps a user's text on that one line.
+//! the quoting that keeps a user's text on that one line; and the words of a key's error:
+//! the nearest known key to a misspelt one, what a value of the wrong type should be.
 
 use std::fs::File;
 use std::io::Read;
@@ -37,6 +38,48 @@ pub(super) fn escaped(message: &str) -> String {
         }
     }
     text
+}
+
+/// The key of `known` nearest to the unknown `key`, when one is near enough to be meant.
+pub fn nearest_key<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(key, candidate), candidate))
+        .filter(|(similarity, _)| *similarity >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate.as_str())
+}
+
+/// An unknown `key`'s hint: the nearest key of `known`, else every key.
+pub fn unknown_key_hint(key: &str, known: &[String]) -> String {
+    match nearest_key(key, known) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!("known keys: {}", known.join(", ")),
+    }
+}
+
+/// serde's "invalid type: string "abc", expected f64" in a user's words: "expected a
+/// number, got "abc"" (whole numbers for the unsigned types); other messages as they are.
+pub(super) fn plain_expectation(message: &str) -> String {
+    let Some((got, expected)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.split_once(", expected "))
+    else {
+        return message.to_string();
+    };
+    let expected = match expected {
+        "f64" | "f32" => "a number (such as 0.5 or 1e-4)",
+        "u64" | "usize" | "u32" => "a whole number (0, 1, 2, …)",
+        "a boolean" => "true or false",
+        other => other,
+    };
+    let got = ["string ", "integer ", "floating point ", "boolean "]
+        .iter()
+        .find_map(|kind| got.strip_prefix(kind))
+        .unwrap_or(got)
+        .trim_matches('`');
+    format!("expected {expected}, got {got}")
 }
 
 /// A TOML syntax error's explanation on one line: its lines joined with "; ".
@@ -108,4 +151,36 @@ pub(super) fn read_toml_table(path: &Path) -> Result<toml::Table> {
             one_line(e.message())
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_key_is_answered_with_the_nearest() {
+        let known: Vec<String> = ["margin_scale", "margin", "lr_critic", "lr_generator"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(nearest_key("margn_scale", &known), Some("margin_scale"));
+        assert_eq!(nearest_key("lr_critc", &known), Some("lr_critic"));
+        assert_eq!(nearest_key("zebra", &known), None);
+        assert!(unknown_key_hint("zebra", &known).contains("lr_generator"));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_says_what_was_expected() {
+        assert_eq!(
+            plain_expectation(r#"invalid type: string "abc", expected f64"#),
+            r#"expected a number (such as 0.5 or 1e-4), got "abc""#
+        );
+        assert_eq!(
+            plain_expectation("invalid value: integer `-1`, expected usize"),
+            "expected a whole number (0, 1, 2, …), got -1"
+        );
+        assert_eq!(
+            plain_expectation("unknown variant `x`"),
+            "unknown variant `x`"
+        );
+    }
 }

@@ -9,6 +9,8 @@
 //! resolved default, so that a change shows as the loss, the data and the whole
 //! configuration.
 
+use std::sync::OnceLock;
+
 use serde::Deserialize;
 
 use crate::data::images::ImageDataset;
@@ -57,6 +59,19 @@ impl DataKind {
         DataKind::Cifar10,
         DataKind::ImageFolder,
     ];
+
+    /// One data of this kind (a CSV file or a folder named by example).
+    pub fn example(self) -> DataSource {
+        match self {
+            DataKind::Ring => DataSource::Ring,
+            DataKind::Grid => DataSource::Grid,
+            DataKind::PointsFile => DataSource::PointsFile("points.csv".into()),
+            DataKind::Mnist => DataSource::Images(ImageDataset::Mnist),
+            DataKind::FashionMnist => DataSource::Images(ImageDataset::FashionMnist),
+            DataKind::Cifar10 => DataSource::Images(ImageDataset::Cifar10),
+            DataKind::ImageFolder => DataSource::Images(ImageDataset::Folder("faces".into())),
+        }
+    }
 
     /// The kind of `data`.
     pub fn of(data: &DataSource) -> DataKind {
@@ -318,7 +333,7 @@ fn base(loss: LossKind, data: &DataSource) -> TrainConfig {
         },
         runtime: RuntimeOptions {
             seed: 0,
-            device: DeviceChoice::Cpu,
+            device: DeviceChoice::Auto,
             threads: 0,
             precision: Precision::Fp32,
         },
@@ -347,21 +362,74 @@ impl TrainConfig {
     }
 }
 
+/// An option's default as `--help` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// The same for every loss on every kind of data.
+    Shared(String),
+    /// Different for some; `demo` is LS-GAN's on the ring (what `lsgan train` runs).
+    Depends { demo: String },
+}
+
+/// The default of the option `key` (a config file's key) over every loss and kind of data.
+pub fn default_of(key: &str) -> DefaultValue {
+    static EVERY_DEFAULT: OnceLock<Vec<toml::Table>> = OnceLock::new();
+    let every = EVERY_DEFAULT.get_or_init(|| {
+        LossKind::ALL
+            .iter()
+            .flat_map(|&loss| {
+                DataKind::ALL.iter().map(move |kind| {
+                    toml::Table::try_from(TrainConfig::defaults(loss, &kind.example()))
+                        .expect("the defaults serialise to TOML")
+                })
+            })
+            .collect()
+    });
+    let shown = |value: Option<&toml::Value>| match value {
+        Some(toml::Value::String(text)) if text.is_empty() => "\"\"".to_string(),
+        Some(toml::Value::String(text)) => text.clone(),
+        Some(value) => value.to_string(),
+        None => "?".to_string(),
+    };
+    match key {
+        "loss" => return DefaultValue::Shared(DEFAULT_LOSS.name().to_string()),
+        "data" => return DefaultValue::Shared(DEFAULT_DATA.to_string()),
+        _ => {}
+    }
+    let demo = TrainConfig::default();
+    let demo = shown(
+        toml::Table::try_from(demo)
+            .ok()
+            .as_ref()
+            .and_then(|t| t.get(key)),
+    );
+    if every.iter().all(|table| shown(table.get(key)) == demo) {
+        DefaultValue::Shared(demo)
+    } else {
+        DefaultValue::Depends { demo }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// One data of each kind.
     fn data_of(kind: DataKind) -> DataSource {
-        match kind {
-            DataKind::Ring => DataSource::Ring,
-            DataKind::Grid => DataSource::Grid,
-            DataKind::PointsFile => DataSource::PointsFile("points.csv".into()),
-            DataKind::Mnist => DataSource::Images(ImageDataset::Mnist),
-            DataKind::FashionMnist => DataSource::Images(ImageDataset::FashionMnist),
-            DataKind::Cifar10 => DataSource::Images(ImageDataset::Cifar10),
-            DataKind::ImageFolder => DataSource::Images(ImageDataset::Folder("faces".into())),
-        }
+        kind.example()
+    }
+
+    #[test]
+    fn help_shows_a_default_shared_by_every_loss_and_one_that_depends() {
+        assert_eq!(default_of("device"), DefaultValue::Shared("auto".into()));
+        assert_eq!(default_of("loss"), DefaultValue::Shared("lsgan".into()));
+        assert_eq!(default_of("data"), DefaultValue::Shared("ring".into()));
+        let DefaultValue::Depends { demo } = default_of("batch_size") else {
+            panic!("batch_size differs between the ring and MNIST");
+        };
+        assert_eq!(
+            demo,
+            TrainConfig::default().optimiser.batch_size.to_string()
+        );
     }
 
     /// The MD5 of the TOML that each loss's defaults on each kind of data write, recorded
@@ -376,61 +444,61 @@ mod tests {
             (
                 LossKind::Lsgan,
                 [
-                    "77098b5f9283a659d8d4c698ffb02f87",
-                    "1d7e3fd47b6ec6ed95268ca0a10f27fa",
-                    "5a596d536fab2cd658e917a10b61d881",
-                    "ae59dfe5b6e17a8b6b6dadaf4d88a2c5",
-                    "fe3d5807f93e42cf1817060badb88733",
-                    "5704f8a13f7445ac10ab141c58d90754",
-                    "9c186e4257ef1cb40dd3b243c5a364da",
+                    "c8c961a15134ccef3bdb3f81cbe664b1",
+                    "239f6a6966aa03d589726c87459a5a16",
+                    "fc2e535b7cf391ccbc24c6cc2eb18f7f",
+                    "20b2785dfb9b7fad6280448d9e818dad",
+                    "04a770a66c64870b1053f30acf29af13",
+                    "541b6f9cb2753e75acbff8a6717cf30d",
+                    "d1801fae0854b91f00e3870ccf573faf",
                 ],
             ),
             (
                 LossKind::Glsgan,
                 [
-                    "7a3b88c17cb15a4bbba7b3c80c983a2f",
-                    "072f86ed5849f71449f50bbff9a85d96",
-                    "82ba2f10addd6a089c9a48cc3e3f075b",
-                    "631bcd90e7045170e2964f4554beb47f",
-                    "a00ed342c0bf15b392084b96e7cccf81",
-                    "589371b9b768990c50f7ce83af9b49e9",
-                    "1821806c3374a35761e753bebdf1dade",
+                    "5e17a3efc66dc15d239787c757c70efd",
+                    "a301970b7496f629ad08bdb1d2cb5ee5",
+                    "dcf6404ea475ff7ec5c92e483cc65668",
+                    "d2dc0fecae9463fe876ddfc8a35f4662",
+                    "228f2672d7ea5d59244acbf17c0e86e1",
+                    "fffed6f5a12f0a2826d64814c934f104",
+                    "0a22c92eee69703a5a685851fa00d62f",
                 ],
             ),
             (
                 LossKind::Wgan,
                 [
-                    "330af6de8b6ed89143983aa8179fabba",
-                    "983f2d93b00eaf53cf45ecb16b0a71d4",
-                    "1db9a89a757159f3884873879774d85f",
-                    "b6464b019242aebd9e35b07353ac8c5e",
-                    "c4dcb560e29c8678ef40701441a0147a",
-                    "df876ef1d6bbead6341a2882d6616e1d",
-                    "b04bca9d8f3fdf8b0187288715e4b94e",
+                    "bf3f1dc32bf4946991c542288781c41d",
+                    "6b14c39211b38e9399480950b4585b63",
+                    "cccbea9cc8f4c286f75edeab0679136d",
+                    "459e43cb141e0aa09be6e53e4333fa3f",
+                    "a2e08dbb289e56e42e10fba57b9ee954",
+                    "72f49517453afd766766f6555faab931",
+                    "b2a533b818774d0a51328a6aa9d7ae7e",
                 ],
             ),
             (
                 LossKind::WganGp,
                 [
-                    "df6eedee48857cafb3d7348d0cbbd2cc",
-                    "33e4a78db1aafdfbdeaf0da22d8822d6",
-                    "3832ff8a2b21667da5f34e719c592042",
-                    "d2c0bf7d69307c019c0b76fa872bf417",
-                    "89feec68e681024686176fe3e14fb389",
-                    "b72981b1792025758adfa399115abd1f",
-                    "2af0b98e7e9b7523eaad0dfb8b62074a",
+                    "dd0d256b116ba45da88cb23af437b415",
+                    "5c4da9d4c41e56133bf775ee9bf9e5c5",
+                    "b035a7a4e997a28837e746170466b70f",
+                    "6366302af4279bb8f384aefb2be336df",
+                    "b6b1ff8f74afb1ea521ba2f26897e160",
+                    "6a5abe4e87f004dab3d01e5fe7150331",
+                    "7f3f27428f82717f207959f45d05d006",
                 ],
             ),
             (
                 LossKind::Gan,
                 [
-                    "ccececf6434fe261d0fc0fec09f57dc3",
-                    "150f81f165329f6935c6df5607e10c86",
-                    "3039c4f6a08f171d0a98a5cb36f0e1f2",
-                    "3e5601a342579c97d42fa916f32c5a5a",
-                    "355413e69e768319091e3176fe0aef24",
-                    "d9e2ee24b62eed5c85db042c07d298ea",
-                    "14f14ea5773d20346177fe976a3d6698",
+                    "3f56875e9dbae51c4926051f0707a95d",
+                    "5ddfcde01f7ba59e8cd17c0be1bb0f10",
+                    "baa2b5585a5e7a2982a3d9d12ff50c24",
+                    "e38a4d580614703d9164ed6dbc9f579d",
+                    "ea7e61dc83d35425d46ac96ce5fcf451",
+                    "db20f0b532dbddddc0f7c4b30efc4aa4",
+                    "95161398b2f174e4b446f81831a8f73d",
                 ],
             ),
         ];

@@ -1,6 +1,8 @@
 //! The command-line flags of every option: [`SectionFlags`], derived from the sections'
 //! fields (each section's clap `Args`), kept as parsed so that [`TrainConfig::resolve`]
-//! writes only the flags given over the file and the defaults.
+//! writes only the flags given over the file and the defaults. `--help` shows them under
+//! their sections' headings, each with its default (or that it depends on the loss and
+//! the data: `lsgan config` prints the resolved configuration).
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, FromArgMatches};
@@ -9,6 +11,7 @@ use crate::data::options::DataOptions;
 use crate::nets::options::NetworkOptions;
 use crate::objectives::options::ObjectiveOptions;
 use crate::train::config::TrainConfig;
+use crate::train::defaults::{default_of, DefaultValue};
 use crate::train::options::{BudgetOptions, OptimiserOptions, OutputOptions, RuntimeOptions};
 
 /// The command-line flags of the options, derived from the sections' fields (clap's `Args`
@@ -50,27 +53,55 @@ impl<const ONE_STEP: bool> Args for SectionFlags<ONE_STEP> {
             .get_arguments()
             .map(|a| a.get_id().clone())
             .collect();
-        let command = if ONE_STEP {
-            command
-        } else {
-            BudgetOptions::augment_args(DataOptions::augment_args(command))
-        };
-        let command = ObjectiveOptions::augment_args(command);
-        let command = NetworkOptions::augment_args(command);
-        let command = OptimiserOptions::augment_args(command);
-        let command = OutputOptions::augment_args(command);
-        let command = RuntimeOptions::augment_args(command);
-        command.mut_args(|arg| {
+        let mut command = command;
+        if !ONE_STEP {
+            command = DataOptions::augment_args(command.next_help_heading("Data"));
+            command = BudgetOptions::augment_args(command.next_help_heading("Budget"));
+        }
+        command = ObjectiveOptions::augment_args(command.next_help_heading("Objective"));
+        command = NetworkOptions::augment_args(command.next_help_heading("Networks"));
+        command = OptimiserOptions::augment_args(command.next_help_heading("Optimiser"));
+        command = OutputOptions::augment_args(command.next_help_heading("Outputs"));
+        command = RuntimeOptions::augment_args(command.next_help_heading("Runtime"));
+        // The flags after these belong under the command's own heading again.
+        command.next_help_heading(None::<&str>).mut_args(|arg| {
             if before.contains(arg.get_id()) {
                 arg
             } else {
-                arg.required(false)
+                with_default_in_help(arg.required(false))
             }
         })
     }
 
     fn augment_args_for_update(command: clap::Command) -> clap::Command {
         Self::augment_args(command)
+    }
+}
+
+/// `arg` with its default at the end of its help: the value every loss on every data
+/// starts from, or that it depends on them (with LS-GAN's on the ring, what `lsgan train`
+/// runs).
+fn with_default_in_help(arg: clap::Arg) -> clap::Arg {
+    if arg
+        .get_help()
+        .is_some_and(|help| help.to_string().contains("[default:"))
+    {
+        return arg;
+    }
+    let key = arg.get_id().as_str().to_owned();
+    let default = match default_of(&key) {
+        DefaultValue::Shared(value) => format!("[default: {value}]"),
+        DefaultValue::Depends { demo } => format!(
+            "[default: depends on --loss and --data (LS-GAN on the ring: {demo}); `lsgan config` \
+             prints it]"
+        ),
+    };
+    let short = arg.get_help().map(|help| format!("{help} {default}"));
+    let long = arg.get_long_help().map(|help| format!("{help} {default}"));
+    let arg = arg.help(short.unwrap_or(default));
+    match long {
+        Some(long) => arg.long_help(long),
+        None => arg,
     }
 }
 

@@ -33,8 +33,18 @@ pub enum Precision {
     #[default]
     Fp32,
     /// Mixed: matrix products and convolutions in bfloat16 under libtorch's autocast;
-    /// weights, gradients, optimiser state and objectives in float32 (`train::precision`).
+    /// weights, gradients, optimiser state and objectives in float32.
     Bf16,
+}
+
+impl Precision {
+    /// The name in files and on the terminal: `fp32` or `bf16`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Bf16 => "bf16",
+        }
+    }
 }
 
 /// Where tensors live.
@@ -50,14 +60,16 @@ pub enum DeviceChoice {
 /// The optimiser, its rates and schedule, and the batches it steps on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
 pub struct OptimiserOptions {
-    /// Pairs (real, generated) per step (`--batch` also works, as `lsgan bench` spelled it).
+    /// Pairs (real, generated) per step (`--batch` also works).
     #[arg(long, alias = "batch")]
     pub batch_size: usize,
     /// The optimiser of both networks.
     #[arg(long, value_enum)]
     pub optimizer: OptimizerKind,
+    /// The generator's learning rate (at the first iteration, under a linear schedule).
     #[arg(long, allow_negative_numbers = true)]
     pub lr_generator: f64,
+    /// The critic's learning rate (at the first iteration, under a linear schedule).
     #[arg(long, allow_negative_numbers = true)]
     pub lr_critic: f64,
     /// `linear`: learning rates fall linearly to 0 over the run; `constant`.
@@ -129,16 +141,16 @@ pub struct BudgetOptions {
     pub iters: u64,
     /// Wall-clock budget in seconds (0: none): training stops at the first iteration that
     /// reaches it, and the run is finished and evaluated there, as if its iterations were
-    /// done; `final_metrics.json` records how many were. Absent from run folders written
-    /// before it existed.
+    /// done; `final_metrics.json` records how many were.
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    // Run folders written before the option lack the key: no budget, as they trained.
     #[serde(default)]
     pub time_budget: f64,
     /// Critic steps in all (0: none): training stops at the first iteration that reaches
     /// them, as with the time budget; with `critic_steps` 5 a budget of 15000 is 3000
-    /// generator steps. Compares losses at equal critic work. Absent from run folders
-    /// written before it existed.
+    /// generator steps. Compares losses at equal critic work.
     #[arg(long, value_name = "STEPS")]
+    // Run folders written before the option lack the key: no budget, as they trained.
     #[serde(default)]
     pub critic_budget: u64,
 }
@@ -197,7 +209,8 @@ pub struct OutputOptions {
     /// Write a checkpoint every this many iterations; 0: only at the end or on Ctrl-C.
     #[arg(long)]
     pub checkpoint_every: u64,
-    /// Generated points (or images) used for each evaluation.
+    /// Generated points (or images) for each evaluation, against as many real ones; also
+    /// the images `lsgan evaluate` and `lsgan compare` measure.
     #[arg(long)]
     pub eval_samples: usize,
 }
@@ -216,9 +229,17 @@ impl OutputOptions {
                 "eval_samples",
                 self.eval_samples as u64,
                 MAX_EVAL_SAMPLES,
-                "a whole number of at least 1 and at most 20000",
+                "a whole number of at least 2 and at most 20000",
             ),
-        ])
+        ])?;
+        // One sample has no spread: the energy distance and FID need two.
+        if self.eval_samples < 2 {
+            return Err((
+                "eval_samples",
+                "a whole number of at least 2 and at most 20000",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -228,14 +249,16 @@ pub struct RuntimeOptions {
     /// Seeds the networks' initialisation, the noise and the batches.
     #[arg(long)]
     pub seed: u64,
+    /// Where tensors live: auto is CUDA when a GPU is available, else the CPU.
     #[arg(long, value_enum)]
     pub device: DeviceChoice,
     /// CPU threads for libtorch; 0 keeps libtorch's choice.
     #[arg(long)]
     pub threads: usize,
     /// `bf16`: the networks' matrix products and convolutions in bfloat16 (mixed
-    /// precision). Absent from run folders written before it existed.
+    /// precision).
     #[arg(long, value_enum)]
+    // Run folders written before the option lack the key: fp32, as they trained.
     #[serde(default)]
     pub precision: Precision,
 }

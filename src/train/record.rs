@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::metrics::{Diagnostics, Evaluation};
 use crate::storage::files::FINAL_METRICS_FILE;
+use crate::train::options::Precision;
 use crate::train::StepLosses;
 
 /// A logged iteration.
@@ -89,7 +90,11 @@ pub struct RunSummary {
     pub iterations: u64,
     pub seconds: f64,
     pub seconds_per_iteration: f64,
+    /// `cpu` or `cuda:<index>` (`Cpu` or `Cuda(0)` in runs written before 2026-12-04).
     pub device: String,
+    /// The arithmetic of the networks' passes (`fp32` in runs written before 2026-12-04).
+    #[serde(default)]
+    pub precision: Precision,
     #[serde(flatten)]
     pub metrics: Evaluation,
 }

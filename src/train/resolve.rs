@@ -13,7 +13,9 @@ use crate::objectives::options::LossKind;
 use crate::storage::files::CONFIG_FILE;
 use crate::storage::RunDir;
 use crate::train::config::TrainConfig;
-use crate::train::config_file::{escaped, one_line, read_toml_table, shown_key};
+use crate::train::config_file::{
+    escaped, one_line, plain_expectation, read_toml_table, shown_key, unknown_key_hint,
+};
 use crate::train::defaults::{DEFAULT_DATA, DEFAULT_LOSS};
 use crate::train::flags::{ConfigFlags, SectionFlags};
 
@@ -131,11 +133,11 @@ fn over(
     })?;
     for (key, value) in given {
         if !base.contains_key(key) {
-            let known: Vec<&str> = base.keys().map(String::as_str).collect();
+            let known: Vec<String> = base.keys().cloned().collect();
             return Err(Error::bad_input(format!(
-                "{}: unknown key (known keys: {})",
+                "{}: unknown key; {}",
                 origin(key),
-                known.join(", ")
+                unknown_key_hint(key, &known)
             )));
         }
         let mut single = base.clone();
@@ -144,7 +146,7 @@ fn over(
             return Err(Error::bad_input(format!(
                 "{}: {}",
                 origin(key),
-                escaped(e.message())
+                escaped(&plain_expectation(e.message()))
             )));
         }
     }
@@ -234,6 +236,21 @@ mod tests {
             "lists the valid losses"
         );
         assert!(err("colour = 1").contains("unknown"));
+    }
+
+    #[test]
+    fn one_evaluation_sample_is_refused() {
+        let message = TrainConfig::resolve(
+            None,
+            &ConfigFlags::default(),
+            &overrides("eval_samples = 1"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            message.contains("--eval-samples") && message.contains("at least 2"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::nets::options::CriticOutput;
 use crate::train::checkpoint::Progress;
 use crate::train::config::TrainConfig;
 use crate::train::outputs::{Outputs, Results, Snapshot, GRID_IMAGES};
+use crate::train::trainer::device_name;
 use crate::train::{precision, stop_signal, LogRecord, RunSummary, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -156,7 +157,8 @@ pub fn run_to_budget(
         iterations: done,
         seconds,
         seconds_per_iteration: seconds / done.max(1) as f64,
-        device: format!("{:?}", trainer.device),
+        device: device_name(trainer.device),
+        precision: config.runtime.precision,
         metrics: history
             .last()
             .map_or_else(|| trainer.evaluate(), |r| r.metrics.clone()),

@@ -402,6 +402,14 @@ pub fn pick_device(choice: DeviceChoice) -> Result<Device> {
     }
 }
 
+/// `cpu` or `cuda:<index>`: how runs, benchmarks and messages name a device.
+pub fn device_name(device: Device) -> String {
+    match device {
+        Device::Cuda(index) => format!("cuda:{index}"),
+        _ => "cpu".to_string(),
+    }
+}
+
 /// Which build of libtorch the binary links: `cpu` or `cuda` (build.rs decides).
 pub const LIBTORCH_BUILD: &str = env!("LSGAN_LIBTORCH_BUILD");
 
