@@ -602,6 +602,111 @@ fn csv_data_trains_and_sample_writes_csv_and_npy() {
     );
 }
 
+/// The rows of a CSV file of numbers.
+fn csv_rows(path: &Path) -> Vec<Vec<f64>> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| line.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect()
+}
+
+#[test]
+fn csv_points_far_from_the_origin_or_of_three_coordinates_train_and_sample_in_their_units() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four clusters around (105, 55), 10 apart: far from where the networks start.
+    let far = dir.path().join("far.csv");
+    let points: String = (0..400)
+        .map(|i| {
+            let (cx, cy) = (
+                100.0 + 10.0 * (i % 2) as f64,
+                50.0 + 10.0 * ((i / 2) % 2) as f64,
+            );
+            format!(
+                "{},{}\n",
+                cx + 0.01 * (i % 7) as f64,
+                cy - 0.01 * (i % 5) as f64
+            )
+        })
+        .collect();
+    std::fs::write(&far, points).unwrap();
+    let out = dir.path().join("far");
+    let trained = train(&out, &["--data", far.to_str().unwrap(), "--threads", "1"]);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("standardisation.json")).unwrap())
+            .unwrap();
+    let mean = recorded["mean"].as_array().unwrap();
+    assert!(
+        (mean[0].as_f64().unwrap() - 105.0).abs() < 0.1,
+        "{recorded}"
+    );
+    assert!((mean[1].as_f64().unwrap() - 55.0).abs() < 0.1, "{recorded}");
+    let samples = dir.path().join("far-samples.csv");
+    let sampled = lsgan(&[
+        "sample",
+        out.to_str().unwrap(),
+        "-n",
+        "200",
+        "-o",
+        samples.to_str().unwrap(),
+    ]);
+    assert!(sampled.status.success(), "{}", stderr(&sampled));
+    let rows = csv_rows(&samples);
+    let centre = |k: usize| rows.iter().map(|row| row[k]).sum::<f64>() / rows.len() as f64;
+    // Even 20 iterations' samples lie around the data, in its units, not near the origin.
+    assert!(
+        (centre(0) - 105.0).abs() < 15.0 && (centre(1) - 55.0).abs() < 15.0,
+        "samples centred at ({}, {})",
+        centre(0),
+        centre(1)
+    );
+
+    let three = dir.path().join("three.csv");
+    let points: String = (0..300)
+        .map(|i| {
+            format!(
+                "{} {} {}\n",
+                (i % 10) as f64 / 10.0,
+                (i % 7) as f64,
+                -(i % 3) as f64
+            )
+        })
+        .collect();
+    std::fs::write(&three, format!("a b c\n{points}")).unwrap();
+    let out = dir.path().join("three");
+    let trained = train(&out, &["--data", three.to_str().unwrap(), "--threads", "1"]);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let config = std::fs::read_to_string(out.join("config.toml")).unwrap();
+    assert!(config.contains("point_dim = 3"), "{config}");
+    assert!(
+        !out.join("critic_landscape.png").exists(),
+        "a landscape needs 2-D points"
+    );
+    let samples = dir.path().join("three-samples.csv");
+    let sampled = lsgan(&[
+        "sample",
+        out.to_str().unwrap(),
+        "-n",
+        "7",
+        "-o",
+        samples.to_str().unwrap(),
+    ]);
+    assert!(sampled.status.success(), "{}", stderr(&sampled));
+    let rows = csv_rows(&samples);
+    assert!(
+        rows.len() == 7 && rows.iter().all(|row| row.len() == 3),
+        "{rows:?}"
+    );
+    assert_bad_input(
+        &train(
+            &dir.path().join("wrong"),
+            &["--data", three.to_str().unwrap(), "--point-dim", "2"],
+        ),
+        &["option --point-dim", "3 coordinates, not 2"],
+    );
+}
+
 #[test]
 fn a_runs_config_reruns_to_identical_metrics() {
     let dir = tempfile::tempdir().unwrap();

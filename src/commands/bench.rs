@@ -203,6 +203,7 @@ fn training_data(workload: Workload, config: &TrainConfig) -> Result<TrainingDat
     let Some((channels, side)) = workload.image_shape() else {
         return Ok(TrainingData::Points(PointData::from_source(
             &config.data.data,
+            config.data.standardise,
         )?));
     };
     tch::manual_seed(config.runtime.seed as i64);

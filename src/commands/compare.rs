@@ -35,7 +35,7 @@ use crate::report::summary::{
 use crate::storage::{files, write_atomically};
 use crate::train::run::RunOptions;
 use crate::train::stop_signal;
-use crate::train::trainer::pick_device;
+use crate::train::trainer::{device_name, pick_device};
 use crate::train::RunSummary;
 
 /// The folder of a comparison that holds its runs.
@@ -250,7 +250,12 @@ pub fn compare(comparison: &Comparison, out: &Path, options: RunOptions) -> Resu
         let mut summaries = Vec::with_capacity(planned.len());
         for run in &planned {
             if options.verbose {
-                eprintln!("compare: {} → {}", run.label(), run.dir.display());
+                eprintln!(
+                    "compare: {} → {} ({})",
+                    run.label(),
+                    run.dir.display(),
+                    where_it_runs(&run.config)
+                );
             }
             summaries.push(finished_or_trained(run.config.clone(), &run.dir, options)?);
         }
@@ -314,6 +319,12 @@ fn check(comparison: &Comparison) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// "cpu, fp32": the device the run's `device` picks on this machine, and its precision.
+fn where_it_runs(config: &TrainConfig) -> String {
+    let device = pick_device(config.runtime.device).map_or_else(|e| e.to_string(), device_name);
+    format!("{}, {}", device, config.runtime.precision.name())
 }
 
 /// Whether the run in `dir` has finished: its `final_metrics.json`, written last, is there.
@@ -385,9 +396,10 @@ fn train_in_processes(
             let child = spawn_run(&executable, run, options)?;
             if options.verbose {
                 eprintln!(
-                    "compare: started {} → {} ({} running, {done} of {total} done)",
+                    "compare: started {} → {} ({}; {} running, {done} of {total} done)",
                     run.label(),
                     run.dir.display(),
+                    where_it_runs(&run.config),
                     running.len() + 1
                 );
             }

@@ -1,7 +1,8 @@
 //! `lsgan config`: the configuration `lsgan train` runs with the same options — the loss's
 //! defaults on the data, then a file, then the flags — resolved and printed as TOML without
 //! training. The keys are those of a run folder's `config.toml`, so the output can be edited
-//! and passed back with `--config`.
+//! and passed back with `--config`; the shape of the data (a point's coordinates, the image
+//! size and channels) is read from the data as `train` does, where the data can be read.
 
 use std::path::PathBuf;
 
@@ -22,7 +23,15 @@ pub struct ConfigArgs {
 
 /// `lsgan config`: prints the resolved configuration on stdout.
 pub fn config_command(args: ConfigArgs) -> Result<()> {
-    let config = TrainConfig::resolve(args.config.as_deref(), &args.options, &toml::Table::new())?;
+    let mut config =
+        TrainConfig::resolve(args.config.as_deref(), &args.options, &toml::Table::new())?;
+    match config.load_data(0) {
+        Ok(data) => config.data = data.complete(config.data),
+        Err(error) => eprintln!(
+            "note: the data's shape stays 0 (the data's own) below, as the data cannot be read \
+             here: {error}"
+        ),
+    }
     print!("{}", config.to_toml());
     Ok(())
 }

@@ -20,6 +20,7 @@ use crate::metrics::classifier::{default_weights_path, Classifier};
 use crate::metrics::features::FeatureSpace;
 use crate::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
 use crate::metrics::inception::Inception;
+use crate::metrics::kid::DEFAULT_SUBSET_SIZE;
 use crate::metrics::{cache_root, FeatureExtractor, ImageMetrics};
 use crate::storage::RunDir;
 use crate::train::trainer::device_name;
@@ -303,7 +304,8 @@ pub fn evaluate_command(args: EvaluateArgs) -> Result<()> {
     );
     let evaluation = evaluate_run(&args.run_dir, &measurement)?;
     for m in &evaluation.metrics {
-        let kid = if m.kid_std > 0.0 {
+        // With N ≤ the subset size every KID subset is the whole set: no spread to show.
+        let kid = if m.n.min(m.n_reference) as usize > DEFAULT_SUBSET_SIZE {
             format!("KID {:.4} ± {:.4}", m.kid_mean, m.kid_std)
         } else {
             format!("KID {:.4}", m.kid_mean)

@@ -13,12 +13,15 @@ use serde::{Deserialize, Serialize};
 use tch::nn;
 use tch::{Device, Kind, Tensor};
 
+use crate::data::csv::read_points;
+use crate::data::options::DataSource;
+use crate::data::standardise::Standardisation;
 use crate::data::SampleShape;
 use crate::error::{Error, Result};
 use crate::nets::options::NoiseKind;
 use crate::nets::Generator;
 use crate::report::grid::{square_columns, write_grid, write_image_files};
-use crate::storage::files::{EMA_GENERATOR_FILE, GENERATOR_FILE};
+use crate::storage::files::{EMA_GENERATOR_FILE, GENERATOR_FILE, STANDARDISATION_FILE};
 use crate::storage::{write_atomically, RunDir};
 use crate::train::config::TrainConfig;
 use crate::train::options::DeviceChoice;
@@ -100,7 +103,39 @@ pub struct TrainedGenerator {
     pub config: TrainConfig,
     pub generator: Generator,
     device: Device,
+    /// How the run standardised its CSV points: samples are put back in the file's units.
+    standardisation: Option<Standardisation>,
     _store: nn::VarStore,
+}
+
+/// How the run in `run` standardised its CSV points, if it did: its
+/// `standardisation.json`, else computed again from the CSV file it names.
+fn standardisation_of(run: &RunDir, config: &TrainConfig) -> Result<Option<Standardisation>> {
+    let DataSource::PointsFile(csv) = &config.data.data else {
+        return Ok(None);
+    };
+    if !config.data.standardise {
+        return Ok(None);
+    }
+    let path = run.file(STANDARDISATION_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            Error::bad_input(format!(
+                "{}: not a standardisation file ({e})",
+                path.display()
+            ))
+        }),
+        Err(_) => {
+            let points = read_points(csv).map_err(|e| {
+                e.advise(format!(
+                    "{} is missing, and without it or the data the samples cannot be put back \
+                     in the data's units",
+                    path.display()
+                ))
+            })?;
+            Ok(Some(Standardisation::of(&points)))
+        }
+    }
 }
 
 impl TrainedGenerator {
@@ -131,10 +166,12 @@ impl TrainedGenerator {
                 path.display()
             ))
         })?;
+        let standardisation = standardisation_of(&run, &config)?;
         Ok(TrainedGenerator {
             config,
             generator,
             device,
+            standardisation,
             _store: store,
         })
     }
@@ -157,7 +194,11 @@ impl TrainedGenerator {
             self.config.networks.noise_dim,
             Device::Cpu,
         );
-        self.generate(&noise)
+        let samples = self.generate(&noise);
+        match &self.standardisation {
+            Some(standardisation) => standardisation.undo(&samples),
+            None => samples,
+        }
     }
 
     fn is_images(&self) -> bool {
@@ -196,13 +237,13 @@ pub fn write_samples(
     match (&format, images) {
         (SampleFormat::Csv, true) => {
             return Err(Error::bad_input(format!(
-                "--out {}: CSV holds 2-D points; write images as .npy, .png or a folder",
+                "--out {}: CSV holds points; write images as .npy, .png or a folder",
                 out.display()
             )))
         }
         (SampleFormat::PngGrid | SampleFormat::PngFolder, false) => {
             return Err(Error::bad_input(format!(
-                "--out {}: this run makes 2-D points; write them as .csv or .npy",
+                "--out {}: this run makes points; write them as .csv or .npy",
                 out.display()
             )))
         }
@@ -217,11 +258,14 @@ pub fn write_samples(
     }
 }
 
+/// One point per line, its coordinates separated by commas.
 fn write_csv(out: &Path, samples: &Tensor) -> Result<()> {
-    let points = crate::train::outputs::points_of(samples)?;
-    let mut text = Vec::with_capacity(points.len() * 24);
-    for (x, y) in points {
-        writeln!(text, "{x},{y}").map_err(|e| Error::io("formatting", out, e))?;
+    let dim = samples.size()[1] as usize;
+    let values = Vec::<f32>::try_from(samples.to_kind(Kind::Float).contiguous().view([-1]))?;
+    let mut text = Vec::with_capacity(values.len() * 12);
+    for point in values.chunks_exact(dim) {
+        let line: Vec<String> = point.iter().map(f32::to_string).collect();
+        writeln!(text, "{}", line.join(",")).map_err(|e| Error::io("formatting", out, e))?;
     }
     write_atomically(out, &text)
 }

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::data::PointData;
 use crate::error::{Error, Result};
 use crate::report::run_outputs::RunFolderOutputs;
 use crate::storage::files::{
@@ -38,6 +39,9 @@ pub fn train(config: TrainConfig, out: &Path, options: RunOptions) -> Result<Run
     let trainer = Trainer::new(config.clone(), data)?;
     let run = RunDir::create(out, options.force)?;
     config.write_into(&run)?;
+    if let Some(standardisation) = trainer.data().points().and_then(PointData::standardisation) {
+        run.write_json(files::STANDARDISATION_FILE, standardisation)?;
+    }
     let log = run.metrics_log()?;
     let mut outputs = RunFolderOutputs::new(run, log);
     run_to_budget(

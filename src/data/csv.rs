@@ -1,6 +1,8 @@
-//! Two-column CSV point files: one point per line, `x,y` (or separated by spaces/tabs).
-//! Blank lines and lines starting with `#` are skipped; a header line of non-numbers is
-//! allowed as the first line. Any other bad line is an error naming the file and line.
+//! CSV point files: one point per line, its coordinates separated by commas, semicolons,
+//! spaces or tabs (`x,y` for 2-D points; any number of columns up to [`MAX_POINT_DIM`], the
+//! same on every line). Blank lines and lines starting with `#` are skipped; a header line
+//! of non-numbers is allowed as the first line. Any other bad line is an error naming the
+//! file and line.
 //!
 //! The file is read a line at a time: a line longer than [`MAX_LINE_BYTES`] or a file larger
 //! than [`MAX_FILE_BYTES`] is an error before it is held in memory.
@@ -17,10 +19,12 @@ use crate::error::{Error, Result};
 pub const MAX_LINE_BYTES: usize = 64 << 10;
 /// The largest point file read (1 GiB, some 50 million points).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// The most coordinates of a point (the widest input the MLP critic takes).
+pub const MAX_POINT_DIM: usize = 4096;
 /// The most characters of a bad line quoted in its error.
 const QUOTED_CHARS: usize = 60;
 
-/// Reads the points of `path` into an [n, 2] f32 tensor.
+/// Reads the points of `path` into an [n, d] f32 tensor, d the columns of its first line.
 pub fn read_points(path: &Path) -> Result<Tensor> {
     let cannot_read = |e: std::io::Error| {
         Error::bad_input(format!(
@@ -42,6 +46,7 @@ pub fn read_points(path: &Path) -> Result<Tensor> {
     let mut bytes = Vec::new();
     let mut values = Vec::new();
     let mut seen_data = false;
+    let mut dim: Option<usize> = None;
     for number in 1.. {
         bytes.clear();
         let read = (&mut reader)
@@ -55,11 +60,12 @@ pub fn read_points(path: &Path) -> Result<Tensor> {
             |message: String| Error::bad_input(format!("{}:{number}: {message}", path.display()));
         if bytes.len() > MAX_LINE_BYTES && bytes.last() != Some(&b'\n') {
             return Err(bad(format!(
-                "a line of more than {MAX_LINE_BYTES} bytes; expected two numbers `x,y` per line"
+                "a line of more than {MAX_LINE_BYTES} bytes; expected the coordinates of one \
+                 point per line"
             )));
         }
         let line = std::str::from_utf8(&bytes)
-            .map_err(|_| bad("not UTF-8 text; expected two numbers `x,y` per line".into()))?
+            .map_err(|_| bad("not UTF-8 text; expected numbers such as `x,y` per line".into()))?
             .trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -77,25 +83,35 @@ pub fn read_points(path: &Path) -> Result<Tensor> {
         if is_header {
             continue;
         }
-        match parsed.as_slice() {
-            [Some(x), Some(y)] => values.extend([*x, *y]),
-            _ => {
-                return Err(bad(format!(
-                    "expected two finite numbers `x,y`, found `{}`",
-                    quoted(line)
-                )))
-            }
+        let columns = *dim.get_or_insert(parsed.len());
+        if parsed.len() > MAX_POINT_DIM {
+            return Err(bad(format!(
+                "{} numbers on a line; lsgan takes points of at most {MAX_POINT_DIM} coordinates",
+                parsed.len()
+            )));
         }
+        if parsed.len() != columns || parsed.iter().any(Option::is_none) {
+            let expected = match columns {
+                2 => "two finite numbers `x,y`".to_string(),
+                d => format!("{d} finite numbers, as on the first line"),
+            };
+            return Err(bad(format!(
+                "expected {expected}, found `{}`",
+                quoted(line)
+            )));
+        }
+        values.extend(parsed.into_iter().flatten());
     }
-    if values.len() < 4 {
+    let dim = dim.unwrap_or(2).max(1);
+    if values.len() < 2 * dim {
         return Err(Error::bad_input(format!(
-            "{}: expected at least 2 points (lines `x,y`), found {}",
+            "{}: expected at least 2 points (lines such as `x,y`), found {}",
             path.display(),
-            values.len() / 2
+            values.len() / dim
         )));
     }
-    let count = values.len() as i64 / 2;
-    Ok(Tensor::from_slice(&values).view([count, 2]))
+    let count = (values.len() / dim) as i64;
+    Ok(Tensor::from_slice(&values).view([count, dim as i64]))
 }
 
 /// `line` for an error message: its first [`QUOTED_CHARS`] characters, control characters
@@ -175,6 +191,20 @@ mod tests {
         let (_dir, path) = write(&format!("1,2\n3,4\n5,{}\n", "x".repeat(1000)));
         let message = read_points(&path).unwrap_err().to_string();
         assert!(message.len() < 200 && message.ends_with("x…`"), "{message}");
+    }
+
+    #[test]
+    fn points_of_any_dimension_are_read_with_one_width() {
+        let (_dir, path) = write("a b c\n1 2 3\n4;5;6\n");
+        assert_eq!(read_points(&path).unwrap().size(), [2, 3]);
+        let (_dir, path) = write("1\n2\n3\n");
+        assert_eq!(read_points(&path).unwrap().size(), [3, 1]);
+        let (_dir, path) = write("1,2,3\n4,5\n");
+        let message = read_points(&path).unwrap_err().to_string();
+        assert!(
+            message.contains("points.csv:2: expected 3 finite numbers, as on the first line"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 pub mod csv;
 pub mod images;
 pub mod options;
+pub mod standardise;
 pub mod toy;
 
 use std::path::{Path, PathBuf};
@@ -21,9 +22,10 @@ use tch::{Device, Kind, Tensor};
 use crate::error::Result;
 use images::{BatchLoader, ImageDataset, ImageSet, Split};
 use options::{DataOptions, DataSource};
+use standardise::Standardisation;
 pub use toy::GaussianMixture;
 
-/// Dimension of the toy data.
+/// Dimension of the toy data, and of points where a configuration names none.
 pub const POINT_DIM: i64 = 2;
 
 /// The kind and shape of one sample, which fixes the networks.
@@ -45,7 +47,11 @@ impl SampleShape {
                 side: options.image_size as i64,
             }
         } else {
-            SampleShape::Point { dim: POINT_DIM }
+            let dim = match options.point_dim {
+                0 => POINT_DIM,
+                dim => dim as i64,
+            };
+            SampleShape::Point { dim }
         }
     }
 }
@@ -70,16 +76,31 @@ impl TrainingData {
                 seed,
                 first_batch,
             )?)),
-            source => Ok(TrainingData::Points(PointData::from_source(source)?)),
+            source => {
+                let points = PointData::from_source(source, options.standardise)?;
+                if options.point_dim != 0 && options.point_dim as i64 != points.dim() {
+                    return Err(crate::error::Error::bad_input(format!(
+                        "option --point-dim: {} has points of {} coordinates, not {} (0 takes \
+                         the data's own)",
+                        points.name(),
+                        points.dim(),
+                        options.point_dim
+                    )));
+                }
+                Ok(TrainingData::Points(points))
+            }
         }
     }
 
     /// `options` with the data's own values filled in where they left them to the data (the
     /// image size and channels), so that the written config.toml says what was trained.
     pub fn complete(&self, mut options: DataOptions) -> DataOptions {
-        if let SampleShape::Image { channels, side } = self.shape() {
-            options.image_channels = channels as usize;
-            options.image_size = side as usize;
+        match self.shape() {
+            SampleShape::Image { channels, side } => {
+                options.image_channels = channels as usize;
+                options.image_size = side as usize;
+            }
+            SampleShape::Point { dim } => options.point_dim = dim as usize,
         }
         options
     }
@@ -105,7 +126,7 @@ impl TrainingData {
     /// The shape of one sample.
     pub fn shape(&self) -> SampleShape {
         match self {
-            TrainingData::Points(_) => SampleShape::Point { dim: POINT_DIM },
+            TrainingData::Points(points) => SampleShape::Point { dim: points.dim() },
             TrainingData::Images(images) => SampleShape::Image {
                 channels: images.train.channels(),
                 side: images.train.height(),
@@ -201,25 +222,40 @@ impl ImageData {
     }
 }
 
-/// A source of real 2-D points.
+/// A source of real points.
 #[derive(Debug)]
 pub enum PointData {
     /// A known mixture; the toy metrics (modes, high-quality share) are defined for it.
     Mixture(GaussianMixture),
-    /// Points read from a file, sampled uniformly with replacement.
-    Points { name: String, points: Tensor },
+    /// Points read from a file (standardised where `standardisation` says how), sampled
+    /// uniformly with replacement.
+    Points {
+        name: String,
+        points: Tensor,
+        standardisation: Option<Standardisation>,
+    },
 }
 
 impl PointData {
-    /// The ring, the grid, or the points of a CSV file (an image source has none).
-    pub fn from_source(source: &DataSource) -> Result<Self> {
+    /// The ring, the grid, or the points of a CSV file, standardised when `standardise`
+    /// (an image source has none).
+    pub fn from_source(source: &DataSource, standardise: bool) -> Result<Self> {
         match source {
             DataSource::Ring => Ok(PointData::Mixture(GaussianMixture::ring())),
             DataSource::Grid => Ok(PointData::Mixture(GaussianMixture::grid())),
-            DataSource::PointsFile(path) => Ok(PointData::Points {
-                name: path.display().to_string(),
-                points: csv::read_points(path)?,
-            }),
+            DataSource::PointsFile(path) => {
+                let points = csv::read_points(path)?;
+                let standardisation = standardise.then(|| Standardisation::of(&points));
+                let points = match &standardisation {
+                    Some(standard) => standard.apply(&points),
+                    None => points,
+                };
+                Ok(PointData::Points {
+                    name: path.display().to_string(),
+                    points,
+                    standardisation,
+                })
+            }
             DataSource::Images(dataset) => Err(crate::error::Error::bad_input(format!(
                 "{}: images, not 2-D points",
                 dataset.name()
@@ -227,7 +263,25 @@ impl PointData {
         }
     }
 
-    /// `n` real points, shape [n, 2], f32 on `device`.
+    /// Coordinates of a point.
+    pub fn dim(&self) -> i64 {
+        match self {
+            PointData::Mixture(_) => POINT_DIM,
+            PointData::Points { points, .. } => points.size()[1],
+        }
+    }
+
+    /// How the file's points were standardised for training, if they were.
+    pub fn standardisation(&self) -> Option<&Standardisation> {
+        match self {
+            PointData::Mixture(_) => None,
+            PointData::Points {
+                standardisation, ..
+            } => standardisation.as_ref(),
+        }
+    }
+
+    /// `n` real points, shape [n, d], f32 on `device`.
     pub fn sample(&self, n: usize, device: Device) -> Tensor {
         match self {
             PointData::Mixture(mixture) => mixture.sample(n, device),

@@ -110,6 +110,18 @@ pub struct DataOptions {
     /// 1 (grayscale) or 3 (RGB); 0: the dataset's own (3 for folders).
     #[arg(long)]
     pub image_channels: usize,
+    /// Coordinates of a point; 0: the data's own (2 for the ring and the grid, a CSV file's
+    /// columns).
+    #[arg(long)]
+    // Run folders written before the option lack the key: 2-D points, as they trained.
+    #[serde(default)]
+    pub point_dim: usize,
+    /// CSV points: train on each coordinate shifted to mean 0 and scaled to standard
+    /// deviation 1 (`true` or `false`); samples are written in the file's units.
+    #[arg(long, action = clap::ArgAction::Set)]
+    // Run folders written before the option lack the key: unstandardised, as they trained.
+    #[serde(default)]
+    pub standardise: bool,
 }
 
 impl DataOptions {
@@ -119,6 +131,12 @@ impl DataOptions {
             return Err((
                 "image_channels",
                 "1 (grayscale) or 3 (RGB), or 0 for the dataset's own",
+            ));
+        }
+        if self.point_dim > crate::data::csv::MAX_POINT_DIM {
+            return Err((
+                "point_dim",
+                "a whole number of at most 4096 (0 for the data's own)",
             ));
         }
         if !matches!(self.image_size, 0 | 28 | 32 | 64) {

@@ -37,5 +37,7 @@ pub const ALLOCATION_PLOT_FILE: &str = "allocation.png";
 pub const ALLOCATION_DATA_FILE: &str = "allocation.csv";
 /// FID, KID and precision/recall of an image run (`lsgan evaluate`, `lsgan compare`).
 pub const IMAGE_METRICS_FILE: &str = "image_metrics.json";
+/// The shift and scale a run standardised its CSV points with (`data::standardise`).
+pub const STANDARDISATION_FILE: &str = "standardisation.json";
 /// The claim of the process training into the folder (`storage::claim`).
 pub const CLAIM_FILE: &str = "lsgan.claim";

@@ -87,7 +87,9 @@ impl Snapshot {
             .data
             .images()
             .map(|_| trainer.grid_samples(GRID_IMAGES));
+        // A landscape is drawn over the plane: for 2-D points only.
         let landscape = match trainer.data.points() {
+            Some(points) if points.dim() != 2 => None,
             None => None,
             Some(points) => {
                 let bounds = points.plot_bounds();

@@ -89,9 +89,16 @@ impl TrainConfig {
         TrainConfig::resolve(Some(path), &ConfigFlags::default(), &toml::Table::new())
     }
 
-    /// The configuration a run folder holds (its `config.toml`).
+    /// The configuration a run folder holds (its `config.toml`). A key the folder lacks
+    /// takes today's default, except where a run written before the option trained
+    /// otherwise: such a run's CSV points were not standardised.
     pub fn read_from(run: &RunDir) -> Result<Self> {
-        TrainConfig::from_file(&run.file(CONFIG_FILE))
+        let path = run.file(CONFIG_FILE);
+        let as_trained = match read_toml_table(&path)?.contains_key("standardise") {
+            true => toml::Table::new(),
+            false => toml::Table::from_iter([("standardise".into(), toml::Value::Boolean(false))]),
+        };
+        TrainConfig::resolve(Some(&path), &ConfigFlags::default(), &as_trained)
     }
 }
 
@@ -236,6 +243,28 @@ mod tests {
             "lists the valid losses"
         );
         assert!(err("colour = 1").contains("unknown"));
+    }
+
+    #[test]
+    fn a_run_folder_written_before_standardisation_reads_as_it_trained() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::create(dir.path(), false).unwrap();
+        let mut config = TrainConfig::default();
+        config.data.data = DataSource::PointsFile("points.csv".into());
+        let written = config.to_toml();
+        let before: String = written
+            .lines()
+            .filter(|line| !line.starts_with("standardise"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        run.write_text(CONFIG_FILE, &before).unwrap();
+        assert!(!TrainConfig::read_from(&run).unwrap().data.standardise);
+        run.write_text(CONFIG_FILE, &written).unwrap();
+        assert!(TrainConfig::read_from(&run).unwrap().data.standardise);
+        // A file of the user's own takes today's default.
+        let file = dir.path().join("mine.toml");
+        std::fs::write(&file, &before).unwrap();
+        assert!(TrainConfig::from_file(&file).unwrap().data.standardise);
     }
 
     #[test]

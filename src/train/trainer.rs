@@ -133,6 +133,11 @@ impl Trainer {
         &self.config
     }
 
+    /// The real data it trains on.
+    pub fn data(&self) -> &TrainingData {
+        &self.data
+    }
+
     /// Where its tensors live.
     pub fn device(&self) -> Device {
         self.device
