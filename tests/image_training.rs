@@ -86,8 +86,12 @@ fn an_mnist_run_writes_grids_checkpoints_and_resumes_exactly() {
     let config = std::fs::read_to_string(whole.join("config.toml")).unwrap();
     assert!(config.contains("image_size = 28") && config.contains("image_channels = 1"));
     let grid = image::open(whole.join("samples.png")).unwrap();
-    // 8×8 images of 28 pixels with 2-pixel gaps.
-    assert_eq!((grid.width(), grid.height()), (8 * 30 + 2, 8 * 30 + 2));
+    // 8×8 images of 28 pixels with 2-pixel gaps, each pixel drawn 2×2 under a 30-pixel
+    // caption.
+    assert_eq!(
+        (grid.width(), grid.height()),
+        (2 * (8 * 30 + 2), 2 * (8 * 30 + 2) + 30)
+    );
 
     // The same run in two parts: 3 iterations, then resumed to 6.
     let parts = dir.path().join("parts");
@@ -141,7 +145,9 @@ fn samples_of_an_image_run_come_as_npy_grid_folder_and_strips() {
 
     let grid = dir.path().join("s.png");
     ok(sample(&grid, &[]));
-    assert_eq!(image::open(&grid).unwrap().width(), 4 * 30 + 2);
+    // 4 columns of 28-pixel images with 2-pixel gaps (122 pixels), drawn 4× so that the
+    // captioned grid is at least 480 wide.
+    assert_eq!(image::open(&grid).unwrap().width(), 4 * (4 * 30 + 2));
 
     let folder = dir.path().join("pngs");
     ok(sample(&folder, &[]));
@@ -166,9 +172,10 @@ fn samples_of_an_image_run_come_as_npy_grid_folder_and_strips() {
         "5".into(),
     ]));
     let picture = image::open(&strips).unwrap();
+    // 5 × 3 images (152 × 92 pixels) drawn 4× under a 30-pixel caption.
     assert_eq!(
         (picture.width(), picture.height()),
-        (5 * 30 + 2, 3 * 30 + 2)
+        (4 * (5 * 30 + 2), 4 * (3 * 30 + 2) + 30)
     );
 }
 

@@ -1,7 +1,8 @@
 //! report.html in a real browser: Debian's headless Chromium (installed by scripts/install-browser.sh)
 //! loads the report of a small sweep, and a script run in the page after it loaded reports
 //! what a reader would see: every embedded picture decoded, the tables laid out without the
-//! page scrolling sideways, and numbers written for people (modes as `n / 8`, shares as
+//! page scrolling sideways, headers and title written for people (words, none broken across
+//! lines but at a space or hyphen, "2 seeds"), and numbers written for people (modes as `n / 8`, shares as
 //! percentages, no `8.0000 ± 0.0000`). A screenshot of the page must show a picture, not a
 //! blank page.
 
@@ -25,7 +26,22 @@ window.addEventListener('load', () => {
     images: images.length,
     decoded: images.filter(i => i.complete && i.naturalWidth > 0).length,
     tables: document.querySelectorAll('table').length,
+    title: document.querySelector('h1').textContent,
+    budget: document.querySelector('p').textContent,
     headings: [...document.querySelectorAll('h2')].map(h => h.textContent),
+    brokenWords: [...document.querySelectorAll('th')].flatMap(th => {
+      const broken = [];
+      for (const text of [...th.childNodes].filter(n => n.nodeType === Node.TEXT_NODE)) {
+        for (const word of text.data.matchAll(/[^\s-]+/g)) {
+          const range = document.createRange();
+          range.setStart(text, word.index);
+          range.setEnd(text, word.index + word[0].length);
+          const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+          if (lines.size > 1) broken.push(word[0]);
+        }
+      }
+      return broken;
+    }),
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
     header: [...document.querySelectorAll('table')[0].rows[0].cells].map(c => c.textContent),
@@ -157,20 +173,40 @@ fn the_report_reads_well_in_a_real_browser() {
         seen["scrollWidth"].as_u64() <= seen["innerWidth"].as_u64(),
         "the page does not scroll sideways: {seen}"
     );
+    assert_eq!(seen["title"], "LS-GAN and WGAN-GP on ring", "{seen}");
+    let budget = seen["budget"].as_str().unwrap();
+    assert!(
+        budget.starts_with("200 iterations, 2 seeds per loss."),
+        "{budget}"
+    );
+    assert_eq!(
+        seen["brokenWords"].as_array().map(Vec::len),
+        Some(0),
+        "a header word broken across lines: {seen}"
+    );
     let header: Vec<&str> = seen["header"]
         .as_array()
         .unwrap()
         .iter()
         .map(|h| h.as_str().unwrap())
         .collect();
-    let column = |key: &str| header.iter().position(|h| *h == key).unwrap();
+    assert!(
+        header.contains(&"seconds per iteration") && header.contains(&"energy distance"),
+        "headers in words, not keys: {header:?}"
+    );
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name}: {header:?}"))
+    };
     let rows = seen["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 4, "two losses × two variants: {seen}");
     for row in rows {
         let cell = |key: &str| row[column(key)].as_str().unwrap().to_string();
-        let modes = cell("modes_covered");
+        let modes = cell("modes covered");
         assert!(modes.ends_with(" / 8"), "modes as a count of 8: {modes}");
-        let share = cell("high_quality_share");
+        let share = cell("high-quality points");
         assert!(share.ends_with('%'), "a share as a percentage: {share}");
         for value in row.as_array().unwrap() {
             let value = value.as_str().unwrap();

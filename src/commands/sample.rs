@@ -201,6 +201,16 @@ impl TrainedGenerator {
         }
     }
 
+    /// "LS-GAN on mnist, seed 0": whose generator this is, for pictures' captions.
+    fn title(&self) -> String {
+        format!(
+            "{} on {}, seed {}",
+            self.config.objective.loss.display_name(),
+            self.config.data.data,
+            self.config.runtime.seed
+        )
+    }
+
     fn is_images(&self) -> bool {
         matches!(
             SampleShape::of(&self.config.data),
@@ -232,7 +242,8 @@ pub fn write_samples(
     if count == 0 {
         return Err(Error::bad_input("-n: expected at least 1 sample"));
     }
-    let trained = TrainedGenerator::load(run_dir, generator.weights(run_dir), generator.device()?)?;
+    let weights = generator.weights(run_dir);
+    let trained = TrainedGenerator::load(run_dir, weights, generator.device()?)?;
     let images = trained.is_images();
     match (&format, images) {
         (SampleFormat::Csv, true) => {
@@ -253,7 +264,14 @@ pub fn write_samples(
     match format {
         SampleFormat::Csv => write_csv(out, &samples),
         SampleFormat::Npy => write_npy(out, &samples),
-        SampleFormat::PngGrid => write_grid(out, &samples, square_columns(count)),
+        SampleFormat::PngGrid => {
+            let caption = format!(
+                "{}: {count} samples of the {} generator (noise seed {seed})",
+                trained.title(),
+                weights.describe()
+            );
+            write_grid(out, &samples, square_columns(count), &caption)
+        }
         SampleFormat::PngFolder => write_image_files(out, &samples),
     }
 }
@@ -325,7 +343,12 @@ pub fn write_interpolation(
     );
     let path = interpolate(&start, &end, steps, config.networks.noise);
     let images = trained.generate(&path);
-    write_grid(out, &images, steps)
+    let caption = format!(
+        "{}: {rows} walk{} through the noise in {steps} steps (noise seed {seed})",
+        trained.title(),
+        if rows == 1 { "" } else { "s" }
+    );
+    write_grid(out, &images, steps, &caption)
 }
 
 /// Row-major [rows·steps, k] noise: row r goes from `start[r]` to `end[r]` in `steps` points.

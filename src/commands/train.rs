@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::data::csv::check_readable;
+use crate::data::options::DataSource;
 use crate::data::PointData;
 use crate::error::{Error, Result};
 use crate::report::run_outputs::RunFolderOutputs;
@@ -238,6 +240,10 @@ pub fn train_command(args: TrainArgs) -> Result<()> {
     let out = args.out.unwrap_or_else(|| default_run_dir(&config));
     let options = args.run.run_options();
     let device = pick_device(config.runtime.device)?;
+    RunDir::check_can_hold_a_run(&out)?;
+    if let DataSource::PointsFile(path) = &config.data.data {
+        check_readable(path)?;
+    }
     eprintln!(
         "training {} on {} for {} iterations (seed {}) on {} in {} into {}",
         config.objective.loss.name(),
@@ -269,7 +275,8 @@ pub fn resume_command(args: ResumeArgs) -> Result<()> {
         force: false,
         verbose: !args.quiet,
     };
-    // Where it will run, when its configuration reads (resume names what is wrong otherwise).
+    // Where it will run, when its configuration reads and its device is there; otherwise
+    // `resume` says in one line what is wrong.
     let on = TrainConfig::from_file(&args.run_dir.join(files::CONFIG_FILE))
         .ok()
         .and_then(|config| {
@@ -279,9 +286,10 @@ pub fn resume_command(args: ResumeArgs) -> Result<()> {
                 device_name(device),
                 config.runtime.precision.name()
             ))
-        })
-        .unwrap_or_default();
-    eprintln!("resuming {}{on}", args.run_dir.display());
+        });
+    if let Some(on) = on {
+        eprintln!("resuming {}{on}", args.run_dir.display());
+    }
     let from = if args.previous_checkpoint {
         ResumeFrom::Previous
     } else {

@@ -39,6 +39,17 @@ impl LossKind {
             LossKind::Gan => "gan",
         }
     }
+
+    /// The name people write in prose and the pictures' titles (`LS-GAN`, `WGAN-GP`).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            LossKind::Lsgan => "LS-GAN",
+            LossKind::Glsgan => "GLS-GAN",
+            LossKind::Wgan => "WGAN",
+            LossKind::WganGp => "WGAN-GP",
+            LossKind::Gan => "GAN",
+        }
+    }
 }
 
 /// The distance inside the margin Δ(x, y) = τ · dist(x, y).

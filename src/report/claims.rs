@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::metrics::Diagnostics;
+use crate::report::panels::MIN_POINTS_TO_READ;
 use crate::report::summary::{mean_std, Quantity, RunResult, Summary};
 
 /// How a claim came out.
@@ -63,13 +64,40 @@ pub fn runs_with_flat_critic(summary: &Summary) -> Vec<&RunResult> {
         .collect()
 }
 
-/// Reads the five claims. `history` gives a run's logged diagnostics, oldest first.
+/// Reads the five claims. `history` gives a run's logged diagnostics, oldest first. Claims
+/// 1–4 are read from the diagnostics over training, so a run that logged fewer than
+/// [`MIN_POINTS_TO_READ`] of them is too short to read and counts in none of them; claim 5
+/// reads the final evaluation of every run.
 pub fn read_claims(
     summary: &Summary,
     history: &dyn Fn(&RunResult) -> Vec<Diagnostics>,
 ) -> Vec<ClaimReading> {
+    let histories: Vec<Vec<Diagnostics>> = summary.runs.iter().map(history).collect();
+    let history_of = |run: &RunResult| -> &[Diagnostics] {
+        summary
+            .runs
+            .iter()
+            .position(|r| std::ptr::eq(r, run))
+            .map_or(&[], |index| &histories[index])
+    };
+    let readable = |run: &&RunResult| history_of(run).len() >= MIN_POINTS_TO_READ;
     let runs_of = |loss: &str| -> Vec<&RunResult> {
-        summary.runs.iter().filter(|r| r.loss == loss).collect()
+        summary
+            .runs
+            .iter()
+            .filter(|r| r.loss == loss)
+            .filter(readable)
+            .collect()
+    };
+    let too_short = |loss: &str, name: &str| -> Option<(Verdict, String)> {
+        let runs = summary.runs.iter().filter(|r| r.loss == loss);
+        let count = runs.clone().count();
+        (count > 0 && !runs.clone().any(|r| readable(&r))).then(|| {
+            not_measured(&format!(
+                "too short to read: every {name} run logged fewer than {MIN_POINTS_TO_READ} \
+                 points of diagnostics (train longer, or log more often with --log-every)"
+            ))
+        })
     };
     let lsgan = runs_of("lsgan");
     // A flat critic (‖∇L‖ ≈ 0 everywhere, e.g. a dead ReLU output) satisfies claims 2–4
@@ -100,6 +128,7 @@ pub fn read_claims(
     };
     let seeds = |runs: &[&RunResult]| format!("mean over {} LS-GAN run(s)", runs.len());
 
+    let lsgan_too_short = too_short("lsgan", "LS-GAN");
     let margin = match mean(&lsgan, |d| d.margin_share) {
         None => not_measured("no LS-GAN run with margin diagnostics"),
         Some(share) => (
@@ -147,7 +176,7 @@ pub fn read_claims(
     let bounded = {
         let growth: Vec<f64> = alive
             .iter()
-            .filter_map(|run| second_half_growth(&history(run)))
+            .filter_map(|run| second_half_growth(history_of(run)))
             .collect();
         match growth.iter().copied().reduce(f64::max) {
             None if flat > 0 && alive.is_empty() => vacuous(),
@@ -163,6 +192,20 @@ pub fn read_claims(
             ),
         }
     };
+    // A claim the runs could not show because they were too short says so.
+    let or_too_short = |reading: (Verdict, String), short: &Option<(Verdict, String)>| match short {
+        Some(why) if reading.0 == Verdict::NotMeasured => why.clone(),
+        _ => reading,
+    };
+    let margin = or_too_short(margin, &lsgan_too_short);
+    let allocation = or_too_short(allocation, &lsgan_too_short);
+    let lipschitz = or_too_short(
+        lipschitz,
+        &lsgan_too_short
+            .clone()
+            .or_else(|| too_short("wgan-gp", "WGAN-GP")),
+    );
+    let bounded = or_too_short(bounded, &lsgan_too_short);
     let coverage = coverage_reading(summary);
 
     let reading = |claim, (verdict, evidence): (Verdict, String), figure| ClaimReading {
@@ -411,6 +454,41 @@ mod tests {
             assert_eq!(claim.verdict, Verdict::NotMeasured, "{claim:?}");
             assert!(claim.evidence.contains("flat critic"), "{claim:?}");
         }
+    }
+
+    /// Claims 1–4 read the curves: runs that logged one point give no verdict but say why;
+    /// claim 5 reads the final evaluation and still does.
+    #[test]
+    fn runs_too_short_to_read_give_no_verdict_from_their_curves() {
+        let s = summary(vec![
+            run("lsgan", 8, diagnostics(0.9, 0.6, 0.05, 0.1, 3.0)),
+            run("wgan-gp", 7, diagnostics(0.0, 0.0, 0.9, 1.1, 1.0)),
+        ]);
+        let one_point = |r: &RunResult| vec![r.diagnostics.clone().unwrap_or_default()];
+        let claims = read_claims(&s, &one_point);
+        for claim in &claims[..4] {
+            assert_eq!(claim.verdict, Verdict::NotMeasured, "{claim:?}");
+            assert!(
+                claim
+                    .evidence
+                    .contains("too short to read: every LS-GAN run"),
+                "{claim:?}"
+            );
+        }
+        assert_eq!(claims[4].verdict, Verdict::Holds, "{:?}", claims[4]);
+
+        let wgan_gp_short = |r: &RunResult| {
+            let points = if r.loss == "lsgan" { 4 } else { 1 };
+            vec![r.diagnostics.clone().unwrap_or_default(); points]
+        };
+        let claims = read_claims(&s, &wgan_gp_short);
+        assert_eq!(claims[0].verdict, Verdict::Holds, "{:?}", claims[0]);
+        assert_eq!(claims[2].verdict, Verdict::NotMeasured, "{:?}", claims[2]);
+        assert!(
+            claims[2].evidence.contains("every WGAN-GP run"),
+            "{:?}",
+            claims[2]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use crate::error::Result;
 use crate::metrics::{Allocation, Diagnostics};
-use crate::report::plots::{draw_panel, plot_error, register_font, Series};
+use crate::report::panels::{draw_panels, plot_error, register_font, Panel, Scale, Series};
 use crate::storage::write_atomically;
 use crate::train::LogRecord;
 
@@ -24,82 +24,69 @@ fn diagnostic(record: &LogRecord, value: fn(&Diagnostics) -> Option<f64>) -> f64
 /// Three panels over training: the margin and the allocation correlation, ‖∇_x L‖ on real
 /// samples, fakes and interpolates, and the range of L on real samples and fakes.
 pub fn draw_diagnostics(path: &Path, title: &str, records: &[LogRecord]) -> Result<()> {
-    register_font();
     let records: Vec<LogRecord> = records
         .iter()
         .filter(|r| r.diagnostics.is_some())
         .cloned()
         .collect();
-    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
-        let root = BitMapBackend::new(path, (900, 1100)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let root = root.titled(title, ("sans-serif", 22))?;
-        let panels = root.split_evenly((3, 1));
-        let last_iteration = records.last().map_or(1, |r| r.iteration).max(1) as f64;
-
-        let mut shares: Vec<Series> = vec![("allocation rank correlation", BLUE, |r| {
+    let shares: Vec<Series> = vec![
+        ("allocation rank correlation", BLUE, |r| {
             diagnostic(r, |d| d.allocation_rank_correlation)
-        })];
-        if records
-            .iter()
-            .any(|r| diagnostic(r, |d| d.margin_share).is_finite())
-        {
-            shares.push(
-                ("share of pairs past the margin", RGBColor(0, 150, 0), |r| {
-                    diagnostic(r, |d| d.margin_share)
-                }),
-            );
-        }
-        draw_panel(
-            &panels[0],
-            "margin and allocation on demand",
-            last_iteration,
-            &records,
-            &shares,
-        )?;
-        let norms: [Series; 3] = [
-            ("mean |grad L| on real", RGBColor(0, 150, 0), |r| {
-                diagnostic(r, |d| Some(d.gradient_norm_real.mean))
-            }),
-            ("mean |grad L| on generated", RED, |r| {
-                diagnostic(r, |d| Some(d.gradient_norm_fake.mean))
-            }),
-            ("mean |grad L| on interpolates", BLUE, |r| {
-                diagnostic(r, |d| Some(d.gradient_norm_interpolate.mean))
-            }),
-        ];
-        draw_panel(
-            &panels[1],
-            "Lipschitz behaviour: input-gradient norms",
-            last_iteration,
-            &records,
-            &norms,
-        )?;
-        let ranges: [Series; 4] = [
-            ("max L(x), real", RGBColor(0, 150, 0), |r| {
-                diagnostic(r, |d| Some(d.critic_real.max))
-            }),
-            ("min L(x), real", RGBColor(120, 200, 120), |r| {
-                diagnostic(r, |d| Some(d.critic_real.min))
-            }),
-            ("max L(G(z)), generated", RED, |r| {
-                diagnostic(r, |d| Some(d.critic_fake.max))
-            }),
-            ("min L(G(z)), generated", RGBColor(240, 150, 140), |r| {
-                diagnostic(r, |d| Some(d.critic_fake.min))
-            }),
-        ];
-        draw_panel(
-            &panels[2],
-            "range of L (bounded without clipping?)",
-            last_iteration,
-            &records,
-            &ranges,
-        )?;
-        root.present()?;
-        Ok(())
-    };
-    draw().map_err(|e| plot_error(path, e))
+        }),
+        ("share of pairs past the margin", RGBColor(0, 150, 0), |r| {
+            diagnostic(r, |d| d.margin_share)
+        }),
+    ];
+    let norms: Vec<Series> = vec![
+        ("mean |∇L| on real", RGBColor(0, 150, 0), |r| {
+            diagnostic(r, |d| Some(d.gradient_norm_real.mean))
+        }),
+        ("mean |∇L| on generated", RED, |r| {
+            diagnostic(r, |d| Some(d.gradient_norm_fake.mean))
+        }),
+        ("mean |∇L| on interpolates", BLUE, |r| {
+            diagnostic(r, |d| Some(d.gradient_norm_interpolate.mean))
+        }),
+    ];
+    let ranges: Vec<Series> = vec![
+        ("max L(x), real", RGBColor(0, 150, 0), |r| {
+            diagnostic(r, |d| Some(d.critic_real.max))
+        }),
+        ("min L(x), real", RGBColor(120, 200, 120), |r| {
+            diagnostic(r, |d| Some(d.critic_real.min))
+        }),
+        ("max L(G(z)), generated", RED, |r| {
+            diagnostic(r, |d| Some(d.critic_fake.max))
+        }),
+        ("min L(G(z)), generated", RGBColor(240, 150, 140), |r| {
+            diagnostic(r, |d| Some(d.critic_fake.min))
+        }),
+    ];
+    draw_panels(
+        path,
+        title,
+        &records,
+        vec![
+            Panel {
+                caption: "margin and allocation on demand",
+                y_axis: "share or correlation",
+                scale: Scale::Fitted,
+                series: shares,
+            },
+            Panel {
+                caption: "Lipschitz behaviour: input-gradient norms",
+                y_axis: "mean |∇ₓL|",
+                scale: Scale::Fitted,
+                series: norms,
+            },
+            Panel {
+                caption: "range of L (bounded without clipping?)",
+                y_axis: "L",
+                scale: Scale::Fitted,
+                series: ranges,
+            },
+        ],
+    )
 }
 
 /// The scatter of each fake's distance to the data against the generator gradient's norm.

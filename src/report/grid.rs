@@ -1,17 +1,25 @@
-//! Image batches as pictures: a grid PNG of a batch (the sample grids of a run, `lsgan sample
-//! --out x.png`, interpolation strips) and one PNG per image (`lsgan sample --out DIR/`, for
-//! external evaluators). Pixels in [−1, 1] map to 0..255, as the data loader mapped them in.
+//! Image batches as pictures: a grid PNG of a batch under a caption that says what it shows
+//! (the sample grids of a run, `lsgan sample --out x.png`, interpolation strips), and one
+//! PNG per image (`lsgan sample --out DIR/`, for external evaluators). Pixels in [−1, 1] map
+//! to 0..255, as the data loader mapped them in.
 
 use std::path::Path;
 
 use image::{DynamicImage, GrayImage, RgbImage};
+use plotters::prelude::*;
 use tch::{Kind, Tensor};
 
 use crate::error::{Error, Result};
+use crate::report::panels::{plot_error, register_font};
 use crate::storage::write_atomically;
 
 /// Pixels between neighbouring images of a grid.
 const GAP: u32 = 2;
+/// A captioned grid is scaled up (each pixel a square of pixels) to at least this width, so
+/// that 28-pixel digits can be seen and the caption fits.
+const CAPTIONED_MIN_WIDTH: u32 = 480;
+/// Height of the caption's band above the grid.
+const CAPTION_HEIGHT: u32 = 30;
 
 /// [N, C, H, W] values in [−1, 1] as u8 [N, H, W, C] bytes.
 fn to_bytes(images: &Tensor) -> Result<(Vec<u8>, [usize; 4])> {
@@ -61,9 +69,48 @@ pub fn grid_image(images: &Tensor, columns: usize) -> Result<DynamicImage> {
     Ok(DynamicImage::ImageRgb8(canvas))
 }
 
-/// Writes the batch as a grid PNG at `path`, atomically.
-pub fn write_grid(path: &Path, images: &Tensor, columns: usize) -> Result<()> {
-    let grid = grid_image(images, columns)?;
+/// The grid of [`grid_image`] scaled up by a whole factor to at least
+/// [`CAPTIONED_MIN_WIDTH`] pixels, under one line of `caption` (its font shrunk until it fits).
+pub fn captioned_grid(images: &Tensor, columns: usize, caption: &str) -> Result<RgbImage> {
+    let grid = grid_image(images, columns)?.to_rgb8();
+    let scale = CAPTIONED_MIN_WIDTH.div_ceil(grid.width()).clamp(1, 8);
+    let grid = image::imageops::resize(
+        &grid,
+        grid.width() * scale,
+        grid.height() * scale,
+        image::imageops::FilterType::Nearest,
+    );
+    let (width, height) = (grid.width(), grid.height() + CAPTION_HEIGHT);
+    let mut canvas = vec![255u8; (width * height * 3) as usize];
+    canvas[(width * CAPTION_HEIGHT * 3) as usize..].copy_from_slice(grid.as_raw());
+    register_font();
+    let draw = |canvas: &mut [u8]| -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let area = BitMapBackend::with_buffer(canvas, (width, height)).into_drawing_area();
+        let mut size = 17.0;
+        let font = loop {
+            let font: TextStyle = ("sans-serif", size).into_font().into();
+            let (text_width, _) = area.estimate_text_size(caption, &font)?;
+            if text_width + 12 <= width || size <= 9.0 {
+                break font;
+            }
+            size -= 1.0;
+        };
+        area.draw(&Text::new(caption, (6, 7), font))?;
+        area.present()?;
+        Ok(())
+    };
+    draw(&mut canvas).map_err(|e| plot_error(Path::new(caption), e))?;
+    RgbImage::from_raw(width, height, canvas).ok_or_else(|| {
+        plot_error(
+            Path::new(caption),
+            format!("a {width}×{height} canvas did not fit its pixels"),
+        )
+    })
+}
+
+/// Writes the batch as a captioned grid PNG at `path` ([`captioned_grid`]), atomically.
+pub fn write_grid(path: &Path, images: &Tensor, columns: usize, caption: &str) -> Result<()> {
+    let grid = DynamicImage::ImageRgb8(captioned_grid(images, columns, caption)?);
     write_atomically(path, &encode_png(&grid, path)?)
 }
 
@@ -130,6 +177,40 @@ mod tests {
         let red = Tensor::from_slice(&[1.0f32, -1.0, -1.0]).view([1, 3, 1, 1]);
         let grid = grid_image(&red, 1).unwrap().to_rgb8();
         assert_eq!(grid.get_pixel(GAP, GAP).0, [255, 0, 0]);
+    }
+
+    /// A caption band of text above the grid scaled up to a readable width, each image's
+    /// pixels kept.
+    #[test]
+    fn a_captioned_grid_is_scaled_up_under_its_caption() {
+        let images = Tensor::cat(
+            &[
+                Tensor::full([1, 1, 28, 28], -1.0, (Kind::Float, tch::Device::Cpu)),
+                Tensor::full([1, 1, 28, 28], 1.0, (Kind::Float, tch::Device::Cpu)),
+            ],
+            0,
+        );
+        let raw_width = 2 * (28 + GAP) + GAP;
+        let scale = CAPTIONED_MIN_WIDTH.div_ceil(raw_width);
+        let grid = captioned_grid(&images, 2, "LS-GAN on mnist, seed 0, iteration 3,000").unwrap();
+        assert_eq!(grid.width(), raw_width * scale);
+        assert_eq!(grid.height(), (28 + 2 * GAP) * scale + CAPTION_HEIGHT);
+        let below_caption =
+            |x: u32, y: u32| grid.get_pixel(x * scale, CAPTION_HEIGHT + y * scale).0;
+        assert_eq!(below_caption(GAP, GAP), [0, 0, 0]);
+        assert_eq!(below_caption(2 * GAP + 28, GAP), [255, 255, 255]);
+        let inked = (0..grid.width())
+            .flat_map(|x| (0..CAPTION_HEIGHT).map(move |y| (x, y)))
+            .filter(|&(x, y)| grid.get_pixel(x, y).0[0] < 128)
+            .count();
+        assert!(
+            inked > 200,
+            "the caption band holds text: {inked} dark pixels"
+        );
+        let right_edge_inked = (0..CAPTION_HEIGHT)
+            .filter(|&y| grid.get_pixel(grid.width() - 1, y).0[0] < 250)
+            .count();
+        assert_eq!(right_edge_inked, 0, "the caption fits inside the picture");
     }
 
     #[test]

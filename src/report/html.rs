@@ -12,7 +12,7 @@ use crate::metrics::diagnostics::{FLAT_GRADIENT_NORM, FLAT_GRADIENT_RATIO};
 use crate::metrics::Diagnostics;
 use crate::report::claims::{read_claims, runs_with_flat_critic, ClaimReading, Verdict};
 use crate::report::summary::{
-    markdown, ranked_cell, three_digits, LossSummary, RunResult, Summary,
+    markdown, ranked_cell, three_digits, LossSummary, Quantity, RunResult, Summary,
 };
 use crate::storage::{files, write_atomically, RunDir};
 use crate::train::LogRecord;
@@ -109,16 +109,23 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
     let columns = summary.present_quantities();
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>lsgan compare: {data}</title><style>{STYLE}</style></head><body>\n\
-         <h1>Loss-Sensitive GAN and its rivals on {data}</h1>\n\
-         <p>{iterations} iterations, {seeds} seed(s) per loss. Final metrics as mean ± standard \
-         deviation over seeds; diagnostics as last logged.</p>\n<div class=\"wide\"><table><tr><th>loss</th>",
-        data = escape(&summary.data),
-        iterations = summary.iterations,
-        seeds = summary.seeds,
+         <title>{title}</title><style>{STYLE}</style></head><body>\n\
+         <h1>{title}</h1>\n\
+         <p>{budget}. Final metrics as mean ± standard deviation over seeds; diagnostics as \
+         last logged. A column's key in summary.json shows when the pointer rests on its \
+         header.</p>\n<div class=\"wide\"><table><tr><th>loss</th>",
+        title = escape(&summary.title()),
+        budget = escape(&summary.budget_text()),
     );
+    let header = |quantity: &Quantity| {
+        format!(
+            "<th title=\"{}\">{}</th>",
+            quantity.key(),
+            escape(quantity.header())
+        )
+    };
     for quantity in &columns {
-        page += &format!("<th>{}</th>", escape(quantity.key()));
+        page += &header(quantity);
     }
     page += "</tr>\n";
     let modes_total = summary.modes_total();
@@ -134,10 +141,10 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
         page += &format!(
             "<h2>Ranking</h2>\n<p>Best first, by {} (mean ± standard deviation over seeds, ties \
              broken by the worst seed).</p>\n<table class=\"ranking\"><tr><th>rank</th><th>loss</th>",
-            escape(&ranking.keys().join(", then "))
+            escape(&ranking.headers().join(", then "))
         );
-        for key in ranking.keys() {
-            page += &format!("<th>{}</th>", escape(key));
+        for quantity in &ranking.by {
+            page += &header(quantity);
         }
         page += "</tr>\n";
         for (place, entry) in ranking.entries.iter().enumerate() {
@@ -156,7 +163,7 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
     page += "<h2>Runs</h2>\n<p>Each run's budget and what it used.</p>\n<div class=\"wide\"><table class=\"runs\">\
              <tr><th>run</th><th>budget</th><th>generator steps</th><th>critic steps</th><th>seconds</th>";
     for quantity in &columns {
-        page += &format!("<th>{}</th>", escape(quantity.key()));
+        page += &header(quantity);
     }
     page += "</tr>\n";
     for run in &summary.runs {
@@ -260,7 +267,7 @@ fn pictured_groups(summary: &Summary) -> Vec<&LossSummary> {
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:14px}\
-th{background:#f3f3f3;font-size:12px;max-width:120px;overflow-wrap:anywhere}.wide{overflow-x:auto}.holds{background:#d8f5d8}.fails{background:#f8d8d8}.absent{background:#eee}\
+th{background:#f3f3f3;font-size:12px;max-width:120px;overflow-wrap:normal;hyphens:none}.wide{overflow-x:auto}.holds{background:#d8f5d8}.fails{background:#f8d8d8}.absent{background:#eee}\
 .pictures{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;max-width:440px}img{width:100%}\
 figcaption{font-size:13px;color:#555}";
 
@@ -281,6 +288,39 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(escape("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
+    }
+
+    /// The report is titled by what it compares, counts in words, headers in words with
+    /// the key behind them.
+    #[test]
+    fn titles_and_headers_are_written_for_people() {
+        let one = summary(vec![run("lsgan", 8, diagnostics(0.9, 0.6, 0.05, 0.1, 3.0))]);
+        let page = html(&one, &[]).unwrap();
+        assert!(page.contains("<h1>LS-GAN on ring</h1>"), "{page}");
+        assert!(
+            page.contains("<p>100 iterations, 1 seed per loss."),
+            "{page}"
+        );
+        assert!(
+            page.contains("<th title=\"seconds_per_iteration\">seconds per iteration</th>"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("seed(s)") && !page.contains("rivals"),
+            "{page}"
+        );
+        let markdown = report_markdown(&one, &[]);
+        assert!(
+            markdown.starts_with("# LS-GAN on ring\n\n100 iterations, 1 seed per loss."),
+            "{markdown}"
+        );
+
+        let three = summary(vec![
+            run("lsgan", 8, diagnostics(0.9, 0.6, 0.05, 0.1, 3.0)),
+            run("wgan-gp", 7, diagnostics(0.0, 0.0, 0.9, 1.1, 1.0)),
+            run("gan", 6, diagnostics(0.0, 0.0, 0.0, 0.0, 1.0)),
+        ]);
+        assert_eq!(three.title(), "LS-GAN, WGAN-GP and GAN on ring");
     }
 
     /// A GLS-GAN run whose softplus output sank is listed as flat, and the report says so

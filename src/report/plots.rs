@@ -1,44 +1,33 @@
 //! PNG pictures of a run, drawn with plotters from plain numbers (no tensors here):
-//! the critic's landscape L(x) as a heat map under real and generated points, and the loss
-//! and metric curves over training.
+//! the critic's landscape L(x) as a heat map under real and generated points, with its
+//! colour bar, and the objectives and metrics over training (`loss_curves.png`).
 
 use std::path::Path;
-use std::sync::Once;
 
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::metrics::FeatureSpace;
+use crate::report::panels::{
+    draw_panels, plot_error, register_font, tick_label, Panel, Scale, Series,
+};
 use crate::train::outputs::LandscapeSnapshot;
 use crate::train::LogRecord;
 
 const REAL_COLOUR: RGBColor = RGBColor(255, 255, 255);
 const GENERATED_COLOUR: RGBColor = RGBColor(230, 60, 40);
 
-pub(crate) fn register_font() {
-    static FONT: Once = Once::new();
-    FONT.call_once(|| {
-        // The bundled DejaVu Sans always parses; failure would only mean text is not drawn.
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Normal,
-            dejavu::sans::regular(),
-        );
-    });
-}
-
-pub(crate) fn plot_error(path: &Path, error: impl std::fmt::Display) -> Error {
-    Error::io("drawing", path, std::io::Error::other(error.to_string()))
-}
-
-/// Draws the landscape into a PNG at `path`.
+/// Draws the landscape into a PNG at `path`: L(x) as a heat map with its colour bar, real
+/// points white, generated points red.
 pub fn draw_landscape(path: &Path, title: &str, landscape: &LandscapeSnapshot) -> Result<()> {
     register_font();
     let draw =
         || -> std::result::Result<(), Box<dyn std::error::Error>> {
-            let root = BitMapBackend::new(path, (900, 820)).into_drawing_area();
+            let root = BitMapBackend::new(path, (960, 880)).into_drawing_area();
             root.fill(&WHITE)?;
-            let (plot_area, legend_area) = root.split_horizontally(790);
+            let root = root.margin(8, 8, 8, 8).titled(title, ("sans-serif", 20))?;
+            let (plot_area, legend_area) = root.split_horizontally(830);
             let (lo, hi) = landscape.bounds;
             let (min_score, max_score) = landscape
                 .scores
@@ -52,12 +41,21 @@ pub fn draw_landscape(path: &Path, title: &str, landscape: &LandscapeSnapshot) -
                 1.0
             };
             let mut chart = ChartBuilder::on(&plot_area)
-                .caption(title, ("sans-serif", 20))
                 .margin(10)
-                .x_label_area_size(35)
-                .y_label_area_size(45)
+                .margin_right(24)
+                .x_label_area_size(50)
+                .y_label_area_size(64)
                 .build_cartesian_2d(lo..hi, lo..hi)?;
-            chart.configure_mesh().disable_mesh().draw()?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc("x\u{2081}")
+                .y_desc("x\u{2082}")
+                .x_label_formatter(&|x| tick_label(*x))
+                .y_label_formatter(&|y| tick_label(*y))
+                .label_style(("sans-serif", 14))
+                .axis_desc_style(("sans-serif", 16))
+                .draw()?;
 
             let cell = (hi - lo) / landscape.resolution as f64;
             chart.draw_series(landscape.scores.iter().enumerate().map(|(index, &score)| {
@@ -91,16 +89,18 @@ pub fn draw_landscape(path: &Path, title: &str, landscape: &LandscapeSnapshot) -
 
             // Colour bar: L from its minimum (bottom) to its maximum (top) on the grid.
             let mut bar = ChartBuilder::on(&legend_area)
-                .margin_top(45)
-                .margin_bottom(45)
-                .margin_right(15)
-                .y_label_area_size(55)
+                .margin_top(10)
+                .margin_bottom(60)
+                .margin_right(12)
+                .y_label_area_size(70)
                 .caption("L(x)", ("sans-serif", 16))
                 .build_cartesian_2d(0.0..1.0, min_score as f64..(min_score + span) as f64)?;
             bar.configure_mesh()
                 .disable_mesh()
                 .disable_x_axis()
-                .y_label_style(("sans-serif", 13))
+                .set_tick_mark_size(LabelAreaPosition::Left, 0)
+                .y_label_formatter(&|v| tick_label(*v))
+                .y_label_style(("sans-serif", 14))
                 .draw()?;
             let steps = 100;
             bar.draw_series((0..steps).map(|i| {
@@ -116,121 +116,183 @@ pub fn draw_landscape(path: &Path, title: &str, landscape: &LandscapeSnapshot) -
     draw().map_err(|e| plot_error(path, e))
 }
 
-/// Draws loss curves (top) and metrics (bottom) from the logged records into a PNG.
+/// Draws the objectives, the shares on the fixed evaluation noise (modes covered,
+/// high-quality points, pairs past the margin) and the distances to the data (energy
+/// distance on points, FID on images) over training, one panel each, into a PNG.
 pub fn draw_loss_curves(path: &Path, title: &str, records: &[LogRecord]) -> Result<()> {
-    register_font();
-    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
-        let root = BitMapBackend::new(path, (900, 800)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let root = root.titled(title, ("sans-serif", 22))?;
-        let (top, bottom) = root.split_vertically(390);
-        let last_iteration = records.last().map_or(1, |r| r.iteration).max(1) as f64;
-
-        let losses: [Series; 4] = [
-            ("critic objective", BLUE, |r| r.critic_objective),
-            ("generator objective", RED, |r| r.generator_objective),
-            ("mean L(x), real", RGBColor(0, 150, 0), |r| r.loss_real),
-            ("mean L(G(z)), generated", RGBColor(200, 120, 0), |r| {
-                r.loss_fake
-            }),
-        ];
-        draw_panel(
-            &top,
-            "losses (interval means)",
-            last_iteration,
-            records,
-            &losses,
-        )?;
-
-        let mut metrics: Vec<Series> = Vec::new();
-        if records.iter().any(|r| r.metrics.modes().is_some()) {
-            metrics.push(("share of modes covered", BLUE, |r| {
-                r.metrics
-                    .modes()
-                    .map_or(0.0, |m| m.modes_covered as f64 / m.modes_total as f64)
-            }));
-            metrics.push(("high-quality share", RED, |r| {
-                r.metrics.modes().map_or(0.0, |m| m.high_quality_share)
-            }));
-        }
-        if records.iter().any(|r| r.margin_satisfaction.is_some()) {
-            metrics.push(("margin satisfied", RGBColor(0, 150, 0), |r| {
-                r.margin_satisfaction.unwrap_or(0.0)
-            }));
-        }
-        if records
-            .iter()
-            .any(|r| r.metrics.energy_distance().is_some())
-        {
-            metrics.push(("energy distance", RGBColor(120, 120, 120), |r| {
-                r.metrics.energy_distance().unwrap_or(f64::NAN)
-            }));
-        }
-        draw_panel(
-            &bottom,
-            "metrics on fixed evaluation noise",
-            last_iteration,
-            records,
-            &metrics,
-        )?;
-        root.present()?;
-        Ok(())
-    };
-    draw().map_err(|e| plot_error(path, e))
+    let objectives: Vec<Series> = vec![
+        ("critic objective", BLUE, |r| r.critic_objective),
+        ("generator objective", RED, |r| r.generator_objective),
+        ("mean L(x), real", RGBColor(0, 150, 0), |r| r.loss_real),
+        ("mean L(G(z)), generated", RGBColor(200, 120, 0), |r| {
+            r.loss_fake
+        }),
+    ];
+    let shares: Vec<Series> = vec![
+        ("modes covered", BLUE, |r| {
+            r.metrics
+                .modes()
+                .map_or(f64::NAN, |m| m.modes_covered as f64 / m.modes_total as f64)
+        }),
+        ("high-quality points", RED, |r| {
+            r.metrics.modes().map_or(f64::NAN, |m| m.high_quality_share)
+        }),
+        ("pairs past the margin", RGBColor(0, 150, 0), |r| {
+            r.margin_satisfaction.unwrap_or(f64::NAN)
+        }),
+    ];
+    let distances: Vec<Series> = vec![
+        ("energy distance", RGBColor(90, 90, 90), |r| {
+            r.metrics.energy_distance().unwrap_or(f64::NAN)
+        }),
+        ("FID, classifier features", RGBColor(120, 60, 160), |r| {
+            r.metrics
+                .image_metrics(FeatureSpace::Classifier)
+                .map_or(f64::NAN, |m| m.fid)
+        }),
+        ("FID, Inception features", RGBColor(0, 130, 150), |r| {
+            r.metrics
+                .image_metrics(FeatureSpace::Inception)
+                .map_or(f64::NAN, |m| m.fid)
+        }),
+    ];
+    draw_panels(
+        path,
+        title,
+        records,
+        vec![
+            Panel {
+                caption: "training objectives (means over each logged interval)",
+                y_axis: "value",
+                scale: Scale::Fitted,
+                series: objectives,
+            },
+            Panel {
+                caption: "shares (modes and quality: evaluation noise; margin: training pairs)",
+                y_axis: "share",
+                scale: Scale::Share,
+                series: shares,
+            },
+            Panel {
+                caption: "distance to the data (lower is better)",
+                y_axis: "distance",
+                scale: Scale::Fitted,
+                series: distances,
+            },
+        ],
+    )
 }
 
-pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Evaluation, ModeMetrics, ToyMetrics};
 
-/// One curve of a panel: its legend label, its colour, and how to read it from a record.
-pub(crate) type Series = (&'static str, RGBColor, fn(&LogRecord) -> f64);
+    /// A record at `iteration` whose objectives and metrics grow with `scale`.
+    fn record(iteration: u64, scale: f64) -> LogRecord {
+        LogRecord {
+            iteration,
+            critic_objective: 12_345.678 * scale,
+            generator_objective: -9_876.5 * scale,
+            loss_real: 0.5 * scale,
+            loss_fake: 1.5 * scale,
+            penalty: 0.0,
+            margin_satisfaction: Some(0.5),
+            metrics: Evaluation {
+                toy: Some(ToyMetrics {
+                    modes: Some(ModeMetrics {
+                        modes_covered: 7,
+                        modes_total: 8,
+                        modes_with_any_high_quality: 8,
+                        high_quality_share: 0.9,
+                    }),
+                    energy_distance: 0.001 * scale,
+                }),
+                images: Vec::new(),
+            },
+            diagnostics: None,
+        }
+    }
 
-pub(crate) fn draw_panel(
-    area: &Area,
-    caption: &str,
-    last_iteration: f64,
-    records: &[LogRecord],
-    series: &[Series],
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let values = records
-        .iter()
-        .flat_map(|r| series.iter().map(move |(_, _, f)| f(r)));
-    let (mut lo, mut hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
-    if !(lo.is_finite() && hi.is_finite()) {
-        (lo, hi) = (0.0, 1.0);
+    /// Pixels of `picture` that are not white within `band` pixels of its edge: a label cut
+    /// at the canvas's edge leaves some.
+    fn inked_at_the_edge(picture: &image::RgbImage, band: u32) -> usize {
+        let (width, height) = picture.dimensions();
+        picture
+            .enumerate_pixels()
+            .filter(|&(x, y, _)| x < band || y < band || x >= width - band || y >= height - band)
+            .filter(|(_, _, pixel)| pixel.0 != [255, 255, 255])
+            .count()
     }
-    let pad = 0.05 * (hi - lo).max(1e-6);
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, ("sans-serif", 16))
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..last_iteration, (lo - pad)..(hi + pad))?;
-    chart
-        .configure_mesh()
-        .x_desc("iteration")
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
-    for &(label, colour, value) in series {
-        chart
-            .draw_series(LineSeries::new(
-                records.iter().map(|r| (r.iteration as f64, value(r))),
-                colour.stroke_width(2),
-            ))?
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-            });
+
+    fn pixels_of(picture: &image::RgbImage, colour: RGBColor) -> usize {
+        picture
+            .pixels()
+            .filter(|pixel| pixel.0 == [colour.0, colour.1, colour.2])
+            .count()
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
-    Ok(())
+
+    /// Long runs with wide numbers: every label inside the canvas, each curve drawn.
+    #[test]
+    fn curves_keep_every_label_inside_and_draw_each_curve() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loss_curves.png");
+        let records: Vec<LogRecord> = (1..=40)
+            .map(|k| record(k * 2_500, 1.0 + k as f64))
+            .collect();
+        draw_loss_curves(&path, "LS-GAN on ring, seed 0", &records).unwrap();
+        let picture = image::open(&path).unwrap().to_rgb8();
+        assert_eq!(
+            inked_at_the_edge(&picture, 3),
+            0,
+            "a label reaches the edge"
+        );
+        for colour in [BLUE, RED, RGBColor(0, 150, 0), RGBColor(90, 90, 90)] {
+            assert!(
+                pixels_of(&picture, colour) > 200,
+                "curve of colour {colour:?} missing"
+            );
+        }
+    }
+
+    /// One logged point: no curve, and the words that say why.
+    #[test]
+    fn a_log_too_short_to_read_says_so_instead_of_a_blank_plot() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loss_curves.png");
+        draw_loss_curves(&path, "LS-GAN on ring, seed 0", &[record(20, 1.0)]).unwrap();
+        let picture = image::open(&path).unwrap().to_rgb8();
+        assert_eq!(pixels_of(&picture, BLUE) + pixels_of(&picture, RED), 0);
+        let text_rows = (60..140)
+            .filter(|&y| (0..picture.width()).any(|x| picture.get_pixel(x, y).0[0] < 100))
+            .count();
+        assert!(
+            text_rows > 20,
+            "the message is written: {text_rows} inked rows"
+        );
+    }
+
+    /// A landscape of wide numbers keeps its axis and colour-bar labels inside the canvas.
+    #[test]
+    fn landscape_labels_stay_inside_the_canvas() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("critic_landscape.png");
+        let resolution = 20;
+        let landscape = LandscapeSnapshot {
+            bounds: (-1234.5, 6789.5),
+            resolution,
+            scores: (0..resolution * resolution)
+                .map(|k| 1_000.0 + 98_765.43 * k as f32)
+                .collect(),
+            real: vec![(0.0, 0.0)],
+            generated: vec![(100.0, 100.0)],
+        };
+        draw_landscape(&path, "LS-GAN on ring, seed 0, iteration 3,000", &landscape).unwrap();
+        let picture = image::open(&path).unwrap().to_rgb8();
+        assert_eq!(
+            inked_at_the_edge(&picture, 3),
+            0,
+            "a label reaches the edge"
+        );
+    }
 }

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::report::diagnostic_plots::{draw_allocation, draw_diagnostics, write_allocation_csv};
 use crate::report::grid::{square_columns, write_grid};
 use crate::report::plots::{draw_landscape, draw_loss_curves};
+use crate::report::summary::whole_number;
 use crate::storage::files;
 use crate::storage::{JsonLines, RunDir};
 use crate::train::checkpoint::{self, Progress};
@@ -36,11 +37,16 @@ impl Outputs for RunFolderOutputs {
     }
 
     /// `samples/iter_NNNNNN.png`.
-    fn sample_grid(&mut self, iteration: u64, images: &Tensor) -> Result<()> {
+    fn sample_grid(&mut self, title: &str, iteration: u64, images: &Tensor) -> Result<()> {
         let folder = self.run.file(files::SAMPLES_FOLDER);
         std::fs::create_dir_all(&folder).map_err(|e| Error::io("creating", &folder, e))?;
         let path = folder.join(format!("iter_{iteration:06}.png"));
-        write_grid(&path, images, square_columns(images.size()[0] as usize))
+        write_grid(
+            &path,
+            images,
+            square_columns(images.size()[0] as usize),
+            &grid_caption(title, iteration),
+        )
     }
 
     fn checkpoint(&mut self, trainer: &Trainer, progress: &Progress) -> Result<()> {
@@ -67,6 +73,7 @@ fn draw_pictures(
     snapshot: &Snapshot,
 ) -> Result<()> {
     let title = snapshot.title();
+    let iteration = whole_number(snapshot.iteration as f64);
     draw_loss_curves(&run.file(files::LOSS_CURVES_FILE), &title, history)?;
     draw_diagnostics(&run.file(files::DIAGNOSTICS_FILE), &title, history)?;
     write_allocation_csv(&run.file(files::ALLOCATION_DATA_FILE), allocation)?;
@@ -76,8 +83,7 @@ fn draw_pictures(
     draw_allocation(
         &run.file(files::ALLOCATION_PLOT_FILE),
         &format!(
-            "{title}, iteration {}: allocation on demand (rank correlation {correlation})",
-            snapshot.iteration
+            "{title}, iteration {iteration}: allocation on demand (rank correlation {correlation})"
         ),
         allocation,
     )?;
@@ -86,6 +92,7 @@ fn draw_pictures(
             &run.file(files::SAMPLES_FILE),
             grid,
             square_columns(grid.size()[0] as usize),
+            &grid_caption(&title, snapshot.iteration),
         );
     }
     let Some(landscape) = &snapshot.landscape else {
@@ -93,10 +100,16 @@ fn draw_pictures(
     };
     draw_landscape(
         &run.file(files::LANDSCAPE_FILE),
-        &format!(
-            "{}, iteration {}: L(x), real (white), generated (red)",
-            snapshot.subject, snapshot.iteration
-        ),
+        &format!("{title}, iteration {iteration}: the critic L(x)"),
         landscape,
+    )
+}
+
+/// The caption of a run's sample grid: whose samples, and when (drawn by the averaged
+/// generator where the run keeps one, from the run's fixed noise).
+fn grid_caption(title: &str, iteration: u64) -> String {
+    format!(
+        "{title}, iteration {}: samples of the fixed noise",
+        whole_number(iteration as f64)
     )
 }

@@ -145,9 +145,9 @@ pub struct Ranking {
 }
 
 impl Ranking {
-    /// The keys of the quantities it ranks by, in order of precedence.
-    pub fn keys(&self) -> Vec<&'static str> {
-        self.by.iter().map(|quantity| quantity.key()).collect()
+    /// The quantities' headers, in order of precedence.
+    pub fn headers(&self) -> Vec<&'static str> {
+        self.by.iter().map(|quantity| quantity.header()).collect()
     }
 }
 
@@ -237,6 +237,8 @@ pub struct Row {
     pub quantity: Quantity,
     /// The stable key in `summary.json` (docs/COMPARE-AND-REPORT.md lists them).
     pub key: &'static str,
+    /// Its name in the tables people read: words that wrap between words, not mid-word.
+    pub header: &'static str,
     pub read: Extractor,
     /// `None` for a quantity that does not rank (the diagnostics).
     pub better: Option<Better>,
@@ -249,6 +251,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::ModesCovered,
         key: "modes_covered",
+        header: "modes covered",
         read: |r| r.metrics.modes().map(|m| m.modes_covered as f64),
         better: Some(Better::Higher),
         shown: Shown::CountOf(Total::Modes),
@@ -256,6 +259,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::HighQualityShare,
         key: "high_quality_share",
+        header: "high-quality points",
         read: |r| r.metrics.modes().map(|m| m.high_quality_share),
         better: Some(Better::Higher),
         shown: Shown::Share,
@@ -263,6 +267,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::EnergyDistance,
         key: "energy_distance",
+        header: "energy distance",
         read: |r| r.metrics.energy_distance(),
         better: Some(Better::Lower),
         shown: Shown::Digits,
@@ -270,6 +275,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::SecondsPerIteration,
         key: "seconds_per_iteration",
+        header: "seconds per iteration",
         read: |r| Some(r.seconds_per_iteration),
         better: Some(Better::Lower),
         shown: Shown::Digits,
@@ -277,6 +283,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::MarginShare,
         key: "margin_share",
+        header: "pairs past the margin",
         read: |r| r.diagnostics.as_ref().and_then(|d| d.margin_share),
         better: None,
         shown: Shown::Share,
@@ -284,6 +291,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::AllocationRankCorrelation,
         key: "allocation_rank_correlation",
+        header: "allocation correlation",
         read: |r| {
             r.diagnostics
                 .as_ref()
@@ -295,6 +303,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::GradientNormRealMean,
         key: "gradient_norm_real_mean",
+        header: "mean ‖∇L‖ on real",
         read: |r| r.diagnostics.as_ref().map(|d| d.gradient_norm_real.mean),
         better: None,
         shown: Shown::Digits,
@@ -302,6 +311,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::GradientNormInterpolateMean,
         key: "gradient_norm_interpolate_mean",
+        header: "mean ‖∇L‖ on interpolates",
         read: |r| {
             r.diagnostics
                 .as_ref()
@@ -313,6 +323,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::CriticFakeMax,
         key: "critic_fake_max",
+        header: "max L(G(z))",
         read: |r| r.diagnostics.as_ref().map(|d| d.critic_fake.max),
         better: None,
         shown: Shown::Digits,
@@ -320,6 +331,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::InceptionFid,
         key: "inception_fid",
+        header: "FID (Inception)",
         read: |r| {
             r.metrics
                 .image_metrics(FeatureSpace::Inception)
@@ -331,6 +343,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::InceptionKid,
         key: "inception_kid",
+        header: "KID (Inception)",
         read: |r| {
             r.metrics
                 .image_metrics(FeatureSpace::Inception)
@@ -342,6 +355,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::ClassifierFid,
         key: "classifier_fid",
+        header: "FID (classifier)",
         read: |r| {
             r.metrics
                 .image_metrics(FeatureSpace::Classifier)
@@ -353,6 +367,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::ClassifierPrecision,
         key: "classifier_precision",
+        header: "precision (classifier)",
         read: |r| {
             r.metrics
                 .image_metrics(FeatureSpace::Classifier)
@@ -364,6 +379,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::ClassifierRecall,
         key: "classifier_recall",
+        header: "recall (classifier)",
         read: |r| {
             r.metrics
                 .image_metrics(FeatureSpace::Classifier)
@@ -375,6 +391,7 @@ pub static QUANTITIES: &[Row] = &[
     Row {
         quantity: Quantity::ClassifierClassesCovered,
         key: "classifier_classes_covered",
+        header: "classes covered",
         read: |r| {
             r.metrics
                 .image_metrics(FeatureSpace::Classifier)
@@ -415,6 +432,11 @@ impl Quantity {
     /// Its key in `summary.json`.
     pub fn key(self) -> &'static str {
         self.row().key
+    }
+
+    /// Its column header in the tables people read.
+    pub fn header(self) -> &'static str {
+        self.row().header
     }
 
     /// Its value in `run`, when the run has it.
@@ -635,6 +657,36 @@ pub fn rank(groups: &[LossSummary], runs: &[RunResult], keys: &[Quantity]) -> Ra
 }
 
 impl Summary {
+    /// "LS-GAN, WGAN-GP and GAN on ring": the losses compared, as people write them, on the
+    /// data (one loss alone: "LS-GAN on ring").
+    pub fn title(&self) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        let trained = |group: &&LossSummary| self.runs.iter().any(|run| group.holds(run));
+        for group in self.losses.iter().filter(trained) {
+            let name: &str = LossKind::ALL
+                .into_iter()
+                .find(|kind| kind.name() == group.loss)
+                .map_or(group.loss.as_str(), |kind| kind.display_name());
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        let listed = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => names.join(""),
+        };
+        format!("{listed} on {}", self.data)
+    }
+
+    /// "3,000 iterations, 3 seeds per loss".
+    pub fn budget_text(&self) -> String {
+        format!(
+            "{}, {} per loss",
+            counted(self.iterations, "iteration"),
+            counted(self.seeds, "seed")
+        )
+    }
+
     /// The number of modes of the data, when it is a known mixture.
     pub fn modes_total(&self) -> Option<usize> {
         self.runs
@@ -728,6 +780,32 @@ pub fn ranked_cell(value: &RankValue, modes_total: Option<usize>) -> String {
     )
 }
 
+/// A whole number as people write it, thousands grouped (`3,000`).
+pub fn whole_number(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if value.round() < 0.0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+/// "1 seed", "3 seeds": a count with its noun, plural where it is not one.
+pub fn counted(count: u64, noun: &str) -> String {
+    format!(
+        "{} {noun}{}",
+        whole_number(count as f64),
+        if count == 1 { "" } else { "s" }
+    )
+}
+
 /// Mean and sample standard deviation (n − 1); `None` for no values.
 pub fn mean_std(values: &[f64]) -> Option<MeanStd> {
     let n = values.len();
@@ -746,13 +824,12 @@ pub fn mean_std(values: &[f64]) -> Option<MeanStd> {
 /// The per-loss table (mean ± std over seeds) and the per-run table, in Markdown.
 pub fn markdown(summary: &Summary) -> String {
     let columns = summary.present_quantities();
-    let keys: Vec<&str> = columns.iter().map(|quantity| quantity.key()).collect();
+    let keys: Vec<&str> = columns.iter().map(|quantity| quantity.header()).collect();
     let mut text = format!(
-        "# lsgan compare: {}, {} iterations, {} seed(s)\n\nMean ± standard deviation over seeds \
-         (final evaluation; diagnostics as last logged).\n\n| loss | {} |\n|---|{}\n",
-        summary.data,
-        summary.iterations,
-        summary.seeds,
+        "# {}\n\n{}. Mean ± standard deviation over seeds (final evaluation; diagnostics as \
+         last logged).\n\n| loss | {} |\n|---|{}\n",
+        summary.title(),
+        summary.budget_text(),
         keys.join(" | "),
         "---|".repeat(keys.len())
     );
@@ -768,11 +845,11 @@ pub fn markdown(summary: &Summary) -> String {
         text += &format!(
             "\n## Ranking\n\nBest first, by {} (mean over seeds, ties broken by the worst \
              seed).\n\n| rank | loss | {} |\n|---|---|{}\n",
-            ranking.keys().join(", then "),
+            ranking.headers().join(", then "),
             ranking
                 .by
                 .iter()
-                .map(|key| format!("{key} (worst seed)"))
+                .map(|quantity| format!("{} (worst seed)", quantity.header()))
                 .collect::<Vec<_>>()
                 .join(" | "),
             "---|".repeat(ranking.by.len())

@@ -22,8 +22,9 @@ pub const LANDSCAPE_RESOLUTION: usize = 150;
 pub trait Outputs {
     /// One logged iteration (a line of `metrics.jsonl`).
     fn log(&mut self, record: &LogRecord) -> Result<()>;
-    /// The sample grid of the fixed noise at `iteration` (image runs).
-    fn sample_grid(&mut self, iteration: u64, images: &Tensor) -> Result<()>;
+    /// The sample grid of the fixed noise at `iteration` (image runs), for the run titled
+    /// `title` ([`run_title`]).
+    fn sample_grid(&mut self, title: &str, iteration: u64, images: &Tensor) -> Result<()>;
     /// A checkpoint of the trainer and the loop's progress.
     fn checkpoint(&mut self, trainer: &Trainer, progress: &Progress) -> Result<()>;
     /// The final weights, pictures and, last, the summary that marks the run finished.
@@ -41,7 +42,7 @@ pub struct Results<'a> {
 /// The state of a run at one iteration, for pictures.
 pub struct Snapshot {
     pub iteration: u64,
-    /// "loss on data".
+    /// "LS-GAN on ring".
     pub subject: String,
     pub seed: u64,
     /// Image runs: the grid of the fixed noise, [n, C, H, W] in [−1, 1].
@@ -78,11 +79,7 @@ impl Snapshot {
     /// The snapshot of `trainer` now.
     pub fn of(trainer: &Trainer) -> Result<Snapshot> {
         let config = &trainer.config;
-        let subject = format!(
-            "{} on {}",
-            config.objective.loss.name(),
-            trainer.data.name()
-        );
+        let subject = run_subject(trainer);
         let grid = trainer
             .data
             .images()
@@ -116,10 +113,28 @@ impl Snapshot {
 }
 
 impl Snapshot {
-    /// "loss on data, seed k", the pictures' title.
+    /// "LS-GAN on ring, seed 0", the pictures' title.
     pub fn title(&self) -> String {
         format!("{}, seed {}", self.subject, self.seed)
     }
+}
+
+/// "LS-GAN on ring": the loss as people write it, on the data.
+fn run_subject(trainer: &Trainer) -> String {
+    format!(
+        "{} on {}",
+        trainer.config.objective.loss.display_name(),
+        trainer.data.name()
+    )
+}
+
+/// "LS-GAN on ring, seed 0", the title of every picture of the run `trainer` trains.
+pub fn run_title(trainer: &Trainer) -> String {
+    format!(
+        "{}, seed {}",
+        run_subject(trainer),
+        trainer.config.runtime.seed
+    )
 }
 
 /// Rows of an [n, 2] tensor as (x, y) pairs.
