@@ -102,8 +102,8 @@ if wants mnist-compare; then
   "$lsgan" compare --data mnist --data-dir "$dir" --seeds 1 --jobs "$jobs" --threads 1 --quiet \
     --out "$runs/mnist-compare"
   screenshot "$runs/mnist-compare/report.html" docs/report-mnist.png
-  # One row of the five losses' samples (the averaged generator), each captioned with its
-  # classifier FID, laid out by the browser.
+  # One row of the five losses' samples (the averaged generator; each grid carries its own
+  # caption), each figure captioned with its classifier FID, laid out by the browser.
   page="$runs/mnist-compare/samples.html"
   {
     echo '<html><body style="margin:8px;font:15px sans-serif;display:flex;gap:12px">'
@@ -114,11 +114,11 @@ if wants mnist-compare; then
 m = json.load(open(sys.argv[1]))["metrics"]
 print("%.1f" % next(x["fid"] for x in m if x["feature"] == "classifier"))' "$run/image_metrics.json")"
       name="$(python3 -c 'import sys; print({"lsgan":"LS-GAN","glsgan":"GLS-GAN","wgan":"WGAN","wgan-gp":"WGAN-GP","gan":"GAN"}[sys.argv[1]])' "$loss")"
-      echo "<figure style=\"margin:0;text-align:center\"><img src=\"runs/$loss-seed0/samples-ema.png\" width=\"242\"><figcaption>$name, seed 0 (FID $fid)</figcaption></figure>"
+      echo "<figure style=\"margin:0;text-align:center\"><img src=\"runs/$loss-seed0/samples-ema.png\" width=\"264\"><figcaption>$name, seed 0 (FID $fid)</figcaption></figure>"
     done
     echo '</body></html>'
   } >"$page"
-  screenshot "$page" docs/mnist-compare-samples.png 290
+  screenshot "$page" docs/mnist-compare-samples.png 330
   cat "$runs/mnist-compare/summary.md"
 fi
 say "done"

@@ -8,7 +8,9 @@ use plotters::prelude::*;
 
 use crate::error::Result;
 use crate::metrics::{Allocation, Diagnostics};
-use crate::report::panels::{draw_panels, plot_error, register_font, Panel, Scale, Series};
+use crate::report::panels::{
+    draw_panels, plot_error, register_font, tick_label, Panel, Scale, Series,
+};
 use crate::storage::write_atomically;
 use crate::train::LogRecord;
 
@@ -115,7 +117,10 @@ pub fn draw_allocation(path: &Path, title: &str, allocation: &Allocation) -> Res
         chart
             .configure_mesh()
             .x_desc("distance from G(z) to the nearest real sample")
-            .y_desc("|gradient of the generator objective at G(z)|")
+            .y_desc("‖gradient of the generator objective at G(z)‖")
+            .x_label_formatter(&|x| tick_label(*x))
+            .y_label_formatter(&|y| tick_label(*y))
+            .light_line_style(WHITE.mix(0.0))
             .draw()?;
         chart.draw_series(
             points
@@ -139,4 +144,38 @@ pub fn write_allocation_csv(path: &Path, allocation: &Allocation) -> Result<()> 
         text += &format!("{d},{g}\n");
     }
     write_atomically(path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::panels::testing::inked_at_the_edge;
+
+    /// Wide numbers on both axes stay inside the canvas, and the points are drawn.
+    #[test]
+    fn allocation_labels_stay_inside_the_canvas() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("allocation.png");
+        let allocation = Allocation {
+            distance_to_data: (0..200).map(|k| 1_234.5 * k as f64).collect(),
+            gradient_norm: (0..200).map(|k| 98_765.4 * k as f64).collect(),
+        };
+        draw_allocation(
+            &path,
+            "LS-GAN on ring, seed 0, iteration 3,000: allocation on demand",
+            &allocation,
+        )
+        .unwrap();
+        let picture = image::open(&path).unwrap().to_rgb8();
+        assert_eq!(
+            inked_at_the_edge(&picture, 3),
+            0,
+            "a label reaches the edge"
+        );
+        let points = picture
+            .pixels()
+            .filter(|p| p.0[0] > 200 && p.0[1] < 150)
+            .count();
+        assert!(points > 200, "the points are drawn: {points} red pixels");
+    }
 }

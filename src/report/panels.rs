@@ -240,6 +240,21 @@ pub(crate) fn tick_label(value: f64) -> String {
     }
 }
 
+/// Checks the pictures' tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// Pixels of `picture` that are not white within `band` pixels of its edge: a label cut
+    /// at the canvas's edge leaves some.
+    pub(crate) fn inked_at_the_edge(picture: &image::RgbImage, band: u32) -> usize {
+        let (width, height) = picture.dimensions();
+        picture
+            .enumerate_pixels()
+            .filter(|&(x, y, _)| x < band || y < band || x >= width - band || y >= height - band)
+            .filter(|(_, _, pixel)| pixel.0 != [255, 255, 255])
+            .count()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -187,6 +187,7 @@ pub fn draw_loss_curves(path: &Path, title: &str, records: &[LogRecord]) -> Resu
 mod tests {
     use super::*;
     use crate::metrics::{Evaluation, ModeMetrics, ToyMetrics};
+    use crate::report::panels::testing::inked_at_the_edge;
 
     /// A record at `iteration` whose objectives and metrics grow with `scale`.
     fn record(iteration: u64, scale: f64) -> LogRecord {
@@ -212,17 +213,6 @@ mod tests {
             },
             diagnostics: None,
         }
-    }
-
-    /// Pixels of `picture` that are not white within `band` pixels of its edge: a label cut
-    /// at the canvas's edge leaves some.
-    fn inked_at_the_edge(picture: &image::RgbImage, band: u32) -> usize {
-        let (width, height) = picture.dimensions();
-        picture
-            .enumerate_pixels()
-            .filter(|&(x, y, _)| x < band || y < band || x >= width - band || y >= height - band)
-            .filter(|(_, _, pixel)| pixel.0 != [255, 255, 255])
-            .count()
     }
 
     fn pixels_of(picture: &image::RgbImage, colour: RGBColor) -> usize {
