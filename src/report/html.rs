@@ -12,7 +12,7 @@ use crate::metrics::diagnostics::{FLAT_GRADIENT_NORM, FLAT_GRADIENT_RATIO};
 use crate::metrics::Diagnostics;
 use crate::report::claims::{read_claims, runs_with_flat_critic, ClaimReading, Verdict};
 use crate::report::summary::{
-    markdown, ranked_cell, three_digits, LossSummary, Quantity, RunResult, Summary,
+    markdown, ranked_cell, three_digits, whole_number, LossSummary, Quantity, RunResult, Summary,
 };
 use crate::storage::{files, write_atomically, RunDir};
 use crate::train::LogRecord;
@@ -171,8 +171,8 @@ fn html(summary: &Summary, claims: &[ClaimReading]) -> Result<String> {
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
             escape(&run.label()),
             escape(&run.budget),
-            run.iterations,
-            run.critic_steps,
+            whole_number(run.iterations as f64),
+            whole_number(run.critic_steps as f64),
             three_digits(run.seconds)
         );
         for &quantity in &columns {

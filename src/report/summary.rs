@@ -886,8 +886,8 @@ pub fn markdown(summary: &Summary) -> String {
             run.seed,
             run.run_dir.display(),
             run.budget,
-            run.iterations,
-            run.critic_steps,
+            whole_number(run.iterations as f64),
+            whole_number(run.critic_steps as f64),
             three_digits(run.seconds),
             cells.join(" | ")
         );
