@@ -29,8 +29,8 @@ use crate::commands::train::{resume, train, ResumeFrom, RunFlags};
 use crate::report::claims::runs_with_flat_critic;
 use crate::report::html::{write_report, REPORT_HTML, REPORT_MARKDOWN};
 use crate::report::summary::{
-    default_ranking_keys, group_label, markdown, rank, rankable_keys, summarise, Quantity, Summary,
-    SUMMARY_JSON, SUMMARY_MARKDOWN,
+    counted, default_ranking_keys, group_label, markdown, rank, rankable_keys, summarise, Quantity,
+    Summary, SUMMARY_JSON, SUMMARY_MARKDOWN,
 };
 use crate::storage::{files, write_atomically};
 use crate::train::run::RunOptions;
@@ -440,9 +440,9 @@ fn train_in_processes(
     }
     if !failures.is_empty() {
         return Err(Error::Failed(format!(
-            "compare: {} run(s) failed: {}; their folders keep their checkpoints, and running \
-             the same command again resumes them",
-            failures.len(),
+            "compare: {} failed: {}; their folders keep their checkpoints, and running the same \
+             command again resumes them",
+            counted(failures.len() as u64, "run"),
             failures.join(", ")
         )));
     }

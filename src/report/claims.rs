@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::metrics::Diagnostics;
 use crate::report::panels::MIN_POINTS_TO_READ;
-use crate::report::summary::{mean_std, Quantity, RunResult, Summary};
+use crate::report::summary::{counted, mean_std, Quantity, RunResult, Summary};
 
 /// How a claim came out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -126,7 +126,8 @@ pub fn read_claims(
             .collect();
         mean_std(&values).map(|m| m.mean)
     };
-    let seeds = |runs: &[&RunResult]| format!("mean over {} LS-GAN run(s)", runs.len());
+    let seeds =
+        |runs: &[&RunResult]| format!("mean over {}", counted(runs.len() as u64, "LS-GAN run"));
 
     let lsgan_too_short = too_short("lsgan", "LS-GAN");
     let margin = match mean(&lsgan, |d| d.margin_share) {
@@ -185,9 +186,9 @@ pub fn read_claims(
                 verdict(worst <= GROWTH_THRESHOLD),
                 format!(
                     "max L(G(z)) in the second half of training is {worst:.2}× its first-half \
-                     maximum (worst of {} LS-GAN run(s); holds at ≤ {GROWTH_THRESHOLD}×), with no \
-                     weight clipping",
-                    growth.len()
+                     maximum (worst of {}; holds at ≤ {GROWTH_THRESHOLD}×), with no weight \
+                     clipping",
+                    counted(growth.len() as u64, "LS-GAN run")
                 ),
             ),
         }
