@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::nets::options::NoiseKind;
 use crate::nets::Generator;
 use crate::report::grid::{square_columns, write_grid, write_image_files};
+use crate::report::summary::counted;
 use crate::storage::files::{EMA_GENERATOR_FILE, GENERATOR_FILE, STANDARDISATION_FILE};
 use crate::storage::{write_atomically, RunDir};
 use crate::train::config::TrainConfig;
@@ -201,16 +202,6 @@ impl TrainedGenerator {
         }
     }
 
-    /// "LS-GAN on mnist, seed 0": whose generator this is, for pictures' captions.
-    fn title(&self) -> String {
-        format!(
-            "{} on {}, seed {}",
-            self.config.objective.loss.display_name(),
-            self.config.data.data,
-            self.config.runtime.seed
-        )
-    }
-
     fn is_images(&self) -> bool {
         matches!(
             SampleShape::of(&self.config.data),
@@ -267,7 +258,7 @@ pub fn write_samples(
         SampleFormat::PngGrid => {
             let caption = format!(
                 "{}: {count} samples of the {} generator (noise seed {seed})",
-                trained.title(),
+                trained.config.title(&trained.config.data.data.to_string()),
                 weights.describe()
             );
             write_grid(out, &samples, square_columns(count), &caption)
@@ -344,9 +335,9 @@ pub fn write_interpolation(
     let path = interpolate(&start, &end, steps, config.networks.noise);
     let images = trained.generate(&path);
     let caption = format!(
-        "{}: {rows} walk{} through the noise in {steps} steps (noise seed {seed})",
-        trained.title(),
-        if rows == 1 { "" } else { "s" }
+        "{}: {} through the noise in {steps} steps (noise seed {seed})",
+        trained.config.title(&trained.config.data.data.to_string()),
+        counted(rows as u64, "walk")
     );
     write_grid(out, &images, steps, &caption)
 }

@@ -6,8 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::data::csv::check_readable;
-use crate::data::options::DataSource;
 use crate::data::PointData;
 use crate::error::{Error, Result};
 use crate::report::run_outputs::RunFolderOutputs;
@@ -34,12 +32,24 @@ pub enum ResumeFrom {
 
 /// Trains with `config` and writes the run folder `out`.
 pub fn train(config: TrainConfig, out: &Path, options: RunOptions) -> Result<RunSummary> {
+    train_announced(config, out, options, || {})
+}
+
+/// [`train`], calling `announce` once the start can no longer fail on the data, the device
+/// or the folder, so that a refused start prints its error alone.
+pub fn train_announced(
+    config: TrainConfig,
+    out: &Path,
+    options: RunOptions,
+    announce: impl FnOnce(),
+) -> Result<RunSummary> {
     let data = config.load_data(0)?;
     let mut config = config;
     config.data = data.complete(config.data);
     // The trainer first: a start that fails (no GPU for `--device cuda`) leaves no folder.
     let trainer = Trainer::new(config.clone(), data)?;
     let run = RunDir::create(out, options.force)?;
+    announce();
     config.write_into(&run)?;
     if let Some(standardisation) = trainer.data().points().and_then(PointData::standardisation) {
         run.write_json(files::STANDARDISATION_FILE, standardisation)?;
@@ -240,12 +250,8 @@ pub fn train_command(args: TrainArgs) -> Result<()> {
     let out = args.out.unwrap_or_else(|| default_run_dir(&config));
     let options = args.run.run_options();
     let device = pick_device(config.runtime.device)?;
-    RunDir::check_can_hold_a_run(&out)?;
-    if let DataSource::PointsFile(path) = &config.data.data {
-        check_readable(path)?;
-    }
-    eprintln!(
-        "training {} on {} for {} iterations (seed {}) on {} in {} into {}",
+    let mut announcement = format!(
+        "training {} on {} for {} iterations (seed {}) on {} in {} into {}\n",
         config.objective.loss.name(),
         config.data.data,
         config.budget.iters,
@@ -255,16 +261,16 @@ pub fn train_command(args: TrainArgs) -> Result<()> {
         out.display()
     );
     if args.verbose {
-        eprint!("{}", config.to_toml());
+        announcement += &config.to_toml();
     }
     if !options.force && RunDir::never_got_going(&out) {
-        eprintln!(
+        announcement += &format!(
             "{} holds a run that stopped before its first checkpoint (nothing to resume or \
-             report); starting again in it",
+             report); starting again in it\n",
             out.display()
         );
     }
-    let summary = train(config, &out, options)?;
+    let summary = train_announced(config, &out, options, || eprint!("{announcement}"))?;
     print_result(&summary, &out);
     Ok(())
 }

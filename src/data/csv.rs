@@ -24,24 +24,15 @@ pub const MAX_POINT_DIM: usize = 4096;
 /// The most characters of a bad line quoted in its error.
 const QUOTED_CHARS: usize = 60;
 
-/// The one-line error for a `--data` file that cannot be opened.
-fn cannot_read(path: &Path, e: std::io::Error) -> Error {
-    Error::bad_input(format!(
-        "option --data: cannot read {}: {e} (expected ring, grid, mnist, fashion-mnist, \
-         cifar10, a CSV file of x,y points or a folder of images)",
-        path.display()
-    ))
-}
-
-/// Whether the point file `path` opens, so that a command can refuse a wrong `--data`
-/// before it announces anything.
-pub fn check_readable(path: &Path) -> Result<()> {
-    File::open(path).map(drop).map_err(|e| cannot_read(path, e))
-}
-
 /// Reads the points of `path` into an [n, d] f32 tensor, d the columns of its first line.
 pub fn read_points(path: &Path) -> Result<Tensor> {
-    let cannot_read = |e: std::io::Error| cannot_read(path, e);
+    let cannot_read = |e: std::io::Error| {
+        Error::bad_input(format!(
+            "option --data: cannot read {}: {e} (expected ring, grid, mnist, fashion-mnist, \
+             cifar10, a CSV file of x,y points or a folder of images)",
+            path.display()
+        ))
+    };
     let file = File::open(path).map_err(cannot_read)?;
     let size = file.metadata().map_err(cannot_read)?.len();
     if size > MAX_FILE_BYTES {

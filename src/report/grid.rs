@@ -70,8 +70,9 @@ pub fn grid_image(images: &Tensor, columns: usize) -> Result<DynamicImage> {
 }
 
 /// The grid of [`grid_image`] scaled up by a whole factor to at least
-/// [`CAPTIONED_MIN_WIDTH`] pixels, under one line of `caption` (its font shrunk until it fits).
-pub fn captioned_grid(images: &Tensor, columns: usize, caption: &str) -> Result<RgbImage> {
+/// [`CAPTIONED_MIN_WIDTH`] pixels, under one line of `caption` (its font shrunk until it
+/// fits); a failure to draw names `path`, the picture it is for.
+fn captioned_grid(path: &Path, images: &Tensor, columns: usize, caption: &str) -> Result<RgbImage> {
     let grid = grid_image(images, columns)?.to_rgb8();
     let scale = CAPTIONED_MIN_WIDTH.div_ceil(grid.width()).clamp(1, 8);
     let grid = image::imageops::resize(
@@ -99,10 +100,10 @@ pub fn captioned_grid(images: &Tensor, columns: usize, caption: &str) -> Result<
         area.present()?;
         Ok(())
     };
-    draw(&mut canvas).map_err(|e| plot_error(Path::new(caption), e))?;
+    draw(&mut canvas).map_err(|e| plot_error(path, e))?;
     RgbImage::from_raw(width, height, canvas).ok_or_else(|| {
         plot_error(
-            Path::new(caption),
+            path,
             format!("a {width}×{height} canvas did not fit its pixels"),
         )
     })
@@ -110,7 +111,7 @@ pub fn captioned_grid(images: &Tensor, columns: usize, caption: &str) -> Result<
 
 /// Writes the batch as a captioned grid PNG at `path` ([`captioned_grid`]), atomically.
 pub fn write_grid(path: &Path, images: &Tensor, columns: usize, caption: &str) -> Result<()> {
-    let grid = DynamicImage::ImageRgb8(captioned_grid(images, columns, caption)?);
+    let grid = DynamicImage::ImageRgb8(captioned_grid(path, images, columns, caption)?);
     write_atomically(path, &encode_png(&grid, path)?)
 }
 
@@ -192,7 +193,13 @@ mod tests {
         );
         let raw_width = 2 * (28 + GAP) + GAP;
         let scale = CAPTIONED_MIN_WIDTH.div_ceil(raw_width);
-        let grid = captioned_grid(&images, 2, "LS-GAN on mnist, seed 0, iteration 3,000").unwrap();
+        let grid = captioned_grid(
+            Path::new("samples.png"),
+            &images,
+            2,
+            "LS-GAN on mnist, seed 0, iteration 3,000",
+        )
+        .unwrap();
         assert_eq!(grid.width(), raw_width * scale);
         assert_eq!(grid.height(), (28 + 2 * GAP) * scale + CAPTION_HEIGHT);
         let below_caption =

@@ -9,7 +9,7 @@ use std::sync::Once;
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::report::summary::whole_number;
+use crate::report::summary::{counted, whole_number};
 use crate::train::LogRecord;
 
 /// Fewer logged points than this make no curve worth reading: the pictures say so in words,
@@ -20,8 +20,8 @@ pub const MIN_POINTS_TO_READ: usize = 3;
 pub fn too_short_to_read(points: usize) -> Option<String> {
     (points < MIN_POINTS_TO_READ).then(|| {
         format!(
-            "too short to read: {points} logged point{}, a curve needs at least {MIN_POINTS_TO_READ}",
-            if points == 1 { "" } else { "s" }
+            "too short to read: {}, a curve needs at least {MIN_POINTS_TO_READ}",
+            counted(points as u64, "logged point")
         )
     })
 }
@@ -42,8 +42,8 @@ pub(crate) fn plot_error(path: &Path, error: impl std::fmt::Display) -> Error {
     Error::io("drawing", path, std::io::Error::other(error.to_string()))
 }
 
-pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
-pub(crate) type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
 /// One curve of a panel: its legend label, its colour, and how to read it from a record
 /// (NaN where the record lacks it).
@@ -69,9 +69,9 @@ pub(crate) struct Panel {
 /// Width of the legend column right of each plot.
 const LEGEND_WIDTH: u32 = 270;
 /// Height of one panel.
-pub(crate) const PANEL_HEIGHT: u32 = 340;
+const PANEL_HEIGHT: u32 = 340;
 /// Width of every curve picture.
-pub(crate) const WIDTH: u32 = 1000;
+const WIDTH: u32 = 1000;
 /// Height of a picture's title.
 const TITLE_HEIGHT: u32 = 50;
 
@@ -129,7 +129,7 @@ pub(crate) fn draw_panels(
 }
 
 /// Lines of text in place of a picture's plots.
-pub(crate) fn say(area: &Area, lines: &[&str]) -> DrawResult {
+fn say(area: &Area, lines: &[&str]) -> DrawResult {
     for (index, line) in lines.iter().enumerate() {
         area.draw(&Text::new(
             line.to_string(),

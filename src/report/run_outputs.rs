@@ -72,10 +72,10 @@ fn draw_pictures(
     (diagnostics, allocation): &(crate::metrics::Diagnostics, crate::metrics::Allocation),
     snapshot: &Snapshot,
 ) -> Result<()> {
-    let title = snapshot.title();
+    let title = &snapshot.title;
     let iteration = whole_number(snapshot.iteration as f64);
-    draw_loss_curves(&run.file(files::LOSS_CURVES_FILE), &title, history)?;
-    draw_diagnostics(&run.file(files::DIAGNOSTICS_FILE), &title, history)?;
+    draw_loss_curves(&run.file(files::LOSS_CURVES_FILE), title, history)?;
+    draw_diagnostics(&run.file(files::DIAGNOSTICS_FILE), title, history)?;
     write_allocation_csv(&run.file(files::ALLOCATION_DATA_FILE), allocation)?;
     let correlation = diagnostics
         .allocation_rank_correlation
@@ -92,7 +92,7 @@ fn draw_pictures(
             &run.file(files::SAMPLES_FILE),
             grid,
             square_columns(grid.size()[0] as usize),
-            &grid_caption(&title, snapshot.iteration),
+            &grid_caption(title, snapshot.iteration),
         );
     }
     let Some(landscape) = &snapshot.landscape else {

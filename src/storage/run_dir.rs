@@ -40,9 +40,11 @@ pub struct RunDir {
 }
 
 impl RunDir {
-    /// Refuses a `path` that is a file rather than a folder (or a name for one), so that a
-    /// command can say so before it announces anything.
-    pub fn check_can_hold_a_run(path: &Path) -> Result<()> {
+    /// Creates `path` for a new run and claims it. A folder that already holds a run
+    /// (its `config.toml`) is refused unless `force` or unless that run stopped before it
+    /// had anything to keep ([`RunDir::never_got_going`]): then the new run takes it over.
+    /// One another process trains into is refused always.
+    pub fn create(path: &Path, force: bool) -> Result<Self> {
         if path.exists() && !path.is_dir() {
             return Err(Error::bad_input(format!(
                 "option --out: {} is a file; expected a folder for the run (a new name, or an \
@@ -50,15 +52,6 @@ impl RunDir {
                 path.display()
             )));
         }
-        Ok(())
-    }
-
-    /// Creates `path` for a new run and claims it. A folder that already holds a run
-    /// (its `config.toml`) is refused unless `force` or unless that run stopped before it
-    /// had anything to keep ([`RunDir::never_got_going`]): then the new run takes it over.
-    /// One another process trains into is refused always.
-    pub fn create(path: &Path, force: bool) -> Result<Self> {
-        Self::check_can_hold_a_run(path)?;
         if path.join(CONFIG_FILE).exists() && !force && !RunDir::never_got_going(path) {
             return Err(Error::bad_input(format!(
                 "{} already holds a run; pass --force to replace it, or choose another --out",

@@ -52,6 +52,16 @@ impl TrainConfig {
         )
     }
 
+    /// "LS-GAN on ring, seed 0": the title of a run's pictures and captions, the data named
+    /// as `data` (the loaded data's name, or the `--data` value).
+    pub fn title(&self, data: &str) -> String {
+        format!(
+            "{} on {data}, seed {}",
+            self.objective.loss.display_name(),
+            self.runtime.seed
+        )
+    }
+
     /// True when the data is images (and so the networks are DCGAN).
     pub fn is_image_data(&self) -> bool {
         self.data.data.is_images()

@@ -23,7 +23,7 @@ pub trait Outputs {
     /// One logged iteration (a line of `metrics.jsonl`).
     fn log(&mut self, record: &LogRecord) -> Result<()>;
     /// The sample grid of the fixed noise at `iteration` (image runs), for the run titled
-    /// `title` ([`run_title`]).
+    /// `title` (`TrainConfig::title`).
     fn sample_grid(&mut self, title: &str, iteration: u64, images: &Tensor) -> Result<()>;
     /// A checkpoint of the trainer and the loop's progress.
     fn checkpoint(&mut self, trainer: &Trainer, progress: &Progress) -> Result<()>;
@@ -42,9 +42,10 @@ pub struct Results<'a> {
 /// The state of a run at one iteration, for pictures.
 pub struct Snapshot {
     pub iteration: u64,
-    /// "LS-GAN on ring".
-    pub subject: String,
-    pub seed: u64,
+    /// "LS-GAN on ring, seed 0", the pictures' title ([`TrainConfig::title`]).
+    ///
+    /// [`TrainConfig::title`]: crate::train::config::TrainConfig::title
+    pub title: String,
     /// Image runs: the grid of the fixed noise, [n, C, H, W] in [−1, 1].
     pub grid: Option<Tensor>,
     /// 2-D runs: L(x) over a square around the data, with real and generated points.
@@ -78,8 +79,6 @@ pub fn grid_points((lo, hi): (f64, f64), resolution: usize) -> Vec<(f32, f32)> {
 impl Snapshot {
     /// The snapshot of `trainer` now.
     pub fn of(trainer: &Trainer) -> Result<Snapshot> {
-        let config = &trainer.config;
-        let subject = run_subject(trainer);
         let grid = trainer
             .data
             .images()
@@ -104,37 +103,11 @@ impl Snapshot {
         };
         Ok(Snapshot {
             iteration: trainer.iteration,
-            subject,
-            seed: config.runtime.seed,
+            title: trainer.config.title(trainer.data.name()),
             grid,
             landscape,
         })
     }
-}
-
-impl Snapshot {
-    /// "LS-GAN on ring, seed 0", the pictures' title.
-    pub fn title(&self) -> String {
-        format!("{}, seed {}", self.subject, self.seed)
-    }
-}
-
-/// "LS-GAN on ring": the loss as people write it, on the data.
-fn run_subject(trainer: &Trainer) -> String {
-    format!(
-        "{} on {}",
-        trainer.config.objective.loss.display_name(),
-        trainer.data.name()
-    )
-}
-
-/// "LS-GAN on ring, seed 0", the title of every picture of the run `trainer` trains.
-pub fn run_title(trainer: &Trainer) -> String {
-    format!(
-        "{}, seed {}",
-        run_subject(trainer),
-        trainer.config.runtime.seed
-    )
 }
 
 /// Rows of an [n, 2] tensor as (x, y) pairs.

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::nets::options::CriticOutput;
 use crate::train::checkpoint::Progress;
 use crate::train::config::TrainConfig;
-use crate::train::outputs::{run_title, Outputs, Results, Snapshot, GRID_IMAGES};
+use crate::train::outputs::{Outputs, Results, Snapshot, GRID_IMAGES};
 use crate::train::trainer::device_name;
 use crate::train::{precision, stop_signal, LogRecord, RunSummary, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -119,7 +119,7 @@ pub fn run_to_budget(
         {
             outputs
                 .sample_grid(
-                    &run_title(&trainer),
+                    &trainer.config().title(trainer.data().name()),
                     iteration,
                     &trainer.grid_samples(GRID_IMAGES),
                 )
