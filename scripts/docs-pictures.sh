@@ -3,11 +3,11 @@
 # the tables docs/RESULTS.md quotes. Rerun it whenever a default changes.
 #
 # Usage: scripts/docs-pictures.sh [SECTION...]   (all sections when none is named)
-#   ring           every loss on the ring, seeds 0-2, with `lsgan compare` (~40 min on 2 cores):
+#   ring           every loss on the ring, seeds 0-2, with `lsgan compare` (~10 min on 2 cores):
 #                  ring-{lsgan,wgan,gan}.png, ring-lsgan-curves.png, report-ring.png
 #   ring-1000      LS-GAN on the ring for 1,000 iterations (under a minute):
 #                  ring-lsgan-diagnostics-1000.png, ring-lsgan-allocation-1000.png
-#   grid           every loss on the 25-Gaussian grid, seed 0 (~40 min on 2 cores): grid-lsgan.png
+#   grid           every loss on the 25-Gaussian grid, seed 0 (~6 min on 2 cores): grid-lsgan.png
 #   mnist          LS-GAN on MNIST and on Fashion-MNIST, seed 0 (~10 min each):
 #                  mnist-lsgan-samples.png, fashion-lsgan-samples.png
 #   mnist-compare  every loss on MNIST, seed 0, each at its default 3,000 iterations (about

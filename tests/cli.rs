@@ -1,6 +1,8 @@
 //! The command-line contract: exit codes, one clear error line naming the option/file, every
 //! loss on both toy data sets, `sample` outputs, and re-running a run's config.toml.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -286,6 +288,14 @@ fn every_loss_runs_on_ring_and_grid_and_writes_its_run_folder() {
             .unwrap();
             assert_eq!(summary["loss"], loss);
             assert_eq!(summary["modes_total"], if data == "ring" { 8 } else { 25 });
+            // Each line's training seconds grow, and stay within the run's whole time.
+            let seconds = common::logged_seconds(&out);
+            assert!(seconds[0] > 0.0, "{data} {loss}: {seconds:?}");
+            assert!(
+                seconds.windows(2).all(|pair| pair[0] < pair[1]),
+                "{seconds:?}"
+            );
+            assert!(seconds[seconds.len() - 1] <= summary["seconds"].as_f64().unwrap());
             assert!(summary["energy_distance"].as_f64().unwrap().is_finite());
             let png = std::fs::read(out.join("critic_landscape.png")).unwrap();
             assert_eq!(&png[..4], b"\x89PNG");
@@ -720,8 +730,7 @@ fn a_runs_config_reruns_to_identical_metrics() {
         second.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let read = |run: &Path| std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
-    assert_eq!(read(&first), read(&second));
+    assert_eq!(common::metrics_log(&first), common::metrics_log(&second));
     assert_eq!(
         std::fs::read_to_string(&config).unwrap(),
         std::fs::read_to_string(second.join("config.toml")).unwrap()

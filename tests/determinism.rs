@@ -1,5 +1,7 @@
-//! Same seed, same numbers on CPU: two runs with one seed write identical metrics.jsonl; a
-//! different seed gives a different trajectory.
+//! Same seed, same numbers on CPU: two runs with one seed write identical metrics.jsonl
+//! (but for the wall-clock `seconds`); a different seed gives a different trajectory.
+
+mod common;
 
 use lsgan::commands::train::train;
 use lsgan::data::options::DataSource;
@@ -24,7 +26,7 @@ fn metrics_log(seed: u64, out: &std::path::Path) -> String {
         },
     )
     .unwrap();
-    std::fs::read_to_string(out.join("metrics.jsonl")).unwrap()
+    common::metrics_log(out)
 }
 
 #[test]

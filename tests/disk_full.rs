@@ -143,7 +143,8 @@ fn a_full_disk_stops_training_clearly_and_resume_finishes_the_run() {
         &format!(
             "exit 1 naming the file, \"No space left on device\" and the intact checkpoint \
              (failed writes: {}); no temporary file left; after freeing space `lsgan resume` \
-             finished the run, equal byte for byte to an uninterrupted one",
+             finished the run, equal byte for byte to an uninterrupted one (metrics.jsonl but \
+             for its wall-clock seconds)",
             failed_writes.join("; ")
         ),
     );

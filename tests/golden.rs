@@ -88,8 +88,7 @@ fn check_run(name: &str, extra: &[&str]) {
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     succeeded(lsgan().args(&args).output().unwrap());
-    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
-    check(name, "metrics.jsonl", &metrics);
+    check(name, "metrics.jsonl", &common::metrics_log(&run));
     check(
         name,
         "final_metrics.json",

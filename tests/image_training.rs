@@ -103,10 +103,7 @@ fn an_mnist_run_writes_grids_checkpoints_and_resumes_exactly() {
         "6".into(),
         "--quiet".into(),
     ]));
-    assert_eq!(
-        std::fs::read_to_string(parts.join("metrics.jsonl")).unwrap(),
-        std::fs::read_to_string(whole.join("metrics.jsonl")).unwrap()
-    );
+    assert_eq!(common::metrics_log(&parts), common::metrics_log(&whole));
     common::assert_same_files(
         &parts,
         &whole,

@@ -63,6 +63,12 @@ fn assert_same_run(resumed: &Path, reference: &Path) {
     let (got, want) = (metrics_log(resumed), metrics_log(reference));
     assert_eq!(want.lines().count() as u64, ITERATIONS / LOG_EVERY);
     assert_eq!(got, want, "metrics.jsonl differs after resume");
+    // The training seconds continue across the stop: one curve, never running backwards.
+    let seconds = common::logged_seconds(resumed);
+    assert!(
+        seconds.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{seconds:?}"
+    );
     common::assert_same_files(
         resumed,
         reference,
@@ -131,7 +137,8 @@ fn sigint_and_sigterm_checkpoint_and_resume_matches_an_uninterrupted_run() {
         "each signal once, after the first log line (tests/resume.rs)",
         2,
         "checkpoint of the interrupted step, exit 130 / 143 naming `lsgan resume`; the resumed \
-         run equals an uninterrupted one byte for byte",
+         run equals an uninterrupted one byte for byte (metrics.jsonl but for its wall-clock \
+         seconds)",
     );
 }
 
@@ -202,8 +209,8 @@ fn sigkill_at_random_moments_every_resume_succeeds_and_matches() {
         ),
         trials,
         &format!(
-            "every resume succeeded and equalled the uninterrupted run byte for byte; at most \
-             {most_lost} logged iterations were redone (interval {CHECKPOINT_EVERY}); {before_first_checkpoint} \
+            "every resume succeeded and equalled the uninterrupted run byte for byte \
+             (metrics.jsonl but for its wall-clock seconds); at most {most_lost} logged iterations were redone (interval {CHECKPOINT_EVERY}); {before_first_checkpoint} \
              kills before the first checkpoint (resume started again from 0), {partial_files} \
              during a checkpoint write, {torn_logs} mid-way through a log line, \
              {writing_results} after the last step while the results were written (resume \

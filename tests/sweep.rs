@@ -108,10 +108,7 @@ fn a_sweep_trains_every_variant_in_parallel_and_ranks_them() {
             .unwrap(),
     );
     let swept = out.join("runs/lsgan-critic_steps=2,margin_scale=0.5-seed1");
-    assert_eq!(
-        std::fs::read_to_string(swept.join("metrics.jsonl")).unwrap(),
-        std::fs::read_to_string(alone.join("metrics.jsonl")).unwrap()
-    );
+    assert_eq!(common::metrics_log(&swept), common::metrics_log(&alone));
 }
 
 #[test]

@@ -4,8 +4,9 @@ iterations after warm-up). Prints one JSON object per workload with the keys `ls
 --json` uses. A benchmark, not a test; bench/vs-pytorch.sh runs it beside lsgan.
 
 Workloads (LS-GAN, one critic step, penalty gamma on real data, Adam):
-  ring     MLP 3x512 ReLU for G and L, L >= 0 through ReLU, batch 256, normal noise of dim 2,
-           l1 margin (tau 1), gamma 0.1, Adam 1e-4 (0.5, 0.9), linear lr decay
+  ring     MLP 3 x --width (128, lsgan's default; 512 before 2026-12-07) ReLU for G and L,
+           L >= 0 through ReLU, batch 256, normal noise of dim 2, l1 margin (tau 1), gamma 0.1,
+           Adam (0.5, 0.9), linear lr decay (the rate and gamma do not change the arithmetic)
   mnist    DCGAN 28x28x1, width 64, batch norm in G, layer norm in L, softplus output,
            uniform noise of dim 100, l1 margin tau 2e-4, gamma 0.1, weight decay 5e-5 on L,
            Adam 1e-4 (0.5, 0.999), EMA of G (0.999); 4096 random u8 images
@@ -154,12 +155,13 @@ def ring_batch(n, device):
     return centres + 0.02 * torch.randn(n, 2, device=device)
 
 
-def workload(name, batch, device):
+def workload(name, batch, device, width=128):
     """(generator, critic, settings, real-batch function) for a workload."""
     if name == "ring":
         settings = dict(batch=batch or 256, noise="normal", noise_dim=2, tau=1.0, gamma=0.1,
                         betas=(0.5, 0.9), weight_decay=0.0, ema=0.0)
-        generator, critic = Mlp(2, 2), Mlp(2, 1, output="relu")
+        generator = Mlp(2, 2, width=width)
+        critic = Mlp(2, 1, width=width, output="relu")
         real = lambda: ring_batch(settings["batch"], device)
     else:
         channels, side = (1, 28) if name == "mnist" else (3, 64)
@@ -196,7 +198,7 @@ def bench(name, args):
     device = torch.device(args.device)
     forward = forward_in(args.precision, device)
     torch.manual_seed(0)
-    generator, critic, settings, real_batch = workload(name, args.batch, device)
+    generator, critic, settings, real_batch = workload(name, args.batch, device, args.width)
     betas, gamma, tau = settings["betas"], settings["gamma"], settings["tau"]
     opt_g = torch.optim.Adam(generator.parameters(), 1e-4, betas=betas)
     opt_c = torch.optim.Adam(critic.parameters(), 1e-4, betas=betas,
@@ -274,6 +276,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workloads", default="ring,mnist,dcgan64")
     parser.add_argument("--batch", type=int, default=0)
+    parser.add_argument("--width", type=int, default=128, help="the ring MLPs' width")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--warmup", type=int, default=5)

@@ -5,7 +5,7 @@
 //!
 //! | workload  | networks                  | data                         | batch |
 //! |-----------|---------------------------|------------------------------|-------|
-//! | `ring`    | MLP 3×512, ReLU           | the 8-Gaussian ring          | 256   |
+//! | `ring`    | MLP 3×128, ReLU           | the 8-Gaussian ring          | 256   |
 //! | `mnist`   | DCGAN 28×28×1, width 64   | 4,096 synthetic u8 images    | 64    |
 //! | `dcgan64` | DCGAN 64×64×3, width 64   | 4,096 synthetic u8 images    | 64    |
 //!
@@ -331,7 +331,7 @@ mod tests {
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// Workloads, comma-separated: ring (MLP 3×512, batch 256), mnist (DCGAN 28×28×1,
+    /// Workloads, comma-separated: ring (MLP 3×128, batch 256), mnist (DCGAN 28×28×1,
     /// batch 64), dcgan64 (DCGAN 64×64×3, batch 64).
     #[arg(
         long,

@@ -193,6 +193,7 @@ mod tests {
     fn record(iteration: u64, scale: f64) -> LogRecord {
         LogRecord {
             iteration,
+            seconds: None,
             critic_objective: 12_345.678 * scale,
             generator_objective: -9_876.5 * scale,
             loss_real: 0.5 * scale,

@@ -35,6 +35,7 @@ use crate::train::{StepLosses, Trainer};
 const CHECKSUM_KEY: &str = "lsgan_content_md5";
 const ITERATION: &str = "iteration";
 const SECONDS: &str = "seconds";
+const STEP_SECONDS: &str = "step_seconds";
 const INTERVAL: &str = "interval";
 
 /// What a checkpoint holds besides the trainer's tensors: the progress of the run.
@@ -44,6 +45,9 @@ pub struct Progress {
     pub interval: Vec<StepLosses>,
     /// Training seconds so far.
     pub seconds: f64,
+    /// Of those, the seconds spent in training steps alone (without evaluation, logging and
+    /// checkpoints): what the log's `seconds` reports.
+    pub step_seconds: f64,
 }
 
 /// Writes `trainer`'s state and the run's `progress` to `path` atomically, keeping the
@@ -83,6 +87,10 @@ fn trainer_tensors(trainer: &Trainer, progress: &Progress) -> Vec<(String, Tenso
             Tensor::from(trainer.iteration as i64),
         ),
         (SECONDS.to_string(), Tensor::from(progress.seconds)),
+        (
+            STEP_SECONDS.to_string(),
+            Tensor::from(progress.step_seconds),
+        ),
         (INTERVAL.to_string(), interval_tensor(&progress.interval)),
     ];
     store_tensors("generator", &trainer.generator_store, &mut tensors);
@@ -254,6 +262,15 @@ impl Checkpoint {
         Ok(self.scalar(SECONDS)?.f_double_value(&[])?)
     }
 
+    /// The seconds the run had spent in training steps alone; a checkpoint written before
+    /// 2026-12-07 has no such count and gives its training seconds.
+    pub fn step_seconds(&self) -> Result<f64> {
+        if !self.tensors.contains_key(STEP_SECONDS) {
+            return self.seconds();
+        }
+        Ok(self.scalar(STEP_SECONDS)?.f_double_value(&[])?)
+    }
+
     /// Loads the checkpoint into `trainer`, built from the run's configuration, and returns
     /// the run's progress.
     pub fn restore(&self, trainer: &mut Trainer) -> Result<Progress> {
@@ -275,6 +292,7 @@ impl Checkpoint {
         Ok(Progress {
             interval: self.interval()?,
             seconds: self.seconds()?,
+            step_seconds: self.step_seconds()?,
         })
     }
 

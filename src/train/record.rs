@@ -18,6 +18,10 @@ use crate::train::StepLosses;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogRecord {
     pub iteration: u64,
+    /// Seconds spent in training steps up to this iteration, without evaluation, logging and
+    /// checkpoints (absent in logs written before 2026-12-07): what time-to-quality counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
     /// Mean over the logging interval of the critic's objective.
     pub critic_objective: f64,
     pub generator_objective: f64,
@@ -37,10 +41,11 @@ pub struct LogRecord {
 }
 
 impl LogRecord {
-    /// The record for `iteration` from the steps of its interval, an evaluation and the
-    /// diagnostics.
+    /// The record for `iteration`, reached after `seconds` of training steps, from the steps
+    /// of its interval, an evaluation and the diagnostics.
     pub fn new(
         iteration: u64,
+        seconds: f64,
         steps: &[StepLosses],
         metrics: Evaluation,
         diagnostics: Option<Diagnostics>,
@@ -51,6 +56,7 @@ impl LogRecord {
         let satisfaction: Vec<f64> = steps.iter().filter_map(|s| s.margin_satisfaction).collect();
         LogRecord {
             iteration,
+            seconds: Some(seconds),
             critic_objective: mean(|s| s.critic_objective),
             generator_objective: mean(|s| s.generator_objective),
             loss_real: mean(|s| s.loss_real),

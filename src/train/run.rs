@@ -83,7 +83,9 @@ pub fn run_to_budget(
     let mut final_diagnosis = None;
     while trainer.iteration < iters {
         let failed = |error: Error| advise_after_failure(error, folder, last_checkpoint);
+        let step_started = Instant::now();
         progress.interval.push(trainer.step().map_err(failed)?);
+        progress.step_seconds += step_started.elapsed().as_secs_f64();
         let iteration = trainer.iteration;
         bar.inc(1);
         let critic_steps = iteration * config.optimiser.critic_steps as u64;
@@ -102,6 +104,7 @@ pub fn run_to_budget(
             }
             let record = LogRecord::new(
                 iteration,
+                progress.step_seconds,
                 &progress.interval,
                 trainer.evaluate(),
                 Some(diagnostics),

@@ -109,9 +109,37 @@ pub fn send(signal: &str, child: &Child) {
     assert!(status.success());
 }
 
-/// The text of a run's metrics.jsonl.
+/// The text of a run's metrics.jsonl without its wall-clock `seconds`: what two runs of one
+/// seed, or a resumed run and an uninterrupted one, write alike.
 pub fn metrics_log(run: &Path) -> String {
-    std::fs::read_to_string(run.join("metrics.jsonl")).expect("metrics.jsonl")
+    without_seconds(&std::fs::read_to_string(run.join("metrics.jsonl")).expect("metrics.jsonl"))
+}
+
+/// The `seconds` of each metrics.jsonl line of the run in `run` (training steps alone).
+pub fn logged_seconds(run: &Path) -> Vec<f64> {
+    std::fs::read_to_string(run.join("metrics.jsonl"))
+        .expect("metrics.jsonl")
+        .lines()
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            record["seconds"].as_f64().expect("a `seconds` number")
+        })
+        .collect()
+}
+
+/// metrics.jsonl text with each line's `"seconds":…` removed and everything else as written.
+pub fn without_seconds(log: &str) -> String {
+    const KEY: &str = ",\"seconds\":";
+    log.split_inclusive('\n')
+        .map(|line| match line.find(KEY) {
+            Some(start) => {
+                let value = &line[start + KEY.len()..];
+                let end = value.find([',', '}']).expect("a value after \"seconds\"");
+                format!("{}{}", &line[..start], &value[end..])
+            }
+            None => line.to_string(),
+        })
+        .collect()
 }
 
 /// `bytes` gzipped.
