@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures every loss on the ring and the grid with its default budget and prints the
 # Markdown table of docs/RESULTS.md. Two runs go at a time, one thread each (a 2-core machine's best use), into
-# runs/table/<data>-<loss>/. About 25 minutes per data set on 2 cores.
+# runs/table/<data>-<loss>/. About 4 minutes for the ring and 6 for the grid on 2 cores.
 # Usage: scripts/loss-table.sh [ROOT] [DATASETS (default "ring grid")]
 # Runs whose final_metrics.json exists are kept, so a second call only fills in what is missing.
 set -euo pipefail
