@@ -26,8 +26,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    sys.exit("time-to-quality: needs Python 3.11 or later (tomllib); the reference's Python, "
+             "`bash scripts/setup.sh --torch-python`, is one")
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY_TARGETS = {"ring": (8, 0.90), "grid": (24, 0.80)}
