@@ -41,24 +41,17 @@ def total_flops(profiler):
     return sum(event.flops for event in profiler.key_averages() if event.flops)
 
 
-def dcgan_step_flops(threads):
-    """FLOPs of one LS-GAN iteration of the DCGAN-MNIST workload (lsgan_step.py's step)."""
+def dcgan_step_flops():
+    """(FLOPs of one LS-GAN iteration of the DCGAN-MNIST workload (lsgan_step.py's), the
+    batch, the width)."""
     device = torch.device("cpu")
     torch.manual_seed(0)
     generator, critic, settings, real_batch = lsgan_step.workload("mnist", 0, device)
+    optimisers = (torch.optim.Adam(critic.parameters()), torch.optim.Adam(generator.parameters()))
     try:
         with counted() as counter:
-            real = real_batch().requires_grad_(True)
-            with torch.no_grad():
-                fake = generator(lsgan_step.noise(settings, device))
-            loss_real, loss_fake = critic.score(real), critic.score(fake)
-            margin = settings["tau"] * (real - fake).flatten(1).abs().sum(dim=1)
-            objective = (margin + loss_real - loss_fake).relu().mean()
-            (grad,) = torch.autograd.grad(loss_real.sum(), real, create_graph=True)
-            objective = objective + settings["gamma"] * grad.flatten(1).pow(2).sum(1).mean()
-            objective.backward()
-            gen = critic.score(generator(lsgan_step.noise(settings, device))).mean()
-            gen.backward()
+            lsgan_step.lsgan_iteration(generator, critic, settings, real_batch,
+                                       lsgan_step.forward_in("fp32", device), device, optimisers)
         return total_flops(counter), settings["batch"], 64
     finally:
         getattr(real_batch, "stop", lambda: None)()
@@ -70,7 +63,7 @@ def main():
     argv = [a for a in argv if a != "--mnist"]
     args = toy_train.arguments(argv)
     if mnist:
-        flops, rows, width = dcgan_step_flops(args.threads)
+        flops, rows, width = dcgan_step_flops()
         workload = "mnist"
     else:
         model = toy_train.LsGan(args)

@@ -82,15 +82,21 @@ def toy_reached(data):
     return lambda line: line["modes_covered"] >= modes and line["high_quality_share"] >= share
 
 
+def toy_result(data, log):
+    """A toy run's result from its JSON lines (lsgan's metrics.jsonl or the reference's
+    output): the first seconds and iteration on target, and its milliseconds per iteration."""
+    lines = [json.loads(line) for line in log.splitlines()]
+    seconds, iteration = first_on_target(lines, toy_reached(data))
+    return {"seconds": seconds, "iteration": iteration,
+            "ms_per_iteration": 1000 * lines[-1]["seconds"] / lines[-1]["iteration"]}
+
+
 def lsgan_toy(args, data, flags, seed, folder):
     out = folder / f"{data}-lsgan-seed{seed}"
     shutil.rmtree(out, ignore_errors=True)
     run([args.lsgan, "train", *flags, "--seed", str(seed), "--threads", str(args.threads),
          "--log-every", str(args.log_every), "--quiet", "--out", str(out)])
-    lines = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines()]
-    seconds, iteration = first_on_target(lines, toy_reached(data))
-    return {"seconds": seconds, "iteration": iteration,
-            "ms_per_iteration": 1000 * lines[-1]["seconds"] / lines[-1]["iteration"]}
+    return toy_result(data, (out / "metrics.jsonl").read_text())
 
 
 def pytorch_toy(args, data, config, seed):
@@ -103,10 +109,7 @@ def pytorch_toy(args, data, config, seed):
                "--log-every", str(args.log_every)]
     for key in TOY_PASSED:
         command += ["--" + key.replace("_", "-"), str(config[key])]
-    lines = [json.loads(l) for l in run(command).splitlines()]
-    seconds, iteration = first_on_target(lines, toy_reached(data))
-    return {"seconds": seconds, "iteration": iteration,
-            "ms_per_iteration": 1000 * lines[-1]["seconds"] / lines[-1]["iteration"]}
+    return toy_result(data, run(command))
 
 
 def image_metrics(args, out, data):

@@ -35,13 +35,17 @@ def torch_linear(inputs, outputs):
 
 
 class Mlp(nn.Module):
-    def __init__(self, inputs, outputs, width=512, depth=3, output="linear"):
+    def __init__(self, inputs, outputs, width=512, depth=3, output="linear", output_bias=0.0):
         super().__init__()
         layers, size = [], inputs
         for _ in range(depth):
             layers += [torch_linear(size, width), nn.ReLU()]
             size = width
-        layers.append(torch_linear(size, outputs))
+        last = torch_linear(size, outputs)
+        with torch.no_grad():
+            # lsgan's critic_output_bias: the last layer's bias raised at initialisation.
+            last.bias.add_(output_bias)
+        layers.append(last)
         self.net, self.output = nn.Sequential(*layers), output
 
     def forward(self, x):
@@ -194,12 +198,64 @@ def forward_in(precision, device):
     return forward
 
 
+def critic_step(generator, critic, settings, real_batch, forward, device, opt_c,
+                penalty_on=True, every=1):
+    """One LS-GAN critic step on a fresh real batch: the hinge on the l1 margin (weighted by
+    `hinge_weight`, 1 unless the settings say), mean L(x) weighted by `real_weight` where
+    the settings give one, and the zero-centred penalty on real data, weighted every·gamma,
+    when `penalty_on`. Returns the objective."""
+    gamma, tau = settings["gamma"], settings["tau"]
+    real = real_batch()
+    with torch.no_grad():
+        fake = forward(generator, noise(settings, device))
+    if gamma > 0 and penalty_on:
+        real.requires_grad_(True)
+    loss_real, loss_fake = forward(critic.score, real), forward(critic.score, fake)
+    margin = tau * (real - fake).flatten(1).abs().sum(dim=1)
+    objective = (margin + loss_real - loss_fake).relu().mean()
+    if settings.get("hinge_weight", 1.0) != 1.0:
+        objective = settings["hinge_weight"] * objective
+    if settings.get("real_weight", 0.0):
+        objective = objective + settings["real_weight"] * loss_real.mean()
+    if gamma > 0 and penalty_on:
+        (grad,) = torch.autograd.grad(loss_real.sum(), real, create_graph=True)
+        objective = objective + gamma * every * grad.flatten(1).pow(2).sum(dim=1).mean()
+    opt_c.zero_grad()
+    objective.backward()
+    opt_c.step()
+    return objective
+
+
+def generator_step(generator, critic, settings, forward, device, opt_g):
+    """One generator step on mean L(G(z)), the critic fixed. Returns the objective."""
+    for p in critic.parameters():
+        p.requires_grad_(False)
+    objective = forward(critic.score, forward(generator, noise(settings, device))).mean()
+    opt_g.zero_grad()
+    objective.backward()
+    opt_g.step()
+    for p in critic.parameters():
+        p.requires_grad_(True)
+    return objective
+
+
+def lsgan_iteration(generator, critic, settings, real_batch, forward, device, optimisers,
+                    penalty_on=True, every=1):
+    """One LS-GAN iteration: a critic step, then a generator step. Returns the two
+    objectives as floats (which also waits for the device)."""
+    opt_c, opt_g = optimisers
+    objective = critic_step(generator, critic, settings, real_batch, forward, device, opt_c,
+                            penalty_on, every)
+    gen_objective = generator_step(generator, critic, settings, forward, device, opt_g)
+    return float(objective.detach()), float(gen_objective.detach())
+
+
 def bench(name, args):
     device = torch.device(args.device)
     forward = forward_in(args.precision, device)
     torch.manual_seed(0)
     generator, critic, settings, real_batch = workload(name, args.batch, device, args.width)
-    betas, gamma, tau = settings["betas"], settings["gamma"], settings["tau"]
+    betas = settings["betas"]
     opt_g = torch.optim.Adam(generator.parameters(), 1e-4, betas=betas)
     opt_c = torch.optim.Adam(critic.parameters(), 1e-4, betas=betas,
                              weight_decay=settings["weight_decay"])
@@ -217,32 +273,10 @@ def bench(name, args):
             if not sys.stdin.readline():
                 break
         start = time.perf_counter()
-        real = real_batch()
-        with torch.no_grad():
-            fake = forward(generator, noise(settings, device))
-        lazy_on = iteration % every == 0
-        if gamma > 0 and lazy_on:
-            real.requires_grad_(True)
-        loss_real, loss_fake = forward(critic.score, real), forward(critic.score, fake)
-        margin = tau * (real - fake).flatten(1).abs().sum(dim=1)
-        objective = (margin + loss_real - loss_fake).relu().mean()
-        if gamma > 0 and lazy_on:
-            (grad,) = torch.autograd.grad(loss_real.sum(), real, create_graph=True)
-            objective = objective + gamma * every * grad.flatten(1).pow(2).sum(dim=1).mean()
-        opt_c.zero_grad()
-        objective.backward()
-        opt_c.step()
-        for p in critic.parameters():
-            p.requires_grad_(False)
-        gen_objective = forward(critic.score, forward(generator, noise(settings, device))).mean()
-        opt_g.zero_grad()
-        gen_objective.backward()
-        opt_g.step()
-        for p in critic.parameters():
-            p.requires_grad_(True)
+        lsgan_iteration(generator, critic, settings, real_batch, forward, device,
+                        (opt_c, opt_g), iteration % every == 0, every)
         if ema is not None:
             ema.update_parameters(generator)
-        float(objective.detach()), float(gen_objective.detach())
         if device.type == "cuda":
             torch.cuda.synchronize()
         if iteration >= args.warmup:

@@ -19,8 +19,8 @@ import math
 import time
 
 import torch
-from torch import nn
-import torch.nn.functional as F
+
+from lsgan_step import Mlp, critic_step, generator_step, noise
 
 
 def mixture(name):
@@ -34,28 +34,6 @@ def mixture(name):
     return means, 0.05
 
 
-class Mlp(nn.Module):
-    def __init__(self, inputs, outputs, width, depth, output="linear", output_bias=0.0):
-        super().__init__()
-        layers, size = [], inputs
-        for _ in range(depth):
-            layers += [nn.Linear(size, width), nn.ReLU()]
-            size = width
-        last = nn.Linear(size, outputs)
-        with torch.no_grad():
-            last.bias.add_(output_bias)
-        layers.append(last)
-        self.net, self.output = nn.Sequential(*layers), output
-
-    def forward(self, x):
-        out = self.net(x)
-        if self.output == "relu":
-            return F.relu(out)
-        if self.output == "softplus":
-            return F.softplus(out)
-        return out
-
-
 def mode_metrics(points, means, sigma):
     """Modes covered and the high-quality share (src/metrics/toy.rs)."""
     distances = torch.cdist(points, means, compute_mode="donot_use_mm_for_euclid_dist")
@@ -67,7 +45,8 @@ def mode_metrics(points, means, sigma):
 
 
 class LsGan:
-    """The two networks, their optimisers and one training iteration (`step`)."""
+    """The two networks, their optimisers and one training iteration (`step`), made of the
+    step reference's critic and generator steps (lsgan_step.py)."""
 
     def __init__(self, args):
         torch.manual_seed(args.seed)
@@ -79,54 +58,42 @@ class LsGan:
         betas = (args.beta1, args.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), args.lr_generator, betas=betas)
         self.opt_c = torch.optim.Adam(self.critic.parameters(), args.lr_critic, betas=betas)
+        self.settings = dict(batch=args.batch_size, noise="normal", noise_dim=args.noise_dim,
+                             tau=args.margin_scale, gamma=args.penalty_weight,
+                             hinge_weight=args.hinge_weight, real_weight=args.real_weight)
         self.iteration = 0
 
     def real_batch(self):
         component = torch.randint(0, len(self.means), (self.args.batch_size,))
         return self.means[component] + self.sigma * torch.randn(self.args.batch_size, 2)
 
-    def noise(self, n=None):
-        return torch.randn(n or self.args.batch_size, self.args.noise_dim)
-
     def step(self):
-        args, generator, critic = self.args, self.generator, self.critic
+        args, cpu = self.args, torch.device("cpu")
         remaining = max(0.0, 1.0 - self.iteration / args.iters)
         for group in self.opt_c.param_groups:
             group["lr"] = args.lr_critic * remaining
         for group in self.opt_g.param_groups:
             group["lr"] = args.lr_generator * remaining
-        for critic_step in range(args.critic_steps):
-            real = self.real_batch().requires_grad_(args.penalty_weight > 0)
-            with torch.no_grad():
-                fake = generator(self.noise())
-            loss_real, loss_fake = critic(real).squeeze(-1), critic(fake).squeeze(-1)
-            margin = args.margin_scale * (real.detach() - fake).abs().sum(dim=1)
-            objective = args.hinge_weight * (margin + loss_real - loss_fake).relu().mean()
-            if args.real_weight:
-                objective = objective + args.real_weight * loss_real.mean()
-            step = self.iteration * args.critic_steps + critic_step
-            if args.penalty_weight > 0 and step % args.penalty_every == 0:
-                (grad,) = torch.autograd.grad(loss_real.sum(), real, create_graph=True)
-                penalty = grad.pow(2).sum(dim=1).mean()
-                objective = objective + args.penalty_weight * args.penalty_every * penalty
-            self.opt_c.zero_grad()
-            objective.backward()
-            self.opt_c.step()
-        for p in critic.parameters():
-            p.requires_grad_(False)
-        gen_objective = critic(generator(self.noise())).mean()
-        self.opt_g.zero_grad()
-        gen_objective.backward()
-        self.opt_g.step()
-        for p in critic.parameters():
-            p.requires_grad_(True)
+        for critic_step_index in range(args.critic_steps):
+            counted = self.iteration * args.critic_steps + critic_step_index
+            objective = critic_step(self.generator, self.critic, self.settings, self.real_batch,
+                                    apply, cpu, self.opt_c, counted % args.penalty_every == 0,
+                                    args.penalty_every)
+        gen_objective = generator_step(self.generator, self.critic, self.settings, apply, cpu,
+                                       self.opt_g)
         float(objective.detach()), float(gen_objective.detach())
         self.iteration += 1
 
 
+def apply(network, x):
+    """A network's forward pass in fp32 (the step reference's `forward` argument)."""
+    return network(x)
+
+
 def train(args):
     model = LsGan(args)
-    eval_noise = model.noise(args.eval_samples)
+    eval_noise = noise(dict(batch=args.eval_samples, noise="normal", noise_dim=args.noise_dim),
+                       torch.device("cpu"))
     seconds = 0.0
     while model.iteration < args.iters:
         started = time.perf_counter()

@@ -202,6 +202,11 @@ impl TrainedGenerator {
         }
     }
 
+    /// "LS-GAN on mnist, seed 0": whose generator this is, for pictures' captions.
+    fn title(&self) -> String {
+        self.config.title(&self.config.data.data.to_string())
+    }
+
     fn is_images(&self) -> bool {
         matches!(
             SampleShape::of(&self.config.data),
@@ -258,7 +263,7 @@ pub fn write_samples(
         SampleFormat::PngGrid => {
             let caption = format!(
                 "{}: {count} samples of the {} generator (noise seed {seed})",
-                trained.config.title(&trained.config.data.data.to_string()),
+                trained.title(),
                 weights.describe()
             );
             write_grid(out, &samples, square_columns(count), &caption)
@@ -336,7 +341,7 @@ pub fn write_interpolation(
     let images = trained.generate(&path);
     let caption = format!(
         "{}: {} through the noise in {steps} steps (noise seed {seed})",
-        trained.config.title(&trained.config.data.data.to_string()),
+        trained.title(),
         counted(rows as u64, "walk")
     );
     write_grid(out, &images, steps, &caption)

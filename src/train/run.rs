@@ -76,6 +76,8 @@ pub fn run_to_budget(
     let bar = progress_bar(iters, trainer.iteration, options.verbose);
     let (earlier_seconds, started) = (progress.seconds, Instant::now());
     let seconds_so_far = || earlier_seconds + started.elapsed().as_secs_f64();
+    // The sample grids' title, the same at every interval.
+    let title = trainer.config().title(trainer.data().name());
     let mut warned_flat_critic = false;
     // The iteration of the checkpoint on disk, which the advice on failure names.
     let mut last_checkpoint = (trainer.iteration > 0).then_some(trainer.iteration);
@@ -121,11 +123,7 @@ pub fn run_to_budget(
             && trainer.data.images().is_some()
         {
             outputs
-                .sample_grid(
-                    &trainer.config().title(trainer.data().name()),
-                    iteration,
-                    &trainer.grid_samples(GRID_IMAGES),
-                )
+                .sample_grid(&title, iteration, &trainer.grid_samples(GRID_IMAGES))
                 .map_err(failed)?;
         }
         let stop = stop_signal::received();
