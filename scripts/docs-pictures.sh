@@ -13,12 +13,15 @@
 #   mnist-compare  every loss on MNIST, seed 0, each at its default 3,000 iterations (about
 #                  an hour on 2 cores: WGAN and WGAN-GP take 5 critic steps a step):
 #                  mnist-compare-samples.png, report-mnist.png
+#   tensorboard    LS-GAN and WGAN-GP on the ring, seeds 0-1 (`lsgan compare --jobs`, ~1 min),
+#                  in TensorBoard (the project's Python environment: scripts/python-env.sh):
+#                  tensorboard-scalars.png, tensorboard-pictures.png
 # Runs go into ${PICTURES_RUNS:-runs/docs}/ (kept: a second call trains only what is
 # missing). Image data comes from ${DATA_DIR:-the per-user cache}, downloaded there by
 # `lsgan download` when absent. JOBS (default 2) runs side by side, one thread each.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-sections=" ${*:-ring ring-1000 grid mnist mnist-compare} "
+sections=" ${*:-ring ring-1000 grid mnist mnist-compare tensorboard} "
 runs="${PICTURES_RUNS:-runs/docs}"
 jobs="${JOBS:-2}"
 wants() { [[ "$sections" == *" $1 "* ]]; }
@@ -31,13 +34,14 @@ lsgan="$PWD/target/release/lsgan"
 mkdir -p "$runs"
 browser="$(command -v chromium-headless-shell || command -v chromium)"
 
-# A screenshot of a page, as a reader's 1400-pixel-wide window shows its top.
+# A screenshot of a page (a file, or a URL), as a reader's 1400-pixel-wide window shows its top.
 screenshot() {
   local page="$1" picture="$2" height="${3:-900}"
+  [[ "$page" == http* ]] || page="file://$(realpath "$page")"
   "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$(mktemp -d)" --window-size="1400,$height" --virtual-time-budget=10000 \
-    --screenshot="$PWD/$picture" "file://$(realpath "$page")" 2>/dev/null
+    --user-data-dir="$(mktemp -d)" --window-size="1400,$height" --virtual-time-budget=15000 \
+    --screenshot="$PWD/$picture" "$page" 2>/dev/null
   say "wrote $picture"
 }
 
@@ -120,5 +124,31 @@ print("%.1f" % next(x["fid"] for x in m if x["feature"] == "classifier"))' "$run
   } >"$page"
   screenshot "$page" docs/mnist-compare-samples.png 330
   cat "$runs/mnist-compare/summary.md"
+fi
+if wants tensorboard; then
+  say "tensorboard: LS-GAN and WGAN-GP on the ring, seeds 0-1"
+  python="$(bash scripts/python-env.sh)"
+  "$lsgan" compare --data ring --losses lsgan,wgan-gp --seeds 2 --jobs "$jobs" --threads 1 --quiet \
+    --out "$runs/tensorboard"
+  port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  "$python" -m tensorboard.main --logdir "$runs/tensorboard" --host 127.0.0.1 --port "$port" 2>/dev/null &
+  server=$!
+  # Until the server has read the four runs' curves.
+  "$python" - "$port" <<'PY'
+import json, sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/data/plugin/scalars/tags"
+for _ in range(240):
+    try:
+        if len(json.load(urllib.request.urlopen(url))) == 4:
+            break
+    except OSError:
+        pass
+    time.sleep(0.5)
+PY
+  # The scalars dashboard draws its curves without WebGL, which headless Chromium lacks.
+  screenshot "http://127.0.0.1:$port/#scalars&tagFilter=quality%2Fhigh%7Cquality%2Fmodes_covered%7Closses%2Fpenalty%7Cspeed%2Fiter" \
+    docs/tensorboard-scalars.png 760
+  screenshot "http://127.0.0.1:$port/#images&tagFilter=pictures" docs/tensorboard-pictures.png 1000
+  kill "$server"
 fi
 say "done"

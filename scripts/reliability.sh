@@ -18,7 +18,7 @@ bash scripts/setup.sh
 rows=target/tmp/reliability
 rm -rf "$rows"
 started=$(date +%s)
-cargo test --release --test fuzz_parsers --test checkpoint_fuzz --test resume --test disk_full
+cargo test --release --test fuzz_parsers --test checkpoint_fuzz --test resume --test disk_full --test tensorboard
 seconds=$(( $(date +%s) - started ))
 
 table=$(mktemp)
@@ -28,7 +28,7 @@ table=$(mktemp)
     echo "|---|---|---:|---|"
     # The parsers (fuzz-*) first, then the faults of a running training in the order a run
     # meets them, then any other row.
-    order="config checkpoint-fuzz damaged-checkpoint lock signals sigkill disk-full divergence"
+    order="config checkpoint-fuzz damaged-checkpoint lock signals sigkill disk-full event-file divergence"
     slugs=$(ls "$rows" | sed 's/\.md$//' | sort)
     for slug in $slugs; do
         if [[ "$slug" == fuzz-* ]]; then cat "$rows/$slug.md"; fi

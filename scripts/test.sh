@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: set up (once), install the browser the report's
-# test opens (Debian's headless Chromium), then every unit, integration and end-to-end test,
-# in release mode (the end-to-end ring run trains for real).
+# and TensorBoard's tests open (Debian's headless Chromium) and the project's Python
+# environment (TensorBoard, whose reader and server read lsgan's event files), then every
+# unit, integration and end-to-end test, in release mode (the end-to-end ring run trains for
+# real).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 bash scripts/install-browser.sh
+bash scripts/python-env.sh >/dev/null
 if [ "$#" -gt 0 ]; then
   echo "[test] cargo test --release $*"
   exec cargo test --release "$@"

@@ -3,7 +3,8 @@
 //! one-node Slurm cluster (`scripts/slurm-cluster.sh`, Debian's slurmctld, slurmd and munge,
 //! started here as root): a ring comparison submitted with `--slurm --submit`, one array
 //! task's process killed mid-run, the same command resubmitting only that run, which
-//! resumes; the collected summary equals that of the same comparison trained locally.
+//! resumes; the collected summary equals that of the same comparison trained locally, and
+//! each run's TensorBoard curves are its metrics.
 
 mod common;
 
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use common::tensorboard::{assert_scalars_are_the_metrics, read_events};
 use common::{lsgan, read_json, succeeded, without_timings_and_paths};
 
 /// A small ring comparison's flags (one thread: the same numbers in every process).
@@ -299,4 +301,16 @@ fn a_comparison_on_a_real_slurm_matches_the_local_one_after_a_killed_task_is_res
         without_timings_and_paths(read_json(&out.join("summary.json"))),
         without_timings_and_paths(read_json(&local.join("summary.json")))
     );
+
+    // Each run's TensorBoard curves, TensorBoard's reader says, are its metrics.jsonl: the
+    // killed and resubmitted run's too, one curve across its two processes.
+    let folders: Vec<PathBuf> = run_names()
+        .iter()
+        .map(|name| out.join("runs").join(name))
+        .collect();
+    let paths: Vec<&Path> = folders.iter().map(PathBuf::as_path).collect();
+    let events = read_events(&paths);
+    for folder in &folders {
+        assert_scalars_are_the_metrics(folder, &events[folder.to_str().unwrap()]);
+    }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::data::PointData;
 use crate::error::{Error, Result};
 use crate::report::run_outputs::RunFolderOutputs;
+use crate::report::tensorboard::TensorBoardEvents;
 use crate::storage::files::{
     self, CHECKPOINT_FILE, PREVIOUS_CHECKPOINT_FILE, SET_ASIDE_CHECKPOINT_FILE,
 };
@@ -55,7 +56,8 @@ pub fn train_announced(
         run.write_json(files::STANDARDISATION_FILE, standardisation)?;
     }
     let log = run.metrics_log()?;
-    let mut outputs = RunFolderOutputs::new(run, log);
+    let events = TensorBoardEvents::start(&config, out, 0, None);
+    let mut outputs = RunFolderOutputs::new(run, log, events);
     run_to_budget(
         trainer,
         &mut outputs,
@@ -133,7 +135,8 @@ pub fn resume(
         .filter(|record| record.iteration <= done)
         .collect();
     let log = run.rewrite_metrics_log(&history)?;
-    let mut outputs = RunFolderOutputs::new(run, log);
+    let events = TensorBoardEvents::start(trainer.config(), out, done, history.last());
+    let mut outputs = RunFolderOutputs::new(run, log, events);
     run_to_budget(trainer, &mut outputs, out, history, progress, options)
 }
 

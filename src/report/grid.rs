@@ -72,7 +72,12 @@ pub fn grid_image(images: &Tensor, columns: usize) -> Result<DynamicImage> {
 /// The grid of [`grid_image`] scaled up by a whole factor to at least
 /// [`CAPTIONED_MIN_WIDTH`] pixels, under one line of `caption` (its font shrunk until it
 /// fits); a failure to draw names `path`, the picture it is for.
-fn captioned_grid(path: &Path, images: &Tensor, columns: usize, caption: &str) -> Result<RgbImage> {
+pub fn captioned_grid(
+    path: &Path,
+    images: &Tensor,
+    columns: usize,
+    caption: &str,
+) -> Result<RgbImage> {
     let grid = grid_image(images, columns)?.to_rgb8();
     let scale = CAPTIONED_MIN_WIDTH.div_ceil(grid.width()).clamp(1, 8);
     let grid = image::imageops::resize(
@@ -111,8 +116,8 @@ fn captioned_grid(path: &Path, images: &Tensor, columns: usize, caption: &str) -
 
 /// Writes the batch as a captioned grid PNG at `path` ([`captioned_grid`]), atomically.
 pub fn write_grid(path: &Path, images: &Tensor, columns: usize, caption: &str) -> Result<()> {
-    let grid = DynamicImage::ImageRgb8(captioned_grid(path, images, columns, caption)?);
-    write_atomically(path, &encode_png(&grid, path)?)
+    let grid = captioned_grid(path, images, columns, caption)?;
+    write_atomically(path, &png_bytes(&grid, path)?)
 }
 
 /// A near-square column count for `n` images.
@@ -141,6 +146,15 @@ pub fn write_image_files(dir: &Path, images: &Tensor) -> Result<()> {
         write_atomically(&path, &encode_png(&picture, &path)?)?;
     }
     Ok(())
+}
+
+/// `picture` encoded as PNG; a failure names `path`, the file it is for.
+pub fn png_bytes(picture: &RgbImage, path: &Path) -> Result<Vec<u8>> {
+    let mut encoded = std::io::Cursor::new(Vec::new());
+    picture
+        .write_to(&mut encoded, image::ImageFormat::Png)
+        .map_err(|e| Error::io("encoding PNG", path, std::io::Error::other(e)))?;
+    Ok(encoded.into_inner())
 }
 
 fn encode_png(picture: &DynamicImage, path: &Path) -> Result<Vec<u8>> {

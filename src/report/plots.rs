@@ -4,27 +4,45 @@
 
 use std::path::Path;
 
+use image::RgbImage;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
 use crate::error::Result;
 use crate::metrics::FeatureSpace;
+use crate::report::grid::png_bytes;
 use crate::report::panels::{
     draw_panels, plot_error, register_font, tick_label, Panel, Scale, Series,
 };
+use crate::storage::write_atomically;
 use crate::train::outputs::LandscapeSnapshot;
 use crate::train::LogRecord;
 
 const REAL_COLOUR: RGBColor = RGBColor(255, 255, 255);
 const GENERATED_COLOUR: RGBColor = RGBColor(230, 60, 40);
 
-/// Draws the landscape into a PNG at `path`: L(x) as a heat map with its colour bar, real
-/// points white, generated points red.
+/// Pixels of the landscape picture.
+const LANDSCAPE_SIZE: (u32, u32) = (960, 880);
+
+/// Draws the landscape into a PNG at `path` ([`landscape_picture`]), atomically.
 pub fn draw_landscape(path: &Path, title: &str, landscape: &LandscapeSnapshot) -> Result<()> {
+    let picture = landscape_picture(path, title, landscape)?;
+    write_atomically(path, &png_bytes(&picture, path)?)
+}
+
+/// The landscape as a picture: L(x) as a heat map with its colour bar, real points white,
+/// generated points red; a failure to draw names `path`, the picture it is for.
+pub fn landscape_picture(
+    path: &Path,
+    title: &str,
+    landscape: &LandscapeSnapshot,
+) -> Result<RgbImage> {
     register_font();
+    let (width, height) = LANDSCAPE_SIZE;
+    let mut canvas = vec![0u8; (width * height * 3) as usize];
     let draw =
-        || -> std::result::Result<(), Box<dyn std::error::Error>> {
-            let root = BitMapBackend::new(path, (960, 880)).into_drawing_area();
+        |canvas: &mut [u8]| -> std::result::Result<(), Box<dyn std::error::Error>> {
+            let root = BitMapBackend::with_buffer(canvas, LANDSCAPE_SIZE).into_drawing_area();
             root.fill(&WHITE)?;
             let root = root.margin(8, 8, 8, 8).titled(title, ("sans-serif", 20))?;
             let (plot_area, legend_area) = root.split_horizontally(830);
@@ -113,7 +131,13 @@ pub fn draw_landscape(path: &Path, title: &str, landscape: &LandscapeSnapshot) -
             root.present()?;
             Ok(())
         };
-    draw().map_err(|e| plot_error(path, e))
+    draw(&mut canvas).map_err(|e| plot_error(path, e))?;
+    RgbImage::from_raw(width, height, canvas).ok_or_else(|| {
+        plot_error(
+            path,
+            format!("a {width}×{height} canvas did not fit its pixels"),
+        )
+    })
 }
 
 /// Draws the objectives, the shares on the fixed evaluation noise (modes covered,

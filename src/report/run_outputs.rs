@@ -6,47 +6,54 @@
 //!
 //! [`train::outputs::Outputs`]: crate::train::outputs::Outputs
 
-use tch::Tensor;
+use std::path::Path;
+
+use image::RgbImage;
 
 use crate::error::{Error, Result};
 use crate::report::diagnostic_plots::{draw_allocation, draw_diagnostics, write_allocation_csv};
-use crate::report::grid::{square_columns, write_grid};
-use crate::report::plots::{draw_landscape, draw_loss_curves};
+use crate::report::grid::{captioned_grid, png_bytes, square_columns};
+use crate::report::plots::{draw_loss_curves, landscape_picture};
 use crate::report::summary::whole_number;
+use crate::report::tensorboard::{TensorBoardEvents, LANDSCAPE_TAG, SAMPLES_TAG};
 use crate::storage::files;
-use crate::storage::{JsonLines, RunDir};
+use crate::storage::{write_atomically, JsonLines, RunDir};
 use crate::train::checkpoint::{self, Progress};
 use crate::train::outputs::{Outputs, Results, Snapshot};
 use crate::train::{LogRecord, Trainer};
 
-/// A run folder being trained into, with its open metrics log.
+/// A run folder being trained into, with its open metrics log and its TensorBoard events.
 pub struct RunFolderOutputs {
     run: RunDir,
     log: JsonLines,
+    events: TensorBoardEvents,
 }
 
 impl RunFolderOutputs {
-    pub fn new(run: RunDir, log: JsonLines) -> Self {
-        RunFolderOutputs { run, log }
+    pub fn new(run: RunDir, log: JsonLines, events: TensorBoardEvents) -> Self {
+        RunFolderOutputs { run, log, events }
     }
 }
 
 impl Outputs for RunFolderOutputs {
     fn log(&mut self, record: &LogRecord) -> Result<()> {
-        self.log.append(record)
+        self.log.append(record)?;
+        self.events.log(record);
+        Ok(())
     }
 
-    /// `samples/iter_NNNNNN.png`.
-    fn sample_grid(&mut self, title: &str, iteration: u64, images: &Tensor) -> Result<()> {
+    /// `samples/iter_NNNNNN.png`, and the same picture in TensorBoard.
+    fn sample(&mut self, snapshot: &Snapshot) -> Result<()> {
         let folder = self.run.file(files::SAMPLES_FOLDER);
+        let path = folder.join(format!("iter_{:06}.png", snapshot.iteration));
+        let Some((picture, tag)) = picture_of(&path, snapshot)? else {
+            return Ok(());
+        };
         std::fs::create_dir_all(&folder).map_err(|e| Error::io("creating", &folder, e))?;
-        let path = folder.join(format!("iter_{iteration:06}.png"));
-        write_grid(
-            &path,
-            images,
-            square_columns(images.size()[0] as usize),
-            &grid_caption(title, iteration),
-        )
+        let png = png_bytes(&picture, &path)?;
+        write_atomically(&path, &png)?;
+        self.events.picture(tag, snapshot.iteration, &picture, &png);
+        Ok(())
     }
 
     fn checkpoint(&mut self, trainer: &Trainer, progress: &Progress) -> Result<()> {
@@ -60,12 +67,24 @@ impl Outputs for RunFolderOutputs {
         if let Some(averaged) = trainer.averaged_generator_store() {
             run.save_weights(averaged, files::EMA_GENERATOR_FILE)?;
         }
-        draw_pictures(run, results.history, results.diagnosis, &results.snapshot)?;
+        let snapshot = &results.snapshot;
+        draw_pictures(run, results.history, results.diagnosis, snapshot)?;
+        let path = run.file(match snapshot.grid {
+            Some(_) => files::SAMPLES_FILE,
+            None => files::LANDSCAPE_FILE,
+        });
+        if let Some((picture, tag)) = picture_of(&path, snapshot)? {
+            let png = png_bytes(&picture, &path)?;
+            write_atomically(&path, &png)?;
+            if self.events.lacks_picture_of(snapshot.iteration) {
+                self.events.picture(tag, snapshot.iteration, &picture, &png);
+            }
+        }
         run.write_json(files::FINAL_METRICS_FILE, results.summary)
     }
 }
 
-/// The pictures of a finished run.
+/// The curves and the allocation pictures of a finished run.
 fn draw_pictures(
     run: &RunDir,
     history: &[LogRecord],
@@ -86,23 +105,27 @@ fn draw_pictures(
             "{title}, iteration {iteration}: allocation on demand (rank correlation {correlation})"
         ),
         allocation,
-    )?;
+    )
+}
+
+/// The picture of `snapshot` (for the file at `path`) with its TensorBoard tag: the sample
+/// grid of an image run, the critic's landscape of a 2-D run; none for other data.
+fn picture_of(path: &Path, snapshot: &Snapshot) -> Result<Option<(RgbImage, &'static str)>> {
+    let (title, iteration) = (&snapshot.title, snapshot.iteration);
     if let Some(grid) = &snapshot.grid {
-        return write_grid(
-            &run.file(files::SAMPLES_FILE),
-            grid,
-            square_columns(grid.size()[0] as usize),
-            &grid_caption(title, snapshot.iteration),
-        );
+        let columns = square_columns(grid.size()[0] as usize);
+        let picture = captioned_grid(path, grid, columns, &grid_caption(title, iteration))?;
+        return Ok(Some((picture, SAMPLES_TAG)));
     }
     let Some(landscape) = &snapshot.landscape else {
-        return Ok(());
+        return Ok(None);
     };
-    draw_landscape(
-        &run.file(files::LANDSCAPE_FILE),
-        &format!("{title}, iteration {iteration}: the critic L(x)"),
-        landscape,
-    )
+    let caption = format!(
+        "{title}, iteration {}: the critic L(x)",
+        whole_number(iteration as f64)
+    );
+    let picture = landscape_picture(path, &caption, landscape)?;
+    Ok(Some((picture, LANDSCAPE_TAG)))
 }
 
 /// The caption of a run's sample grid: whose samples, and when (drawn by the averaged

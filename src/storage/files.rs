@@ -15,6 +15,7 @@
 //! | `allocation.csv` | the numbers behind `allocation.png` |
 //! | `samples.png`, `samples/iter_NNNNNN.png` (images) | sample grids on fixed noise |
 //! | `image_metrics.json` (images) | FID, KID, precision/recall from `lsgan evaluate` |
+//! | `events.out.tfevents.*` | TensorBoard's event files: every logged line's scalars, the pictures of each sample interval and the options as text, one file per training process (`event_file`) |
 
 pub const CONFIG_FILE: &str = "config.toml";
 pub const METRICS_LOG_FILE: &str = "metrics.jsonl";

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::storage::atomic::{replace_atomically, write_atomically};
 use crate::storage::claim::{Claim, ClaimRules};
+use crate::storage::event_file::event_files;
 use crate::storage::files::{
     CHECKPOINT_FILE, CONFIG_FILE, EMA_GENERATOR_FILE, FINAL_METRICS_FILE, GENERATOR_FILE,
     METRICS_LOG_FILE, PREVIOUS_CHECKPOINT_FILE, SET_ASIDE_CHECKPOINT_FILE,
@@ -63,6 +64,12 @@ impl RunDir {
         for file in STALE_ON_FORCE {
             let stale = path.join(file);
             if stale.exists() {
+                fs::remove_file(&stale).map_err(|e| Error::io("removing", &stale, e))?;
+            }
+        }
+        // An earlier run's curves would run on into this one's in TensorBoard.
+        for stale in event_files(path)? {
+            if stale.is_file() {
                 fs::remove_file(&stale).map_err(|e| Error::io("removing", &stale, e))?;
             }
         }

@@ -203,7 +203,9 @@ pub struct OutputOptions {
     /// Log losses and metrics every this many iterations.
     #[arg(long)]
     pub log_every: u64,
-    /// Write a sample grid (images) every this many iterations; 0: only the final one.
+    /// Draw the samples every this many iterations into samples/ and TensorBoard (images:
+    /// the grid of the fixed noise; 2-D points: the critic's landscape under them); 0: only
+    /// the final picture.
     #[arg(long)]
     pub sample_every: u64,
     /// Write a checkpoint every this many iterations; 0: only at the end or on Ctrl-C.
@@ -213,6 +215,11 @@ pub struct OutputOptions {
     /// the images `lsgan evaluate` and `lsgan compare` measure.
     #[arg(long)]
     pub eval_samples: usize,
+    /// Write TensorBoard event files into the run folder as it trains: every logged line's
+    /// numbers, the pictures of each sample interval and these options (`tensorboard
+    /// --logdir` on the folder, or on a comparison's, shows them live).
+    #[arg(long, action = clap::ArgAction::Set)]
+    pub tensorboard: bool,
 }
 
 impl OutputOptions {

@@ -1,5 +1,5 @@
 //! What the training loop hands out, one call each on an [`Outputs`] object: a metrics line,
-//! a sample grid, a checkpoint, and at the end the results. The loop only trains; where and
+//! a sample interval's picture, a checkpoint, and at the end the results. The loop only trains; where and
 //! how these are written (the run folder, pictures) is the business of the layer above
 //! (`report::run_outputs`).
 //!
@@ -22,9 +22,9 @@ pub const LANDSCAPE_RESOLUTION: usize = 150;
 pub trait Outputs {
     /// One logged iteration (a line of `metrics.jsonl`).
     fn log(&mut self, record: &LogRecord) -> Result<()>;
-    /// The sample grid of the fixed noise at `iteration` (image runs), for the run titled
-    /// `title` (`TrainConfig::title`).
-    fn sample_grid(&mut self, title: &str, iteration: u64, images: &Tensor) -> Result<()>;
+    /// The picture of a sample interval: the sample grid of the fixed noise (image runs) or
+    /// the critic's landscape under the real and generated points (2-D runs).
+    fn sample(&mut self, snapshot: &Snapshot) -> Result<()>;
     /// A checkpoint of the trainer and the loop's progress.
     fn checkpoint(&mut self, trainer: &Trainer, progress: &Progress) -> Result<()>;
     /// The final weights, pictures and, last, the summary that marks the run finished.

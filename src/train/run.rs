@@ -1,7 +1,7 @@
 //! The training loop, top to bottom: train from the trainer's iteration to the budget
 //! (`iters` generator steps, `time_budget` seconds or `critic_budget` critic steps, whichever
 //! comes first) with a progress
-//! bar; log and evaluate every `log_every` iterations, hand a sample grid out every
+//! bar; log and evaluate every `log_every` iterations, hand a picture's snapshot out every
 //! `sample_every`, checkpoint every `checkpoint_every` (and on SIGINT or SIGTERM), then hand
 //! out the results. Everything written goes through one call on an [`Outputs`] object; the
 //! loop itself only trains. When training fails (divergence, a full disk, …) the error says
@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::nets::options::CriticOutput;
 use crate::train::checkpoint::Progress;
 use crate::train::config::TrainConfig;
-use crate::train::outputs::{Outputs, Results, Snapshot, GRID_IMAGES};
+use crate::train::outputs::{Outputs, Results, Snapshot};
 use crate::train::trainer::device_name;
 use crate::train::{precision, stop_signal, LogRecord, RunSummary, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -76,8 +76,9 @@ pub fn run_to_budget(
     let bar = progress_bar(iters, trainer.iteration, options.verbose);
     let (earlier_seconds, started) = (progress.seconds, Instant::now());
     let seconds_so_far = || earlier_seconds + started.elapsed().as_secs_f64();
-    // The sample grids' title, the same at every interval.
-    let title = trainer.config().title(trainer.data().name());
+    // The last sample interval's snapshot, reused for the final pictures when it is of the
+    // last iteration.
+    let mut last_sample: Option<Snapshot> = None;
     let mut warned_flat_critic = false;
     // The iteration of the checkpoint on disk, which the advice on failure names.
     let mut last_checkpoint = (trainer.iteration > 0).then_some(trainer.iteration);
@@ -118,13 +119,11 @@ pub fn run_to_budget(
             }
             history.push(record);
         }
-        if config.outputs.sample_every > 0
-            && iteration.is_multiple_of(config.outputs.sample_every)
-            && trainer.data.images().is_some()
+        if config.outputs.sample_every > 0 && iteration.is_multiple_of(config.outputs.sample_every)
         {
-            outputs
-                .sample_grid(&title, iteration, &trainer.grid_samples(GRID_IMAGES))
-                .map_err(failed)?;
+            let snapshot = Snapshot::of(&trainer).map_err(failed)?;
+            outputs.sample(&snapshot).map_err(failed)?;
+            last_sample = Some(snapshot);
         }
         let stop = stop_signal::received();
         let due = config.outputs.checkpoint_every > 0
@@ -173,7 +172,10 @@ pub fn run_to_budget(
             summary: &summary,
             history: &history,
             diagnosis: &final_diagnosis,
-            snapshot: Snapshot::of(&trainer)?,
+            snapshot: match last_sample.take() {
+                Some(snapshot) if snapshot.iteration == trainer.iteration => snapshot,
+                _ => Snapshot::of(&trainer)?,
+            },
         };
         outputs.finish(&trainer, &results)
     };

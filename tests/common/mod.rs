@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod file_server;
+pub mod tensorboard;
 
 use std::io::Write;
 use std::path::Path;
