@@ -10,9 +10,8 @@ mod common;
 mod record;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{lsgan, metrics_log, run_flags_for, succeeded, ITERATIONS};
+use common::{in_private_namespace, lsgan, metrics_log, run_flags_for, succeeded, ITERATIONS};
 use lsgan::train::checkpoint::Checkpoint;
 
 /// Runs inside the namespace: mount the small tmpfs, train on it, fill it once metrics.jsonl
@@ -63,16 +62,7 @@ fn a_full_disk_stops_training_clearly_and_resume_finishes_the_run() {
         let mnt = dir.path().join(format!("mnt-{lines}"));
         std::fs::create_dir_all(&out).unwrap();
         std::fs::create_dir_all(&mnt).unwrap();
-        let status = Command::new("unshare")
-            .args([
-                "--user",
-                "--map-root-user",
-                "--mount",
-                "sh",
-                "-c",
-                SCRIPT,
-                "sh",
-            ])
+        let status = in_private_namespace(SCRIPT)
             .arg(&mnt)
             .arg(&out)
             .arg(env!("CARGO_BIN_EXE_lsgan"))

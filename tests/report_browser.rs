@@ -8,10 +8,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::{lsgan, succeeded};
+use common::{browser, colours_in, ring_comparison_of_two_losses, succeeded};
 use serde_json::Value;
 
 const WINDOW: (u32, u32) = (1400, 1000);
@@ -52,21 +52,6 @@ window.addEventListener('load', () => {
 });
 </script>"#;
 
-/// Debian's headless Chromium, or the full browser, from PATH.
-fn browser() -> PathBuf {
-    for name in ["chromium-headless-shell", "chromium"] {
-        if let Ok(output) = Command::new("which").arg(name).output() {
-            if output.status.success() {
-                return PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-            }
-        }
-    }
-    panic!(
-        "no headless Chromium on PATH: scripts/install-browser.sh installs Debian's \
-         chromium-headless-shell (apt-get install chromium-headless-shell)"
-    );
-}
-
 fn chromium(page: &Path, args: &[&str]) -> std::process::Output {
     let window = format!("--window-size={},{}", WINDOW.0, WINDOW.1);
     let output = Command::new(browser())
@@ -93,16 +78,7 @@ fn the_report_reads_well_in_a_real_browser() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sweep");
     succeeded(
-        lsgan()
-            .args([
-                "compare",
-                "--data",
-                "ring",
-                "--losses",
-                "lsgan,wgan-gp",
-                "--seeds",
-                "2",
-            ])
+        ring_comparison_of_two_losses(&out)
             .args([
                 "--vary",
                 "critic_steps=1,2",
@@ -119,15 +95,7 @@ fn the_report_reads_well_in_a_real_browser() {
                 "--batch-size",
                 "64",
             ])
-            .args([
-                "--eval-samples",
-                "500",
-                "--log-every",
-                "50",
-                "--quiet",
-                "--out",
-            ])
-            .arg(&out)
+            .args(["--eval-samples", "500", "--log-every", "50"])
             .output()
             .unwrap(),
     );
@@ -220,14 +188,10 @@ fn the_report_reads_well_in_a_real_browser() {
     let screenshot = dir.path().join("report.png");
     let flag = format!("--screenshot={}", screenshot.display());
     chromium(&out.join("report.html"), &[&flag]);
-    let picture = image::open(&screenshot).unwrap().to_rgb8();
-    assert_eq!(picture.dimensions(), WINDOW);
-    let mut colours: Vec<[u8; 3]> = picture.pixels().map(|p| p.0).collect();
-    colours.sort_unstable();
-    colours.dedup();
+    assert_eq!(image::image_dimensions(&screenshot).unwrap(), WINDOW);
+    let colours = colours_in(&screenshot);
     assert!(
-        colours.len() > 50,
-        "a page with text and tables, not blank: {} colours",
-        colours.len()
+        colours > 50,
+        "a page with text and tables, not blank: {colours} colours"
     );
 }

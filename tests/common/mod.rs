@@ -59,6 +59,63 @@ pub fn lsgan() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lsgan"))
 }
 
+/// `lsgan compare` of LS-GAN and WGAN-GP on the ring, two seeds each, into `out`: the sweep
+/// the browser tests look at (each adds its budget and sizes).
+pub fn ring_comparison_of_two_losses(out: &Path) -> Command {
+    let mut command = lsgan();
+    command
+        .args(["compare", "--data", "ring", "--losses", "lsgan,wgan-gp"])
+        .args(["--seeds", "2", "--quiet", "--out"])
+        .arg(out);
+    command
+}
+
+/// Headless Chromium from PATH (scripts/install-browser.sh installs Debian's
+/// chromium-headless-shell).
+pub fn browser() -> std::path::PathBuf {
+    ["chromium-headless-shell", "chromium"]
+        .iter()
+        .find_map(|name| {
+            let output = Command::new("which").arg(name).output().ok()?;
+            output
+                .status
+                .success()
+                .then(|| std::path::PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
+        })
+        .expect(
+            "no headless Chromium on PATH: scripts/install-browser.sh installs Debian's \
+             chromium-headless-shell (apt-get install chromium-headless-shell)",
+        )
+}
+
+/// How many colours the picture at `path` (a screenshot) has: a blank page has one or two.
+pub fn colours_in(path: &Path) -> usize {
+    let picture = image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8();
+    let mut colours: Vec<[u8; 3]> = picture.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    colours.len()
+}
+
+/// `sh -c script` in a private user and mount namespace (root in it, so that it may mount a
+/// small disk or a device over a file without being root outside); the script's own
+/// arguments follow.
+pub fn in_private_namespace(script: &str) -> Command {
+    let mut command = Command::new("unshare");
+    command.args([
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        script,
+        "sh",
+    ]);
+    command
+}
+
 /// Asserts that each of `files` has the same bytes in run folders `got` and `want`.
 pub fn assert_same_files(got: &Path, want: &Path, files: &[&str]) {
     for file in files {
