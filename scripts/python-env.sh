@@ -22,9 +22,10 @@ stamp="$(cat "$requirements")"
 if [ -f "$env_dir/.complete" ] && [ "$(cat "$env_dir/.complete")" = "$stamp" ]; then
   say "already installed in $env_dir"
 else
-  say "installing $(grep -v '^#' "$requirements" | tr '\n' ' ')into $env_dir (about 60 MB from PyPI, once)"
+  say "installing $(grep -v '^#' "$requirements" | tr '\n' ' ')into $env_dir (about 180 MB, from PyPI, once)"
   rm -rf "$env_dir"
-  "$python_bin" -m venv "$env_dir"
+  "$python_bin" -m venv "$env_dir" ||
+    { echo "python-env: \`$python_bin -m venv\` failed; on Debian or Ubuntu install python3-venv" >&2; exit 2; }
   "$env_dir/bin/python" -m pip install --disable-pip-version-check --progress-bar off -q \
     -r "$requirements" >&2
   printf '%s' "$stamp" > "$env_dir/.complete"
