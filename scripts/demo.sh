@@ -14,4 +14,4 @@ for argument in "$@"; do
 done
 echo "[demo] built at ${SECONDS} s; training: target/release/lsgan train --data ring --loss lsgan ${out[*]} --force $*"
 target/release/lsgan train --data ring --loss lsgan "${out[@]}" --force "$@"
-echo "[demo] done in ${SECONDS} s"
+echo "[demo] done in ${SECONDS} s; its curves and pictures in TensorBoard: tensorboard --logdir runs/ (README, \"A tour\")"
