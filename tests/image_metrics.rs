@@ -7,10 +7,13 @@
 //! libtorch's global generator hold `GLOBAL_RNG` so that parallel tests cannot reseed it
 //! under them.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard};
 use std::time::Instant;
 
+use common::tensorboard::{assert_scalars_are_the_metrics, read_events};
 use lsgan::data::images::{load_labelled, Split};
 use lsgan::metrics::classifier::{Classifier, TrainOptions};
 use lsgan::metrics::fid::{frechet_distance_of_features, FeatureStats};
@@ -469,4 +472,113 @@ fn train_classifier_command_names_missing_data_and_exits_2() {
         assert_eq!(output.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(must_mention), "{stderr}");
     }
+}
+
+/// `lsgan train` on `data_dir()`'s MNIST with tiny networks, caching in `cache`, with `extra`.
+fn tiny_mnist_run(cache: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lsgan"))
+        .env("LSGAN_CACHE_DIR", cache)
+        .args(["train", "--data", "mnist", "--data-dir"])
+        .arg(data_dir())
+        .args(["--iters", "40", "--log-every", "20", "--gen-width", "16"])
+        .args([
+            "--critic-width",
+            "16",
+            "--batch-size",
+            "16",
+            "--eval-samples",
+            "200",
+        ])
+        .args(["--threads", "1", "--quiet", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// metrics.jsonl's lines without what `--log-fid` adds (`images`) and the timings.
+fn training_lines(run: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(run.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut value: serde_json::Value = serde_json::from_str(line).unwrap();
+            let object = value.as_object_mut().unwrap();
+            object.remove("images");
+            object.remove("seconds");
+            value
+        })
+        .collect()
+}
+
+#[test]
+fn log_fid_measures_each_logged_line_in_the_classifiers_space_without_changing_training() {
+    let _shared = beside_others();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    // Without the classifier: one line saying how to train it, exit 2, no run folder.
+    let missing = tiny_mnist_run(&cache, &dir.path().join("missing"), &["--log-fid", "true"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(
+        said.contains("--log-fid") && said.contains("lsgan train-classifier --data mnist"),
+        "{said}"
+    );
+    assert!(!dir.path().join("missing").exists());
+
+    std::fs::create_dir_all(cache.join("classifiers")).unwrap();
+    std::fs::copy(&trained().path, cache.join("classifiers/mnist.safetensors")).unwrap();
+    let (with, without) = (dir.path().join("with"), dir.path().join("without"));
+    let output = tiny_mnist_run(&cache, &with, &["--log-fid", "true"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = tiny_mnist_run(&cache, &without, &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let text = std::fs::read_to_string(with.join("metrics.jsonl")).unwrap();
+    for line in text.lines() {
+        let record: lsgan::train::LogRecord = serde_json::from_str(line).unwrap();
+        let metrics = record
+            .metrics
+            .image_metrics(FeatureSpace::Classifier)
+            .unwrap_or_else(|| panic!("no classifier metrics in {line}"));
+        assert_eq!((metrics.n, metrics.n_reference), (200, 200), "{line}");
+        assert!(metrics.fid.is_finite() && metrics.fid > 0.0, "{line}");
+        assert!(metrics.classes_covered.is_some_and(|c| c <= 10), "{line}");
+    }
+    assert_eq!(text.lines().count(), 2);
+    // TensorBoard's reader finds them under quality/ (quality/images/classifier/fid, …).
+    let events = read_events(&[&with]);
+    assert_scalars_are_the_metrics(&with, &events[with.to_str().unwrap()]);
+    assert!(events[with.to_str().unwrap()]["scalars"]["quality/images/classifier/fid"].is_array());
+    assert_eq!(
+        training_lines(&with),
+        training_lines(&without),
+        "the metrics draw nothing from the training's random numbers"
+    );
+    assert_eq!(
+        std::fs::read(with.join("generator.safetensors")).unwrap(),
+        std::fs::read(without.join("generator.safetensors")).unwrap()
+    );
+
+    // Points have no classifier: refused in one line.
+    let ring = std::process::Command::new(env!("CARGO_BIN_EXE_lsgan"))
+        .args(["train", "--data", "ring", "--log-fid", "true", "--out"])
+        .arg(dir.path().join("ring"))
+        .output()
+        .unwrap();
+    assert_eq!(ring.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&ring.stderr);
+    assert!(
+        said.contains("option --log-fid") && said.contains("ring"),
+        "{said}"
+    );
 }

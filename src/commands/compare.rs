@@ -13,8 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::commands::evaluate::{
-    classifier_applies, evaluate_run, read_run_evaluation, FeatureSpaces, Measurement,
-    IMAGE_METRICS_FILE,
+    evaluate_run, read_run_evaluation, FeatureSpaces, Measurement, IMAGE_METRICS_FILE,
 };
 use crate::error::{Error, Result};
 use crate::objectives::options::LossKind;
@@ -171,9 +170,9 @@ impl ImageMetricsChoice {
         }
         match self {
             ImageMetricsChoice::None => None,
-            ImageMetricsChoice::Auto => {
-                classifier_applies(config).then_some(FeatureSpaces::Classifier)
-            }
+            ImageMetricsChoice::Auto => config
+                .classifier_applies()
+                .then_some(FeatureSpaces::Classifier),
             ImageMetricsChoice::Classifier => Some(FeatureSpaces::Classifier),
             ImageMetricsChoice::Inception => Some(FeatureSpaces::Inception),
             ImageMetricsChoice::All => Some(FeatureSpaces::All),

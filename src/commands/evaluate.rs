@@ -49,16 +49,6 @@ pub struct RunEvaluation {
     pub metrics: Vec<ImageMetrics>,
 }
 
-/// Whether the digit classifier's feature space applies: MNIST or Fashion-MNIST at their
-/// own 28×28 grayscale (0 in the config stands for the dataset's own size and channels).
-pub fn classifier_applies(config: &crate::train::config::TrainConfig) -> bool {
-    matches!(
-        config.data.data.images(),
-        Some(ImageDataset::Mnist | ImageDataset::FashionMnist)
-    ) && matches!(config.data.image_size, 0 | 28)
-        && matches!(config.data.image_channels, 0 | 1)
-}
-
 /// The run's `image_metrics.json`, when `lsgan evaluate` (or `compare`) wrote one.
 pub fn read_run_evaluation(run_dir: &Path) -> Result<Option<RunEvaluation>> {
     let path = run_dir.join(IMAGE_METRICS_FILE);
@@ -184,7 +174,7 @@ pub fn evaluate_run(run_dir: &Path, measurement: &Measurement) -> Result<RunEval
         None
     };
     let classifier_file = default_weights_path(&dataset.name());
-    let classifier = if spaces != FeatureSpaces::Inception && classifier_applies(config) {
+    let classifier = if spaces != FeatureSpaces::Inception && config.classifier_applies() {
         if !classifier_file.is_file() {
             return Err(Error::bad_input(format!(
                 "{}: no digit classifier; train it with `lsgan train-classifier --data {}{}`",

@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::images::ImageDataset;
 use crate::data::options::DataOptions;
 use crate::data::TrainingData;
 use crate::error::Result;
@@ -65,6 +66,17 @@ impl TrainConfig {
     /// True when the data is images (and so the networks are DCGAN).
     pub fn is_image_data(&self) -> bool {
         self.data.data.is_images()
+    }
+
+    /// Whether the data set's classifier applies (`lsgan train-classifier`): MNIST or
+    /// Fashion-MNIST at their own 28×28 grayscale (0 in the config stands for the data set's
+    /// own size and channels).
+    pub fn classifier_applies(&self) -> bool {
+        matches!(
+            self.data.data.images(),
+            Some(ImageDataset::Mnist | ImageDataset::FashionMnist)
+        ) && matches!(self.data.image_size, 0 | 28)
+            && matches!(self.data.image_channels, 0 | 1)
     }
 
     /// Checks ranges, section by section. On failure returns the key and what it should be.

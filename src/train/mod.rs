@@ -12,6 +12,7 @@ pub mod config_file;
 pub mod defaults;
 pub mod ema;
 pub mod flags;
+pub mod logged_image_metrics;
 pub mod options;
 pub mod outputs;
 pub mod precision;

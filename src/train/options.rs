@@ -215,6 +215,11 @@ pub struct OutputOptions {
     /// the images `lsgan evaluate` and `lsgan compare` measure.
     #[arg(long)]
     pub eval_samples: usize,
+    /// Image runs on MNIST or Fashion-MNIST: measure FID, KID, precision/recall and the
+    /// classes covered in the data set's classifier space at each logged line (needs `lsgan
+    /// train-classifier --data D` once).
+    #[arg(long, action = clap::ArgAction::Set)]
+    pub log_fid: bool,
     /// Write TensorBoard event files into the run folder as it trains: every logged line's
     /// numbers, the pictures of each sample interval and these options (`tensorboard
     /// --logdir` on the folder, or on a comparison's, shows them live).

@@ -109,7 +109,7 @@ pub fn run_to_budget(
                 iteration,
                 progress.step_seconds,
                 &progress.interval,
-                trainer.evaluate(),
+                trainer.evaluate().map_err(failed)?,
                 Some(diagnostics),
             );
             progress.interval.clear();
@@ -163,9 +163,10 @@ pub fn run_to_budget(
         seconds_per_iteration: seconds / done.max(1) as f64,
         device: device_name(trainer.device),
         precision: config.runtime.precision,
-        metrics: history
-            .last()
-            .map_or_else(|| trainer.evaluate(), |r| r.metrics.clone()),
+        metrics: match history.last() {
+            Some(record) => record.metrics.clone(),
+            None => trainer.evaluate()?,
+        },
     };
     let mut finish = || -> Result<()> {
         let results = Results {

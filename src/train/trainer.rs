@@ -19,6 +19,7 @@ use crate::nets::{Critic, Generator};
 use crate::objectives::Objective;
 use crate::train::config::TrainConfig;
 use crate::train::ema::Ema;
+use crate::train::logged_image_metrics::LoggedImageMetrics;
 use crate::train::options::{DeviceChoice, LrSchedule};
 use crate::train::precision::forward_in;
 
@@ -60,6 +61,8 @@ pub struct Trainer {
     eval_noise: Tensor,
     /// Fixed true samples the generated ones are compared with.
     eval_real: Tensor,
+    /// The image metrics of each logged line (`log_fid`).
+    logged_image_metrics: Option<LoggedImageMetrics>,
     /// Generator steps done.
     pub(super) iteration: u64,
 }
@@ -110,6 +113,7 @@ impl Trainer {
             device,
         );
         let eval_real = data.evaluation_samples(config.outputs.eval_samples, device);
+        let logged_image_metrics = LoggedImageMetrics::load(&config, &eval_real, device)?;
         Ok(Trainer {
             config,
             device,
@@ -124,6 +128,7 @@ impl Trainer {
             objective,
             eval_noise,
             eval_real,
+            logged_image_metrics,
             iteration: 0,
         })
     }
@@ -313,10 +318,18 @@ impl Trainer {
         self.eval_real.to_device(Device::Cpu)
     }
 
-    /// Metrics of the generator on the fixed evaluation noise.
-    pub fn evaluate(&self) -> Evaluation {
+    /// Metrics of the generator on the fixed evaluation noise: on points the toy metrics; on
+    /// images those of `log_fid`, or none.
+    pub fn evaluate(&self) -> Result<Evaluation> {
         if self.data.images().is_some() {
-            return Evaluation::default();
+            let images = match &self.logged_image_metrics {
+                Some(metrics) => vec![metrics.measure(&self.eval_samples())?],
+                None => Vec::new(),
+            };
+            return Ok(Evaluation {
+                images,
+                ..Default::default()
+            });
         }
         let generated = self.eval_samples();
         let toy = ToyMetrics {
@@ -327,10 +340,10 @@ impl Trainer {
                 .map(|mixture| mode_metrics(&generated, mixture)),
             energy_distance: energy_distance(&generated, &self.eval_real()),
         };
-        Evaluation {
+        Ok(Evaluation {
             toy: Some(toy),
             ..Default::default()
-        }
+        })
     }
 
     /// The diagnostics of the critic and the (training) generator on the first

@@ -60,7 +60,8 @@ pub fn expected_tag(path: &str) -> String {
     }
 }
 
-/// Every number of a metrics.jsonl line but the iteration, by its path of keys.
+/// Every number of a metrics.jsonl line but the iteration, by its path of keys
+/// (`images/classifier/fid`, `images/classifier/class_shares/3`).
 pub fn numbers(value: &Value, path: &str, out: &mut Vec<(String, f64)>) {
     match value {
         Value::Number(number) if path != "iteration" => {
@@ -73,6 +74,15 @@ pub fn numbers(value: &Value, path: &str, out: &mut Vec<(String, f64)>) {
                     _ => format!("{path}/{key}"),
                 };
                 numbers(inner, &inner_path, out);
+            }
+        }
+        // A list's items by their feature space (image metrics), else by their position.
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let name = item["feature"]
+                    .as_str()
+                    .map_or_else(|| index.to_string(), String::from);
+                numbers(item, &format!("{path}/{name}"), out);
             }
         }
         _ => {}
