@@ -172,6 +172,23 @@ mod tests {
     }
 
     #[test]
+    fn subsets_holding_every_feature_are_one_estimate_whatever_their_order() {
+        let _rng = seeded(3);
+        let (real, generated) = (gaussian(300, 8, 0.0), gaussian(300, 8, 0.3));
+        let result = kid(&real, &generated, 20, 1000, 0).unwrap();
+        assert_eq!(
+            (result.subset_size, result.subsets, result.std),
+            (300, 20, 0.0)
+        );
+        // What one drawn subset of all 300 gives: the same sets, in another order.
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let order = |rng: &mut ChaCha8Rng| Tensor::from_slice(&subset(rng, 300, 300));
+        let x = real.index_select(0, &order(&mut rng));
+        let y = generated.index_select(0, &order(&mut rng));
+        assert!((mmd2_unbiased(&x, &y) - result.mean).abs() < 1e-12 * result.mean.abs().max(1.0));
+    }
+
+    #[test]
     fn kid_is_a_function_of_the_seed() {
         let _rng = seeded(0);
         let (a, b) = (gaussian(300, 8, 0.0), gaussian(300, 8, 0.2));
