@@ -2,7 +2,7 @@
 //! process rather than read off two whole runs (whose wall clocks differ by 10-20% on a
 //! shared machine, far more than the cost): the events of RUN_DIR written again, as its
 //! training wrote them (the options, every metrics.jsonl line's scalars, each
-//! `samples/iter_*.png` as an image), into a scratch folder; and the making of one critic
+//! `samples/iter_*.png` as an image, the end), into a scratch folder; and the making of one critic
 //! landscape, the picture a 2-D run draws at each sample interval (the snapshot of the
 //! networks, the drawing, the PNG). Each is timed
 //! `REPEATS` times; the medians are set beside the run's own training loop
@@ -73,6 +73,7 @@ fn main() {
                 for (iteration, picture, png) in &pictures {
                     events.picture(LANDSCAPE_TAG, *iteration, picture, png);
                 }
+                events.finish(records.last().map_or(0, |r| r.iteration));
                 started.elapsed().as_secs_f64()
             })
             .collect(),
@@ -107,7 +108,7 @@ fn main() {
     println!("| what | seconds a run | share of the run's training loop |");
     println!("|---|---|---|");
     println!(
-        "| TensorBoard events: the options, {} lines' scalars, {intervals} pictures | {events_seconds:.4} | {:.3}% |",
+        "| TensorBoard events: the options (as text and as hyperparameters), {} lines' scalars, {intervals} pictures, the end | {events_seconds:.4} | {:.3}% |",
         records.len(),
         100.0 * events_seconds / loop_seconds
     );

@@ -6,8 +6,9 @@
 //!   continuous curve), the pictures of each sample interval decoded, and the options as
 //!   text;
 //! - its server, started on 127.0.0.1 over a small comparison trained with `--jobs 2`, lists
-//!   the four runs and their curves through its HTTP data API, and its page, loaded in
-//!   headless Chromium, renders (the screenshot is not blank);
+//!   the four runs, their curves and pictures, and their options as hyperparameters (the
+//!   HParams plugin) through its HTTP data API, and its page, loaded in headless Chromium,
+//!   renders (the screenshot is not blank);
 //! - an event file made unwritable, or one on a full disk, costs the run its events and
 //!   nothing else: one line of warning, the same metrics as a run without events.
 
@@ -122,6 +123,12 @@ fn a_killed_and_resumed_run_shows_one_continuous_curve_of_every_logged_number() 
         options[0][1].as_str().unwrap().contains("data = \"ring\""),
         "{options:?}"
     );
+    // The HParams plugin's record: the options as hyperparameters, and a finished run.
+    let hparams = &events["hparams"];
+    assert_eq!(hparams["start"]["loss"], "lsgan", "{hparams}");
+    assert_eq!(hparams["start"]["iters"], 1500.0, "{hparams}");
+    assert_eq!(hparams["start"]["tensorboard"], true, "{hparams}");
+    assert_eq!(hparams["end_status"], 1, "STATUS_SUCCESS: {hparams}");
 
     // A new run over the folder (--force) starts its curves afresh.
     succeeded(
@@ -249,6 +256,30 @@ fn tensorboard_serves_a_comparisons_runs_as_they_train_and_its_page_renders() {
             "{run}"
         );
     }
+
+    // The HParams plugin: each run's options as hyperparameters, the runs told apart by loss.
+    let experiment: Value = {
+        let mut response = ureq::post(format!("{base}/data/plugin/hparams/experiment"))
+            .header("Content-Type", "application/json")
+            .send(r#"{"experimentName": ""}"#)
+            .unwrap();
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+    };
+    let info = |name: &str| {
+        experiment["hparamInfos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|info| info["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no hyperparameter {name}: {experiment}"))
+    };
+    let mut losses: Vec<String> = serde_json::from_value(info("loss")["domainDiscrete"].clone())
+        .unwrap_or_else(|e| panic!("{e}: {experiment}"));
+    losses.sort();
+    assert_eq!(losses, ["lsgan", "wgan-gp"]);
+    assert_eq!(info("seed")["type"], "DATA_TYPE_FLOAT64", "{experiment}");
+    assert!(info("lr_critic")["type"] == "DATA_TYPE_FLOAT64");
 
     let screenshot = dir.path().join("tensorboard.png");
     let output = Command::new(browser())

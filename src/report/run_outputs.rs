@@ -80,7 +80,9 @@ impl Outputs for RunFolderOutputs {
                 self.events.picture(tag, snapshot.iteration, &picture, &png);
             }
         }
-        run.write_json(files::FINAL_METRICS_FILE, results.summary)
+        run.write_json(files::FINAL_METRICS_FILE, results.summary)?;
+        self.events.finish(snapshot.iteration);
+        Ok(())
     }
 }
 

@@ -1,8 +1,9 @@
 //! A run's TensorBoard events as it trains: every number of each logged line as a scalar
 //! under a group (`losses/`, `quality/`, `diagnostics/`, `speed/`), each sample interval's
-//! picture (`pictures/samples` for images, `pictures/critic_landscape` for 2-D points) and
-//! the run's options as text (`options`), written into the run folder's event file
-//! (`storage::event_file`) the moment each is made.
+//! picture (`pictures/samples` for images, `pictures/critic_landscape` for 2-D points), the
+//! run's options as text (`options`) and as the HParams plugin's hyperparameters (so that a
+//! sweep's runs can be sorted and filtered by loss, seed and the options varied), and its end,
+//! written into the run folder's event file (`storage::event_file`) the moment each is made.
 //!
 //! A resumed run first cuts the folder's event files back to its checkpoint's iteration, as
 //! `metrics.jsonl` is, and starts its own file with TensorBoard's restart marker at the next
@@ -12,7 +13,10 @@
 //! Events are a view, not a record: when the event file cannot be written (a full disk,
 //! a file made unwritable) training goes on with one line of warning, and no more events.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use prost::Message;
 
 use image::RgbImage;
 use serde_json::Value as Json;
@@ -20,14 +24,18 @@ use serde_json::Value as Json;
 use crate::error::Result;
 use crate::storage::event_file::{keep_events_up_to, seconds_since_epoch, EventFile};
 use crate::storage::event_proto::{
-    Dimension, Event, Image, PluginData, SessionLog, Summary, SummaryMetadata, SummaryValue,
-    TensorProto, TensorShape, Value, What, DT_STRING, SESSION_START,
+    Dimension, Event, HParamsData, HParamsPluginData, Image, Kind, PluginData, ProtoValue,
+    SessionEndInfo, SessionLog, SessionStartInfo, Summary, SummaryMetadata, SummaryValue,
+    TensorProto, TensorShape, Value, What, DT_FLOAT, DT_STRING, SESSION_START, STATUS_SUCCESS,
 };
 use crate::train::config::TrainConfig;
 use crate::train::LogRecord;
 
 /// The tag of the run's options, shown by TensorBoard's text plugin.
 pub const OPTIONS_TAG: &str = "options";
+/// The HParams plugin's tags of a run's options and of its end.
+const SESSION_START_TAG: &str = "_hparams_/session_start_info";
+const SESSION_END_TAG: &str = "_hparams_/session_end_info";
 /// The tag of an image run's sample grid.
 pub const SAMPLES_TAG: &str = "pictures/samples";
 /// The tag of a 2-D run's critic landscape under its real and generated points.
@@ -85,9 +93,33 @@ impl TensorBoardEvents {
                 status: SESSION_START,
             }),
         );
-        let options = summary(iteration, vec![text(OPTIONS_TAG, &config.to_toml())]);
+        let options = summary(
+            iteration,
+            vec![
+                text(OPTIONS_TAG, &config.to_toml()),
+                hparams_value(
+                    SESSION_START_TAG,
+                    HParamsData::SessionStartInfo(SessionStartInfo {
+                        hparams: hparams_of(config),
+                        start_time_secs: seconds_since_epoch(),
+                    }),
+                ),
+            ],
+        );
         events.write(&[start, options]);
         events
+    }
+
+    /// The run's end, for the HParams plugin (its status: finished).
+    pub fn finish(&mut self, iteration: u64) {
+        let end = HParamsData::SessionEndInfo(SessionEndInfo {
+            status: STATUS_SUCCESS,
+            end_time_secs: seconds_since_epoch(),
+        });
+        self.write(&[summary(
+            iteration,
+            vec![hparams_value(SESSION_END_TAG, end)],
+        )]);
     }
 
     /// The scalars of one logged line, at its iteration.
@@ -179,6 +211,51 @@ fn text(tag: &str, code: &str) -> SummaryValue {
                 dim: vec![Dimension { size: 1 }],
             }),
             string_val: vec![markdown.into_bytes()],
+        })),
+    }
+}
+
+/// The run's options as the HParams plugin's hyperparameters: every key of `config.toml`
+/// with its number, text or truth value, so that TensorBoard's HPARAMS table can sort and
+/// filter a sweep's runs by loss, seed and the options varied.
+fn hparams_of(config: &TrainConfig) -> BTreeMap<String, ProtoValue> {
+    let table = toml::Table::try_from(config).unwrap_or_default();
+    table
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let kind = match value {
+                toml::Value::Integer(n) => Kind::NumberValue(n as f64),
+                toml::Value::Float(x) => Kind::NumberValue(x),
+                toml::Value::Boolean(b) => Kind::BoolValue(b),
+                toml::Value::String(text) => Kind::StringValue(text),
+                _ => return None,
+            };
+            Some((key, ProtoValue { kind: Some(kind) }))
+        })
+        .collect()
+}
+
+/// A value of the HParams plugin: its data as the plugin's metadata, over an empty tensor
+/// (as TensorBoard's own `hparams` summaries write it).
+fn hparams_value(tag: &str, data: HParamsData) -> SummaryValue {
+    let content = HParamsPluginData {
+        version: 0,
+        data: Some(data),
+    };
+    SummaryValue {
+        tag: tag.into(),
+        metadata: Some(SummaryMetadata {
+            plugin_data: Some(PluginData {
+                plugin_name: "hparams".into(),
+                content: content.encode_to_vec(),
+            }),
+        }),
+        value: Some(Value::Tensor(TensorProto {
+            dtype: DT_FLOAT,
+            tensor_shape: Some(TensorShape {
+                dim: vec![Dimension { size: 0 }],
+            }),
+            string_val: Vec::new(),
         })),
     }
 }

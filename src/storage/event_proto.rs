@@ -1,8 +1,10 @@
 //! The protocol-buffer messages of a TensorBoard event file, declared with `prost`'s derive
 //! for the fields lsgan writes and reads: TensorFlow's `Event` (`event.proto`) with its
 //! `Summary` values (`summary.proto`: a scalar, a PNG, or a string tensor for the text
-//! plugin) and the `SessionLog` that marks a restart. Field numbers and types are those of
-//! the `.proto` files TensorBoard 2.21 reads; fields lsgan never sets are left out, which
+//! plugin), the `SessionLog` that marks a restart, and the HParams plugin's record of a run's
+//! options and end (`tensorboard/plugins/hparams/plugin_data.proto`, with
+//! `google.protobuf.Value`). Field numbers and types are those of the `.proto` files
+//! TensorBoard 2.21 reads; fields lsgan never sets are left out, which
 //! protobuf allows (a reader skips what it does not know, and what is absent takes its
 //! default).
 
@@ -108,6 +110,8 @@ pub struct TensorProto {
     pub string_val: Vec<Vec<u8>>,
 }
 
+/// `DataType.DT_FLOAT`.
+pub const DT_FLOAT: i32 = 1;
 /// `DataType.DT_STRING`.
 pub const DT_STRING: i32 = 7;
 
@@ -122,4 +126,62 @@ pub struct TensorShape {
 pub struct Dimension {
     #[prost(int64, tag = "1")]
     pub size: i64,
+}
+
+/// What the HParams plugin reads from a run (`HParamsPluginData`): its options when it
+/// starts, its status when it ends.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HParamsPluginData {
+    /// 0, the only version TensorBoard 2.21 writes.
+    #[prost(int32, tag = "1")]
+    pub version: i32,
+    #[prost(oneof = "HParamsData", tags = "3, 4")]
+    pub data: Option<HParamsData>,
+}
+
+#[derive(Clone, PartialEq, prost::Oneof)]
+pub enum HParamsData {
+    #[prost(message, tag = "3")]
+    SessionStartInfo(SessionStartInfo),
+    #[prost(message, tag = "4")]
+    SessionEndInfo(SessionEndInfo),
+}
+
+/// A run's options, by name.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct SessionStartInfo {
+    #[prost(btree_map = "string, message", tag = "1")]
+    pub hparams: std::collections::BTreeMap<String, ProtoValue>,
+    #[prost(double, tag = "5")]
+    pub start_time_secs: f64,
+}
+
+/// How a run ended.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct SessionEndInfo {
+    /// [`STATUS_SUCCESS`], …
+    #[prost(int32, tag = "1")]
+    pub status: i32,
+    #[prost(double, tag = "2")]
+    pub end_time_secs: f64,
+}
+
+/// `tensorboard.hparams.Status.STATUS_SUCCESS`.
+pub const STATUS_SUCCESS: i32 = 1;
+
+/// `google.protobuf.Value`: a number, a string or a truth value.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ProtoValue {
+    #[prost(oneof = "Kind", tags = "2, 3, 4")]
+    pub kind: Option<Kind>,
+}
+
+#[derive(Clone, PartialEq, prost::Oneof)]
+pub enum Kind {
+    #[prost(double, tag = "2")]
+    NumberValue(f64),
+    #[prost(string, tag = "3")]
+    StringValue(String),
+    #[prost(bool, tag = "4")]
+    BoolValue(bool),
 }
