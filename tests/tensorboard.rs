@@ -5,8 +5,9 @@
 //!   group's tag at its iteration, once, also after the run was killed and resumed (one
 //!   continuous curve), the pictures of each sample interval decoded, and the options as
 //!   text;
-//! - its server, started on 127.0.0.1 over a small comparison trained with `--jobs 2`, lists
-//!   the four runs, their curves and pictures, and their options as hyperparameters (the
+//! - its server, started on 127.0.0.1 over the folder of a small comparison that then trains
+//!   with `--jobs 2`, shows the runs' curves growing while they train; it lists the four
+//!   runs, their curves and pictures, and their options as hyperparameters (the
 //!   HParams plugin) through its HTTP data API, and its page, loaded in headless Chromium,
 //!   renders (the screenshot is not blank);
 //! - an event file made unwritable, or one on a full disk, costs the run its events and
@@ -172,27 +173,14 @@ fn get_json(url: &str) -> Option<Value> {
 fn tensorboard_serves_a_comparisons_runs_as_they_train_and_its_page_renders() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("comparison");
-    succeeded(
-        ring_comparison_of_two_losses(&out)
-            .args(["--jobs", "2", "--iters", "200", "--log-every", "50"])
-            .args([
-                "--sample-every",
-                "100",
-                "--gen-width",
-                "32",
-                "--critic-width",
-                "32",
-            ])
-            .args(["--batch-size", "64", "--eval-samples", "200"])
-            .output()
-            .unwrap(),
-    );
+    std::fs::create_dir_all(&out).unwrap();
+    // The server first, over the comparison's empty folder, re-reading it every second.
     let port = free_port();
     let _server = Server(
         Command::new(project_python())
             .args(["-m", "tensorboard.main", "--host", "127.0.0.1", "--port"])
             .arg(port.to_string())
-            .arg("--logdir")
+            .args(["--reload_interval", "1", "--logdir"])
             .arg(&out)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -207,23 +195,54 @@ fn tensorboard_serves_a_comparisons_runs_as_they_train_and_its_page_renders() {
         "wgan-gp-seed1",
     ];
     let runs: Vec<String> = names.iter().map(|name| format!("runs/{name}")).collect();
-    // The server starts, then loads the folders in the background.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let tags = loop {
-        let tags = get_json(&format!("{base}/data/plugin/scalars/tags"));
-        let loaded = tags.as_ref().is_some_and(|tags| {
-            runs.iter()
-                .all(|run| tags[run]["losses/critic_objective"].is_object())
-        });
-        if loaded {
-            break tags.unwrap();
+    let lines = 20;
+    let points_of = |run: &str| -> Vec<u64> {
+        let url =
+            format!("{base}/data/plugin/scalars/scalars?run={run}&tag=losses/critic_objective");
+        get_json(&url)
+            .and_then(|points| points.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|p| p[1].as_u64().unwrap())
+            .collect()
+    };
+    // Then the comparison; while it trains, the server's curves grow.
+    let mut comparison = ring_comparison_of_two_losses(&out)
+        .args(["--jobs", "2", "--iters", "1000", "--log-every", "50"])
+        .args(["--sample-every", "100", "--gen-width", "32"])
+        .args(["--critic-width", "32", "--batch-size", "64"])
+        .args(["--eval-samples", "200", "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen_growing = Vec::new();
+    while comparison.try_wait().unwrap().is_none() {
+        for run in &runs {
+            let count = points_of(run).len();
+            if count > 0 && count < lines && !seen_growing.contains(run) {
+                seen_growing.push(run.clone());
+            }
         }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    succeeded(comparison.wait_with_output().unwrap());
+    // All four, in every trial here; two of them (WGAN-GP's five critic steps take longest)
+    // leave room for a loaded machine.
+    assert!(
+        seen_growing.len() >= 2,
+        "curves seen part-way while the comparison trained: {seen_growing:?}"
+    );
+    // Once it has finished, every run's whole curve.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !runs.iter().all(|run| points_of(run).len() == lines) {
         assert!(
             Instant::now() < deadline,
-            "TensorBoard did not list the runs: {tags:?}"
+            "TensorBoard did not read the whole curves"
         );
         std::thread::sleep(Duration::from_millis(250));
-    };
+    }
+    let tags = get_json(&format!("{base}/data/plugin/scalars/tags")).unwrap();
     let listed = get_json(&format!("{base}/data/runs")).unwrap();
     let mut listed: Vec<String> = serde_json::from_value(listed).unwrap();
     listed.sort();
@@ -241,15 +260,7 @@ fn tensorboard_serves_a_comparisons_runs_as_they_train_and_its_page_renders() {
             images[run]["pictures/critic_landscape"].is_object(),
             "{images}"
         );
-        let url =
-            format!("{base}/data/plugin/scalars/scalars?run={run}&tag=losses/critic_objective");
-        let points = get_json(&url).unwrap();
-        let steps: Vec<u64> = points
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p[1].as_u64().unwrap())
-            .collect();
+        let steps = points_of(run);
         assert_eq!(
             steps,
             logged_iterations(&out.join("runs").join(name)),
