@@ -16,9 +16,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use prost::Message;
-
 use image::RgbImage;
+use prost::Message;
 use serde_json::Value as Json;
 
 use crate::error::Result;
