@@ -9,9 +9,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{browser, colours_in, ring_comparison_of_two_losses, succeeded};
+use common::{colours_in, ring_comparison_of_two_losses, succeeded};
 use serde_json::Value;
 
 const WINDOW: (u32, u32) = (1400, 1000);
@@ -53,24 +52,7 @@ window.addEventListener('load', () => {
 </script>"#;
 
 fn chromium(page: &Path, args: &[&str]) -> std::process::Output {
-    let window = format!("--window-size={},{}", WINDOW.0, WINDOW.1);
-    let output = Command::new(browser())
-        .args([
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            &window,
-        ])
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "chromium: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+    common::chromium(&format!("file://{}", page.display()), WINDOW, args)
 }
 
 #[test]

@@ -26,7 +26,7 @@ use common::tensorboard::{
     assert_scalars_are_the_metrics, event_files, logged_iterations, project_python, read_events,
 };
 use common::{
-    browser, colours_in, in_private_namespace, lsgan, metrics_log, ring_comparison_of_two_losses,
+    chromium, colours_in, in_private_namespace, lsgan, metrics_log, ring_comparison_of_two_losses,
     send, succeeded, wait_for,
 };
 use lsgan::train::checkpoint::Checkpoint;
@@ -293,22 +293,11 @@ fn tensorboard_serves_a_comparisons_runs_as_they_train_and_its_page_renders() {
     assert!(info("lr_critic")["type"] == "DATA_TYPE_FLOAT64");
 
     let screenshot = dir.path().join("tensorboard.png");
-    let output = Command::new(browser())
-        .args([
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--window-size=1400,900",
-        ])
-        .arg("--virtual-time-budget=20000")
-        .arg(format!("--screenshot={}", screenshot.display()))
-        .arg(format!("{base}/#scalars"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "chromium: {}",
-        String::from_utf8_lossy(&output.stderr)
+    let flag = format!("--screenshot={}", screenshot.display());
+    chromium(
+        &format!("{base}/#scalars"),
+        (1400, 900),
+        &["--virtual-time-budget=20000", &flag],
     );
     let colours = colours_in(&screenshot);
     assert!(

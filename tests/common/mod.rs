@@ -88,6 +88,24 @@ pub fn browser() -> std::path::PathBuf {
         )
 }
 
+/// Headless Chromium ([`browser`]) on `url` in a window of `window` pixels with `args`
+/// (a screenshot, a DOM dump, a time budget); asserts that it succeeded.
+pub fn chromium(url: &str, window: (u32, u32), args: &[&str]) -> Output {
+    let output = Command::new(browser())
+        .args(["--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+        .arg(format!("--window-size={},{}", window.0, window.1))
+        .args(args)
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// How many colours the picture at `path` (a screenshot) has: a blank page has one or two.
 pub fn colours_in(path: &Path) -> usize {
     let picture = image::open(path)
