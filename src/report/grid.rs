@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use image::{DynamicImage, GrayImage, RgbImage};
+use image::codecs::png::PngEncoder;
+use image::{ColorType, DynamicImage, ImageEncoder, RgbImage};
 use plotters::prelude::*;
 use tch::{Kind, Tensor};
 
@@ -129,40 +130,41 @@ pub fn square_columns(n: usize) -> usize {
 pub fn write_image_files(dir: &Path, images: &Tensor) -> Result<()> {
     let (bytes, [_, c, h, w]) = to_bytes(images)?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+    let colour = if c == 1 {
+        ColorType::L8
+    } else {
+        ColorType::Rgb8
+    };
     for (index, pixels) in bytes.chunks_exact(h * w * c).enumerate() {
-        let picture = if c == 1 {
-            GrayImage::from_raw(w as u32, h as u32, pixels.to_vec()).map(DynamicImage::ImageLuma8)
-        } else {
-            RgbImage::from_raw(w as u32, h as u32, pixels.to_vec()).map(DynamicImage::ImageRgb8)
-        };
         let path = dir.join(format!("{index:06}.png"));
-        let picture = picture.ok_or_else(|| {
-            Error::io(
-                "encoding",
-                &path,
-                std::io::Error::other("pixel count mismatch"),
-            )
-        })?;
-        write_atomically(&path, &encode_png(&picture, &path)?)?;
+        let png = encode_png(pixels, (w as u32, h as u32), colour, &path)?;
+        write_atomically(&path, &png)?;
     }
     Ok(())
 }
 
 /// `picture` encoded as PNG; a failure names `path`, the file it is for.
 pub fn png_bytes(picture: &RgbImage, path: &Path) -> Result<Vec<u8>> {
-    let mut encoded = std::io::Cursor::new(Vec::new());
-    picture
-        .write_to(&mut encoded, image::ImageFormat::Png)
-        .map_err(|e| Error::io("encoding PNG", path, std::io::Error::other(e)))?;
-    Ok(encoded.into_inner())
+    encode_png(
+        picture.as_raw(),
+        picture.dimensions(),
+        ColorType::Rgb8,
+        path,
+    )
 }
 
-fn encode_png(picture: &DynamicImage, path: &Path) -> Result<Vec<u8>> {
-    let mut encoded = std::io::Cursor::new(Vec::new());
-    picture
-        .write_to(&mut encoded, image::ImageFormat::Png)
+/// `pixels` (rows of `colour` pixels, `width` × `height`) encoded as PNG.
+fn encode_png(
+    pixels: &[u8],
+    (width, height): (u32, u32),
+    colour: ColorType,
+    path: &Path,
+) -> Result<Vec<u8>> {
+    let mut encoded = Vec::new();
+    PngEncoder::new(&mut encoded)
+        .write_image(pixels, width, height, colour)
         .map_err(|e| Error::io("encoding PNG", path, std::io::Error::other(e)))?;
-    Ok(encoded.into_inner())
+    Ok(encoded)
 }
 
 #[cfg(test)]
