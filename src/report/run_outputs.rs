@@ -44,16 +44,11 @@ impl Outputs for RunFolderOutputs {
 
     /// `samples/iter_NNNNNN.png`, and the same picture in TensorBoard.
     fn sample(&mut self, snapshot: &Snapshot) -> Result<()> {
-        let folder = self.run.file(files::SAMPLES_FOLDER);
-        let path = folder.join(format!("iter_{:06}.png", snapshot.iteration));
-        let Some((picture, tag)) = picture_of(&path, snapshot)? else {
-            return Ok(());
-        };
-        std::fs::create_dir_all(&folder).map_err(|e| Error::io("creating", &folder, e))?;
-        let png = png_bytes(&picture, &path)?;
-        write_atomically(&path, &png)?;
-        self.events.picture(tag, snapshot.iteration, &picture, &png);
-        Ok(())
+        let path = self
+            .run
+            .file(files::SAMPLES_FOLDER)
+            .join(format!("iter_{:06}.png", snapshot.iteration));
+        self.write_picture(&path, snapshot)
     }
 
     fn checkpoint(&mut self, trainer: &Trainer, progress: &Progress) -> Result<()> {
@@ -73,15 +68,27 @@ impl Outputs for RunFolderOutputs {
             Some(_) => files::SAMPLES_FILE,
             None => files::LANDSCAPE_FILE,
         });
-        if let Some((picture, tag)) = picture_of(&path, snapshot)? {
-            let png = png_bytes(&picture, &path)?;
-            write_atomically(&path, &png)?;
-            if self.events.lacks_picture_of(snapshot.iteration) {
-                self.events.picture(tag, snapshot.iteration, &picture, &png);
-            }
-        }
-        run.write_json(files::FINAL_METRICS_FILE, results.summary)?;
+        self.write_picture(&path, snapshot)?;
+        self.run
+            .write_json(files::FINAL_METRICS_FILE, results.summary)?;
         self.events.finish(snapshot.iteration);
+        Ok(())
+    }
+}
+
+impl RunFolderOutputs {
+    /// The picture of `snapshot` ([`picture_of`]) into the file at `path` (its folder made
+    /// where missing) and into TensorBoard; nothing for data without a picture.
+    fn write_picture(&mut self, path: &Path, snapshot: &Snapshot) -> Result<()> {
+        let Some((picture, tag)) = picture_of(path, snapshot)? else {
+            return Ok(());
+        };
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| Error::io("creating", folder, e))?;
+        }
+        let png = png_bytes(&picture, path)?;
+        write_atomically(path, &png)?;
+        self.events.picture(tag, snapshot.iteration, &picture, &png);
         Ok(())
     }
 }

@@ -134,8 +134,12 @@ impl TensorBoardEvents {
         self.write(&[summary(record.iteration, values)]);
     }
 
-    /// `picture` (encoded as `png`) under `tag` at `iteration`.
+    /// `picture` (encoded as `png`) under `tag` at `iteration`, once: the final picture of a
+    /// run that ends on a sample interval is that interval's.
     pub fn picture(&mut self, tag: &str, iteration: u64, picture: &RgbImage, png: &[u8]) {
+        if self.last_picture == Some(iteration) {
+            return;
+        }
         let image = Image {
             height: picture.height() as i32,
             width: picture.width() as i32,
@@ -149,11 +153,6 @@ impl TensorBoardEvents {
         };
         self.write(&[summary(iteration, vec![value])]);
         self.last_picture = Some(iteration);
-    }
-
-    /// Whether a picture of `iteration` is still to be written.
-    pub fn lacks_picture_of(&self, iteration: u64) -> bool {
-        self.file.is_some() && self.last_picture != Some(iteration)
     }
 
     fn write(&mut self, events: &[Event]) {
