@@ -177,14 +177,9 @@ pub fn evaluate_run(run_dir: &Path, measurement: &Measurement) -> Result<RunEval
     let classifier = if spaces != FeatureSpaces::Inception && config.classifier_applies() {
         if !classifier_file.is_file() {
             return Err(Error::bad_input(format!(
-                "{}: no digit classifier; train it with `lsgan train-classifier --data {}{}`",
+                "{}: no digit classifier; train it with `{}`",
                 classifier_file.display(),
-                dataset.name(),
-                if config.data.data_dir.is_empty() {
-                    String::new()
-                } else {
-                    format!(" --data-dir {}", config.data.data_dir)
-                }
+                config.train_classifier_command()
             )));
         }
         Some(Classifier::load(&classifier_file, device)?)

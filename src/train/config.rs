@@ -79,6 +79,16 @@ impl TrainConfig {
             && matches!(self.data.image_channels, 0 | 1)
     }
 
+    /// The command that trains the data set's classifier, for a message that asks for it:
+    /// `lsgan train-classifier --data mnist`, with the run's `--data-dir` where it has one.
+    pub fn train_classifier_command(&self) -> String {
+        let data_dir = match self.data.data_dir.as_str() {
+            "" => String::new(),
+            dir => format!(" --data-dir {dir}"),
+        };
+        format!("lsgan train-classifier --data {}{data_dir}", self.data.data)
+    }
+
     /// Checks ranges, section by section. On failure returns the key and what it should be.
     pub fn validate(&self) -> std::result::Result<(), (&'static str, &'static str)> {
         self.budget.validate()?;

@@ -40,14 +40,11 @@ impl LoggedImageMetrics {
         };
         let file = default_weights_path(&dataset);
         if !file.is_file() {
-            let data_dir = match config.data.data_dir.as_str() {
-                "" => String::new(),
-                dir => format!(" --data-dir {dir}"),
-            };
             return Err(Error::bad_input(format!(
                 "option --log-fid: {} is missing; train the {dataset} classifier once with \
-                 `lsgan train-classifier --data {dataset}{data_dir}` (about 15 s)",
-                file.display()
+                 `{}` (about 15 s)",
+                file.display(),
+                config.train_classifier_command()
             )));
         }
         let classifier = Classifier::load(&file, device)?;
