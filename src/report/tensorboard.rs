@@ -195,20 +195,40 @@ fn scalar(tag: &str, value: f64) -> SummaryValue {
 /// A text value, shown (as Markdown: here a block of code) by TensorBoard's text plugin.
 fn text(tag: &str, code: &str) -> SummaryValue {
     let markdown: String = code.lines().map(|line| format!("    {line}\n")).collect();
+    plugin_value(
+        tag,
+        "text",
+        Vec::new(),
+        DT_STRING,
+        vec![markdown.into_bytes()],
+    )
+}
+
+/// A value for the TensorBoard plugin `plugin`, which reads `content` from the value's
+/// metadata, over a tensor of `dtype` holding `strings` (a vector of their count).
+fn plugin_value(
+    tag: &str,
+    plugin: &str,
+    content: Vec<u8>,
+    dtype: i32,
+    strings: Vec<Vec<u8>>,
+) -> SummaryValue {
     SummaryValue {
         tag: tag.into(),
         metadata: Some(SummaryMetadata {
             plugin_data: Some(PluginData {
-                plugin_name: "text".into(),
-                content: Vec::new(),
+                plugin_name: plugin.into(),
+                content,
             }),
         }),
         value: Some(Value::Tensor(TensorProto {
-            dtype: DT_STRING,
+            dtype,
             tensor_shape: Some(TensorShape {
-                dim: vec![Dimension { size: 1 }],
+                dim: vec![Dimension {
+                    size: strings.len() as i64,
+                }],
             }),
-            string_val: vec![markdown.into_bytes()],
+            string_val: strings,
         })),
     }
 }
@@ -240,22 +260,13 @@ fn hparams_value(tag: &str, data: HParamsData) -> SummaryValue {
         version: 0,
         data: Some(data),
     };
-    SummaryValue {
-        tag: tag.into(),
-        metadata: Some(SummaryMetadata {
-            plugin_data: Some(PluginData {
-                plugin_name: "hparams".into(),
-                content: content.encode_to_vec(),
-            }),
-        }),
-        value: Some(Value::Tensor(TensorProto {
-            dtype: DT_FLOAT,
-            tensor_shape: Some(TensorShape {
-                dim: vec![Dimension { size: 0 }],
-            }),
-            string_val: Vec::new(),
-        })),
-    }
+    plugin_value(
+        tag,
+        "hparams",
+        content.encode_to_vec(),
+        DT_FLOAT,
+        Vec::new(),
+    )
 }
 
 /// Every number of `record`'s `metrics.jsonl` line but its iteration, tagged by
