@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tch::{Device, Tensor};
 
+use crate::commands::evaluate_classes::{evaluate_classes, ClassEvaluation};
 use crate::commands::sample::{GeneratorFlags, TrainedGenerator, Weights};
 use crate::data::images::{ImageDataset, ImageSet, Split};
 use crate::error::{Error, Result};
@@ -22,6 +23,7 @@ use crate::metrics::images::{evaluate_images, MetricOptions, ReferenceKey};
 use crate::metrics::inception::Inception;
 use crate::metrics::kid::DEFAULT_SUBSET_SIZE;
 use crate::metrics::{cache_root, FeatureExtractor, ImageMetrics};
+use crate::storage::files::{CLASSES_FILE, CONFUSION_FILE};
 use crate::storage::RunDir;
 use crate::train::trainer::device_name;
 use crate::train::RunSummary;
@@ -47,6 +49,9 @@ pub struct RunEvaluation {
     /// Which generator was measured (`final` or `ema` in the file).
     pub generator: Weights,
     pub metrics: Vec<ImageMetrics>,
+    /// A conditional run's classes (written to their own file, `classes.json`).
+    #[serde(skip)]
+    pub classes: Option<ClassEvaluation>,
 }
 
 /// The run's `image_metrics.json`, when `lsgan evaluate` (or `compare`) wrote one.
@@ -243,9 +248,17 @@ pub fn evaluate_run(run_dir: &Path, measurement: &Measurement) -> Result<RunEval
         iterations: RunSummary::read(run_dir).map_or(config.budget.iters, |s| s.iterations),
         generator: weights,
         metrics,
+        classes: None,
     };
     RunDir::open(run_dir)?.write_json(IMAGE_METRICS_FILE, &evaluation)?;
-    Ok(evaluation)
+    let classes = match config.objective.loss.is_conditional() {
+        true => Some(evaluate_classes(run_dir, config, measurement)?),
+        false => None,
+    };
+    Ok(RunEvaluation {
+        classes,
+        ..evaluation
+    })
 }
 
 #[derive(clap::Args)]
@@ -310,5 +323,41 @@ pub fn evaluate_command(args: EvaluateArgs) -> Result<()> {
         "written to {}",
         args.run_dir.join(IMAGE_METRICS_FILE).display()
     );
+    if let Some(classes) = &evaluation.classes {
+        print_classes(classes);
+        println!(
+            "written to {} and {}",
+            args.run_dir.join(CLASSES_FILE).display(),
+            args.run_dir.join(CONFUSION_FILE).display()
+        );
+    }
     Ok(())
+}
+
+/// The lines `evaluate` prints for a conditional run.
+fn print_classes(classes: &ClassEvaluation) {
+    let percent = |shares: &[f64]| {
+        shares
+            .iter()
+            .map(|share| format!("{:.1}", 100.0 * share))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let classification = &classes.classification;
+    println!(
+        "critic as classifier ({} test images): error {:.2}%; per class (%): {}",
+        classification.images,
+        100.0 * classification.test_error,
+        percent(&classification.per_class_error)
+    );
+    if let Some(generation) = &classes.generation {
+        println!(
+            "samples of each class ({} each) read as that class (%): {} (lowest {:.1}%)",
+            generation.per_class,
+            percent(&generation.agreement),
+            100.0 * generation.worst_agreement()
+        );
+        let fid: Vec<String> = generation.fid.iter().map(|f| format!("{f:.2}")).collect();
+        println!("FID per class (classifier space): {}", fid.join(" "));
+    }
 }

@@ -19,6 +19,7 @@ pub mod compare;
 pub mod config;
 pub mod download;
 pub mod evaluate;
+pub mod evaluate_classes;
 pub mod report;
 pub mod sample;
 pub mod slurm;

@@ -19,7 +19,7 @@ use crate::data::standardise::Standardisation;
 use crate::data::SampleShape;
 use crate::error::{Error, Result};
 use crate::nets::options::NoiseKind;
-use crate::nets::Generator;
+use crate::nets::{conditional_input, Generator};
 use crate::report::grid::{square_columns, write_grid, write_image_files};
 use crate::report::summary::counted;
 use crate::storage::files::{EMA_GENERATOR_FILE, GENERATOR_FILE, STANDARDISATION_FILE};
@@ -149,6 +149,7 @@ impl TrainedGenerator {
             &store.root(),
             &config.networks,
             SampleShape::of(&config.data),
+            config.classes(),
         )?;
         let file = match weights {
             Weights::Final => GENERATOR_FILE,
@@ -186,8 +187,15 @@ impl TrainedGenerator {
         })
     }
 
-    /// `count` samples drawn with noise from `seed`.
+    /// `count` samples drawn with noise from `seed`; of a conditional run, sample i is of
+    /// class `class`, or i mod K when none is given.
     pub fn samples(&self, count: usize, seed: u64) -> Tensor {
+        self.samples_of(count, seed, None)
+    }
+
+    /// [`TrainedGenerator::samples`], all of class `class` when one is given (conditional
+    /// runs: the caller checks it with [`TrainedGenerator::check_class`]).
+    pub fn samples_of(&self, count: usize, seed: u64, class: Option<i64>) -> Tensor {
         tch::manual_seed(seed as i64);
         let noise = sample_noise(
             self.config.networks.noise,
@@ -195,10 +203,54 @@ impl TrainedGenerator {
             self.config.networks.noise_dim,
             Device::Cpu,
         );
-        let samples = self.generate(&noise);
+        let classes = match class {
+            Some(class) => Tensor::full([count as i64], class, (Kind::Int64, Device::Cpu)),
+            None => self.cycled_classes(count, 1),
+        };
+        let samples = self.generate(&self.input(&noise, &classes));
         match &self.standardisation {
             Some(standardisation) => standardisation.undo(&samples),
             None => samples,
+        }
+    }
+
+    /// K, the classes of a conditional run; 0 for others.
+    pub fn classes(&self) -> i64 {
+        self.config.classes()
+    }
+
+    /// `class` if the run draws it: a conditional run and a class below K; else what
+    /// `--class` should have been.
+    pub fn check_class(&self, class: i64, run_dir: &Path) -> Result<()> {
+        match self.classes() {
+            0 => Err(Error::bad_input(format!(
+                "option --class: {} is not conditional (trained with --loss {}); only CLS-GAN \
+                 runs draw a chosen class",
+                run_dir.display(),
+                self.config.objective.loss.name()
+            ))),
+            classes if !(0..classes).contains(&class) => Err(Error::bad_input(format!(
+                "option --class: expected a class from 0 to {}, got {class}",
+                classes - 1
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The classes of `count` samples in runs of `run` each: run r is of class r mod K
+    /// (empty for an unconditional generator).
+    fn cycled_classes(&self, count: usize, run: usize) -> Tensor {
+        Tensor::arange(count as i64, (Kind::Int64, Device::Cpu))
+            .divide_scalar_mode(run.max(1) as i64, "floor")
+            .remainder(self.classes().max(1))
+    }
+
+    /// The generator's input for `noise`: the noise itself, or (a conditional run) with
+    /// `classes` one-hot appended.
+    fn input(&self, noise: &Tensor, classes: &Tensor) -> Tensor {
+        match self.classes() {
+            0 => noise.shallow_clone(),
+            k => conditional_input(noise, classes, k),
         }
     }
 
@@ -221,6 +273,7 @@ pub fn write_samples(
     count: usize,
     out: &Path,
     seed: u64,
+    class: Option<i64>,
     generator: &GeneratorFlags,
 ) -> Result<()> {
     let format = match out.extension().and_then(|e| e.to_str()) {
@@ -256,13 +309,17 @@ pub fn write_samples(
         }
         _ => {}
     }
-    let samples = trained.samples(count, seed);
+    if let Some(class) = class {
+        trained.check_class(class, run_dir)?;
+    }
+    let samples = trained.samples_of(count, seed, class);
     match format {
         SampleFormat::Csv => write_csv(out, &samples),
         SampleFormat::Npy => write_npy(out, &samples),
         SampleFormat::PngGrid => {
+            let of_class = class.map_or(String::new(), |class| format!(" of class {class}"));
             let caption = format!(
-                "{}: {count} samples of the {} generator (noise seed {seed})",
+                "{}: {count} samples{of_class} of the {} generator (noise seed {seed})",
                 trained.title(),
                 weights.describe()
             );
@@ -338,7 +395,9 @@ pub fn write_interpolation(
         Device::Cpu,
     );
     let path = interpolate(&start, &end, steps, config.networks.noise);
-    let images = trained.generate(&path);
+    // A conditional run's strip r keeps class r mod K.
+    let classes = trained.cycled_classes(rows * steps, steps);
+    let images = trained.generate(&trained.input(&path, &classes));
     let caption = format!(
         "{}: {} through the noise in {steps} steps (noise seed {seed})",
         trained.title(),
@@ -421,6 +480,10 @@ pub struct SampleArgs {
     /// Seed for the generator's noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// A conditional (CLS-GAN) run: draw every sample of this class (0 to 9); without it,
+    /// sample i is of class i mod 10.
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    pub class: Option<i64>,
     #[command(flatten)]
     pub generator: GeneratorFlags,
 }
@@ -452,10 +515,14 @@ pub fn sample_command(args: SampleArgs) -> Result<()> {
         args.count,
         &args.out,
         args.seed,
+        args.class,
         &args.generator,
     )?;
+    let of_class = args
+        .class
+        .map_or(String::new(), |class| format!(" of class {class}"));
     println!(
-        "wrote {} samples of the {} generator to {}",
+        "wrote {} samples{of_class} of the {} generator to {}",
         args.count,
         args.generator.weights(&args.run_dir).describe(),
         args.out.display()

@@ -31,6 +31,19 @@ pub enum ResumeFrom {
     Previous,
 }
 
+/// `labelled.json`: which training images a CLS-GAN run kept labelled (indices into the
+/// data set's training split, ascending; absent when every image kept its label), and the
+/// seed that chose them.
+#[derive(serde::Serialize)]
+struct LabelledRecord<'a> {
+    data: String,
+    split: &'static str,
+    count: usize,
+    seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    indices: Option<&'a [i64]>,
+}
+
 /// Trains with `config` and writes the run folder `out`.
 pub fn train(config: TrainConfig, out: &Path, options: RunOptions) -> Result<RunSummary> {
     train_announced(config, out, options, || {})
@@ -54,6 +67,17 @@ pub fn train_announced(
     config.write_into(&run)?;
     if let Some(standardisation) = trainer.data().points().and_then(PointData::standardisation) {
         run.write_json(files::STANDARDISATION_FILE, standardisation)?;
+    }
+    if let Some(labelled) = trainer.data().images().and_then(|i| i.labelled.as_ref()) {
+        let record = LabelledRecord {
+            data: config.data.data.to_string(),
+            split: "train",
+            count: labelled.indices.len(),
+            seed: config.runtime.seed,
+            // Every image (`--labels 0`): no list to keep.
+            indices: (config.data.labels != 0).then_some(&labelled.indices[..]),
+        };
+        run.write_json(files::LABELLED_FILE, &record)?;
     }
     let log = run.metrics_log()?;
     let events = TensorBoardEvents::start(&config, out, 0, None);

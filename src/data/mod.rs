@@ -66,16 +66,29 @@ pub enum TrainingData {
 impl TrainingData {
     /// The data `options` name. Image batches of `batch` images, shuffled by `seed`, start
     /// at batch `first_batch` (counted from the start of training), so that a resumed run
-    /// continues the same sequence.
-    pub fn load(options: &DataOptions, batch: usize, seed: u64, first_batch: u64) -> Result<Self> {
+    /// continues the same sequence. `labelled`: also serve labelled batches of the
+    /// `options.labels` images kept labelled (a CLS-GAN run).
+    pub fn load(
+        options: &DataOptions,
+        batch: usize,
+        seed: u64,
+        first_batch: u64,
+        labelled: bool,
+    ) -> Result<Self> {
         match &options.data {
-            DataSource::Images(dataset) => Ok(TrainingData::Images(ImageData::load(
-                dataset,
-                options,
-                batch,
-                seed,
-                first_batch,
-            )?)),
+            DataSource::Images(dataset) => {
+                let mut images = ImageData::load(dataset, options, batch, seed, first_batch)?;
+                if labelled {
+                    images.labelled = Some(LabelledImages::load(
+                        &images.train,
+                        options.labels,
+                        batch,
+                        seed,
+                        first_batch,
+                    )?);
+                }
+                Ok(TrainingData::Images(images))
+            }
             source => {
                 let points = PointData::from_source(source, options.standardise)?;
                 if options.point_dim != 0 && options.point_dim as i64 != points.dim() {
@@ -111,6 +124,21 @@ impl TrainingData {
         match self {
             TrainingData::Points(points) => points.sample(n, device),
             TrainingData::Images(images) => images.loader.next_batch().to_device(device),
+        }
+    }
+
+    /// The next labelled batch (images, classes i64 [B]) on `device`, when the data has
+    /// labelled images (a CLS-GAN run).
+    pub fn next_labelled_batch(&mut self, device: Device) -> Option<(Tensor, Tensor)> {
+        let labelled = self.images_mut()?.labelled.as_mut()?;
+        let (images, labels) = labelled.loader.next_with_labels();
+        Some((images.to_device(device), labels?.to_device(device)))
+    }
+
+    fn images_mut(&mut self) -> Option<&mut ImageData> {
+        match self {
+            TrainingData::Points(_) => None,
+            TrainingData::Images(images) => Some(images),
         }
     }
 
@@ -168,6 +196,33 @@ pub struct ImageData {
     /// The test split; for an image folder, which has none, the training images.
     pub reference: ImageSet,
     loader: BatchLoader,
+    /// The images kept labelled, in a CLS-GAN run.
+    pub labelled: Option<LabelledImages>,
+}
+
+/// The labelled training images of a CLS-GAN run (`--labels`) and their batches.
+#[derive(Debug)]
+pub struct LabelledImages {
+    /// Their indices in the training split, ascending.
+    pub indices: Vec<i64>,
+    loader: BatchLoader,
+}
+
+impl LabelledImages {
+    /// `count` images of `train` (0: all), the same number per class, picked by `seed`,
+    /// served in batches of `batch` (or all of them, when fewer) from batch `first_batch` on.
+    fn load(
+        train: &ImageSet,
+        count: usize,
+        batch: usize,
+        seed: u64,
+        first_batch: u64,
+    ) -> Result<Self> {
+        let indices = images::labelled::balanced_indices(train, count, seed)?;
+        let set = images::labelled::subset(train, &indices)?;
+        let loader = BatchLoader::new(&set, batch.min(set.len()), seed, first_batch)?;
+        Ok(LabelledImages { indices, loader })
+    }
 }
 
 impl ImageData {
@@ -199,6 +254,7 @@ impl ImageData {
             train,
             reference,
             loader,
+            labelled: None,
         })
     }
 
@@ -212,6 +268,7 @@ impl ImageData {
             train: set,
             reference,
             loader,
+            labelled: None,
         })
     }
 

@@ -122,6 +122,13 @@ pub struct DataOptions {
     // Run folders written before the option lack the key: unstandardised, as they trained.
     #[serde(default)]
     pub standardise: bool,
+    /// CLS-GAN: how many training images keep their labels (the same number of each class,
+    /// chosen by the seed; the run folder lists them in `labelled.json`); the rest train
+    /// unlabelled. 0: every image keeps its label.
+    #[arg(long)]
+    // Run folders written before the option lack the key: every label, as they trained.
+    #[serde(default)]
+    pub labels: usize,
 }
 
 impl DataOptions {

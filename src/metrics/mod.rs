@@ -2,9 +2,11 @@
 //! (`toy`), and for images FID (`fid`), KID (`kid`) and precision/recall
 //! (`precision_recall`) in a feature space (`features`): Inception-v3's (`inception`) or that
 //! of lsgan's own digit classifier (`classifier`), put together by `images`. [`Evaluation`] is one
-//! evaluation of a generator, whatever the data. `diagnostics` measures what the objective
+//! evaluation of a generator, whatever the data; a conditional run's critic is also measured
+//! as a classifier (`classification`). `diagnostics` measures what the objective
 //! does to the critic (margin, allocation on demand, Lipschitz behaviour).
 
+pub mod classification;
 pub mod classifier;
 pub mod diagnostics;
 pub mod features;
@@ -20,6 +22,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use classification::ClassificationMetrics;
 pub use diagnostics::{Allocation, Diagnostics};
 pub use features::{FeatureExtractor, FeatureSpace};
 pub use images::ImageMetrics;
@@ -49,6 +52,9 @@ pub struct Evaluation {
     /// Images: FID, KID, precision/recall, one entry per feature space measured in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<ImageMetrics>,
+    /// Conditional runs (CLS-GAN): the critic as a classifier of the test split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<ClassificationMetrics>,
 }
 
 impl Evaluation {

@@ -6,9 +6,13 @@
 //! for 32×32 or 64×64. Batch norm + ReLU between layers (batch norm optional).
 //!
 //! Critic: k strided convs (kernel 4, stride 2) halving the side, leaky ReLU (0.2), then a
-//! conv with kernel s₀ to one number, and the configured output activation. It has no batch
+//! conv with kernel s₀ to one number, and the configured output activation (or, for a
+//! conditional pair of K classes, to K class outputs a_y(x), used as they are). It has no batch
 //! norm, because the gradient penalty is a per-sample quantity; layer norm (over C×H×W) or no
 //! normalisation after every conv but the first.
+//!
+//! A conditional generator G(z, y) takes z with the class y one-hot appended (noise_dim + K
+//! inputs), as the author's CLS-GAN code does.
 //!
 //! Weights are initialised as in DCGAN: N(0, 0.02), norm scales N(1, 0.02), biases 0.
 
@@ -45,6 +49,9 @@ pub struct DcganConfig {
     pub gen_batch_norm: bool,
     pub critic_norm: CriticNorm,
     pub critic_output: CriticOutput,
+    /// K for a conditional pair (one-hot classes appended to z, one critic output per class);
+    /// 0 for an unconditional one.
+    pub classes: i64,
 }
 
 fn normal(std: f64) -> nn::Init {
@@ -91,7 +98,7 @@ fn batch_norm(path: &nn::Path, channels: i64) -> nn::BatchNorm {
     )
 }
 
-/// The DCGAN generator: z [n, noise_dim] → images [n, C, side, side] in [−1, 1].
+/// The DCGAN generator: z [n, noise_dim (+ K one-hot)] → images [n, C, side, side] in [−1, 1].
 #[derive(Debug)]
 pub struct DcganGenerator {
     layers: Vec<(nn::ConvTranspose2D, Option<nn::BatchNorm>)>,
@@ -106,7 +113,7 @@ impl DcganGenerator {
         let mut layers = vec![(
             nn::conv_transpose2d(
                 path / "in",
-                config.noise_dim,
+                config.noise_dim + config.classes,
                 width,
                 start,
                 transposed_config(1, 0, !norm),
@@ -131,7 +138,7 @@ impl DcganGenerator {
         }
         Ok(DcganGenerator {
             layers,
-            noise_dim: config.noise_dim,
+            noise_dim: config.noise_dim + config.classes,
         })
     }
 }
@@ -157,6 +164,8 @@ pub struct DcganCritic {
     layers: Vec<(nn::Conv2D, Option<nn::LayerNorm>)>,
     out: nn::Conv2D,
     output: CriticOutput,
+    /// K, or 0 for one output.
+    classes: i64,
 }
 
 impl DcganCritic {
@@ -187,16 +196,40 @@ impl DcganCritic {
             channels = width;
             width *= 2;
         }
-        let out = nn::conv2d(path / "out", channels, 1, start, conv_config(1, 0, true));
+        let outputs = config.classes.max(1);
+        let out = nn::conv2d(
+            path / "out",
+            channels,
+            outputs,
+            start,
+            conv_config(1, 0, true),
+        );
         Ok(DcganCritic {
             layers,
             out,
             output: config.critic_output,
+            classes: config.classes,
         })
     }
 
-    /// L(x) for each image, shape [n].
+    /// L(x) for each image, shape [n]: of a conditional critic, the unlabelled loss
+    /// −log Σ_y exp a_y(x) (objectives/clsgan.rs).
     pub fn score(&self, x: &Tensor) -> Tensor {
+        if self.classes > 0 {
+            return crate::objectives::clsgan::unlabelled_loss(&self.logits(x));
+        }
+        let out = self.features(x).view([-1]);
+        super::apply_output(&out, self.output)
+    }
+
+    /// The class outputs a_y(x), shape [n, K] ([n, 1] for an unconditional critic, before
+    /// its output activation).
+    pub fn logits(&self, x: &Tensor) -> Tensor {
+        self.features(x).flatten(1, -1)
+    }
+
+    /// The last convolution's output, [n, K, 1, 1].
+    fn features(&self, x: &Tensor) -> Tensor {
         let mut h = x.shallow_clone();
         for (conv, norm) in &self.layers {
             h = h.apply(conv);
@@ -205,8 +238,7 @@ impl DcganCritic {
             }
             h = leaky_relu(&h, LEAKY_SLOPE);
         }
-        let out = h.apply(&self.out).view([-1]);
-        super::apply_output(&out, self.output)
+        h.apply(&self.out)
     }
 }
 
@@ -237,6 +269,7 @@ mod tests {
             gen_batch_norm: true,
             critic_norm: CriticNorm::Layer,
             critic_output: CriticOutput::Linear,
+            classes: 0,
         }
     }
 

@@ -25,7 +25,7 @@ pub enum Generator {
 }
 
 /// The DCGAN shape of a run whose samples are images.
-fn dcgan_config(config: &NetworkOptions, channels: i64, side: i64) -> DcganConfig {
+fn dcgan_config(config: &NetworkOptions, channels: i64, side: i64, classes: i64) -> DcganConfig {
     DcganConfig {
         noise_dim: config.noise_dim as i64,
         channels,
@@ -35,19 +35,26 @@ fn dcgan_config(config: &NetworkOptions, channels: i64, side: i64) -> DcganConfi
         gen_batch_norm: config.gen_batch_norm,
         critic_norm: config.critic_norm,
         critic_output: config.critic_output,
+        classes,
     }
 }
 
 impl Generator {
-    /// The generator `config` asks for, making samples of `shape`, under `path`.
-    pub fn build(path: &nn::Path, config: &NetworkOptions, shape: SampleShape) -> Result<Self> {
+    /// The generator `config` asks for, making samples of `shape`, under `path`; conditional
+    /// on one of `classes` classes (one-hot appended to z) when `classes` > 0.
+    pub fn build(
+        path: &nn::Path,
+        config: &NetworkOptions,
+        shape: SampleShape,
+        classes: i64,
+    ) -> Result<Self> {
         Ok(match shape {
             SampleShape::Point { dim } => {
                 Generator::Mlp(Mlp::new(path, MlpConfig::generator(config, dim)))
             }
             SampleShape::Image { channels, side } => Generator::Dcgan(DcganGenerator::new(
                 path,
-                &dcgan_config(config, channels, side),
+                &dcgan_config(config, channels, side, classes),
             )?),
         })
     }
@@ -70,15 +77,21 @@ pub enum Critic {
 }
 
 impl Critic {
-    /// The critic `config` asks for, scoring samples of `shape`, under `path`.
-    pub fn build(path: &nn::Path, config: &NetworkOptions, shape: SampleShape) -> Result<Self> {
+    /// The critic `config` asks for, scoring samples of `shape`, under `path`; with one output
+    /// per class when `classes` > 0.
+    pub fn build(
+        path: &nn::Path,
+        config: &NetworkOptions,
+        shape: SampleShape,
+        classes: i64,
+    ) -> Result<Self> {
         Ok(match shape {
             SampleShape::Point { dim } => {
                 Critic::Mlp(Mlp::new(path, MlpConfig::critic(config, dim)))
             }
             SampleShape::Image { channels, side } => Critic::Dcgan(DcganCritic::new(
                 path,
-                &dcgan_config(config, channels, side),
+                &dcgan_config(config, channels, side, classes),
             )?),
         })
     }
@@ -90,6 +103,22 @@ impl Critic {
             Critic::Dcgan(net) => net.score(x),
         }
     }
+
+    /// The class outputs a_y(x), shape [n, K] (a conditional critic; others give their one
+    /// output as [n, 1]).
+    pub fn logits(&self, x: &Tensor) -> Tensor {
+        match self {
+            Critic::Mlp(mlp) => mlp.score(x).unsqueeze(1),
+            Critic::Dcgan(net) => net.logits(x),
+        }
+    }
+}
+
+/// The generator's input for classes `labels` (i64 [n]) of `classes`: z [n, k] with the
+/// class one-hot appended, [n, k + classes].
+pub fn conditional_input(z: &Tensor, labels: &Tensor, classes: i64) -> Tensor {
+    let one_hot = labels.one_hot(classes).to_kind(z.kind());
+    Tensor::cat(&[z, &one_hot], 1)
 }
 
 /// The critic's last activation (docs/FORMULAS.md#ls-gan: ReLU keeps L non-negative).

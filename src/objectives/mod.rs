@@ -11,9 +11,13 @@
 //! | `wgan`    | E L(x) − E L(G), clipped weights | `wgan.rs`     |
 //! | `wgan-gp` | E L(x) − E L(G) + γ·E(‖∇L(x̂)‖ − 1)² | `wgan_gp.rs` |
 //! | `gan`     | E softplus(L(x)) + E softplus(−L(G)) | `gan.rs`  |
+//! | `clsgan`  | γ_c·E L(x,y) + λ·E (Δ + L(x,y) − L(G,y))_+ + μ·E (Δ + L(x) − L(G))_+ + γ·E‖∇L(x)‖² | `clsgan.rs` |
 //!
-//! The generator minimises E L(G(z)) for all but `gan` (E softplus(L(G(z)))).
+//! The generator minimises E L(G(z)) for all but `gan` (E softplus(L(G(z)))) and `clsgan`
+//! (λ·E L(G(z,y),y) + μ·E L(G(z,y))). CLS-GAN's critic sees classes: its objective is
+//! [`Objective::conditional_critic_terms`] on labelled and unlabelled batches.
 
+pub mod clsgan;
 pub mod gan;
 pub mod glsgan;
 pub mod lsgan;
@@ -26,6 +30,7 @@ pub mod wgan_gp;
 use tch::Tensor;
 
 use crate::objectives::options::{LossKind, MarginDistance, MarginNorm, ObjectiveOptions};
+pub use clsgan::ClsGanWeights;
 pub use lsgan::LsGanWeights;
 
 /// The margin Δ(x, y) = τ · dist(x, y) of the margin losses.
@@ -73,6 +78,16 @@ pub enum Loss {
     WganGp,
     /// The standard non-saturating GAN, L a logit.
     Gan,
+    /// CLS-GAN: L(x, y) per class (`clsgan.rs`).
+    Clsgan {
+        margin: Margin,
+        /// γ_c, on mean L(x_l, y_l).
+        labelled_weight: f64,
+        /// λ, on the conditional hinge.
+        hinge_weight: f64,
+        /// μ, on the unlabelled hinge.
+        unlabelled_weight: f64,
+    },
 }
 
 impl Loss {
@@ -98,13 +113,21 @@ impl Loss {
             LossKind::Wgan => Loss::Wgan { clip: options.clip },
             LossKind::WganGp => Loss::WganGp,
             LossKind::Gan => Loss::Gan,
+            LossKind::Clsgan => Loss::Clsgan {
+                margin,
+                labelled_weight: options.real_weight,
+                hinge_weight: options.hinge_weight,
+                unlabelled_weight: options.unlabelled_weight,
+            },
         }
     }
 
-    /// The margin, for the margin losses (LS-GAN, GLS-GAN).
+    /// The margin, for the margin losses (LS-GAN, GLS-GAN, CLS-GAN).
     pub fn margin(&self) -> Option<Margin> {
         match *self {
-            Loss::Lsgan { margin, .. } | Loss::Glsgan { margin, .. } => Some(margin),
+            Loss::Lsgan { margin, .. }
+            | Loss::Glsgan { margin, .. }
+            | Loss::Clsgan { margin, .. } => Some(margin),
             Loss::Wgan { .. } | Loss::WganGp | Loss::Gan => None,
         }
     }
@@ -118,6 +141,17 @@ pub struct Objective {
     pub penalty_weight: f64,
     /// Lazy regularisation: the penalty on every k-th critic step, weighted k·γ.
     pub penalty_every: u64,
+}
+
+/// One CLS-GAN critic step's samples: a labelled batch of n_l, an unlabelled one of n and n
+/// fakes (detached from the generator), the first n_l drawn for the labelled batch's classes,
+/// G(z_i, y_i) beside (x_i, y_i).
+pub struct ConditionalBatch<'a> {
+    pub labelled: &'a Tensor,
+    /// The labelled batch's classes, i64 [n].
+    pub labels: &'a Tensor,
+    pub unlabelled: &'a Tensor,
+    pub fake: &'a Tensor,
 }
 
 /// The critic objective on one batch and the parts it was made of (for logging).
@@ -219,6 +253,23 @@ impl Objective {
                 );
                 (objective, Some(delta))
             }
+            // Without classes (the diagnostics' view: `score` is the unlabelled loss L(x)),
+            // CLS-GAN is its unlabelled hinge: LS-GAN with weight μ and none on mean L(x).
+            Loss::Clsgan {
+                margin,
+                unlabelled_weight,
+                ..
+            } => {
+                let delta = margin.between(&real, fake);
+                let objective = lsgan::lsgan_critic_objective(
+                    &loss_real,
+                    &loss_fake,
+                    &delta,
+                    &penalty,
+                    weights(0.0, unlabelled_weight),
+                );
+                (objective, Some(delta))
+            }
             Loss::Glsgan {
                 margin,
                 real_weight,
@@ -266,14 +317,113 @@ impl Objective {
             Loss::Wgan { .. } => wgan::wgan_generator_objective(loss_fake),
             Loss::WganGp => wgan_gp::wgan_gp_generator_objective(loss_fake),
             Loss::Gan => gan::gan_generator_objective(loss_fake),
+            // The unconditional view (see `critic_terms`): the unlabelled term.
+            Loss::Clsgan {
+                unlabelled_weight, ..
+            } => lsgan::lsgan_generator_objective(loss_fake) * unlabelled_weight,
         }
+    }
+
+    /// CLS-GAN's weights, when the loss is CLS-GAN.
+    pub fn clsgan_weights(&self) -> Option<ClsGanWeights> {
+        match self.loss {
+            Loss::Clsgan {
+                labelled_weight,
+                hinge_weight,
+                unlabelled_weight,
+                ..
+            } => Some(ClsGanWeights {
+                labelled: labelled_weight,
+                hinge: hinge_weight,
+                unlabelled: unlabelled_weight,
+                penalty: self.penalty_weight,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether the generator is trained at all: not when CLS-GAN has neither hinge (λ = μ =
+    /// 0), which leaves the critic a plain classifier of the labelled images, the labels-only
+    /// baseline.
+    pub fn trains_generator(&self) -> bool {
+        self.clsgan_weights()
+            .is_none_or(|weights| weights.hinge != 0.0 || weights.unlabelled != 0.0)
+    }
+
+    /// CLS-GAN's critic objective on one step's batches (`clsgan.rs`). `logits` maps [n, ...]
+    /// samples to the critic's class outputs a(x), shape [n, K]. The loss must be CLS-GAN.
+    pub fn conditional_critic_terms(
+        &self,
+        logits: &dyn Fn(&Tensor) -> Tensor,
+        batch: &ConditionalBatch,
+    ) -> CriticTerms {
+        let weights = self
+            .clsgan_weights()
+            .expect("conditional critic terms are CLS-GAN's");
+        let margin = self.loss.margin().expect("CLS-GAN has a margin");
+        let labelled_real = clsgan::class_loss(&logits(batch.labelled), batch.labels);
+        let with_penalty = weights.penalty > 0.0;
+        let unlabelled = if with_penalty {
+            batch.unlabelled.detach().set_requires_grad(true)
+        } else {
+            batch.unlabelled.shallow_clone()
+        };
+        let unlabelled_real = clsgan::unlabelled_loss(&logits(&unlabelled));
+        let fake_logits = logits(batch.fake);
+        let labelled_count = batch.labels.size()[0];
+        let labelled_fake =
+            clsgan::class_loss(&fake_logits.narrow(0, 0, labelled_count), batch.labels);
+        let unlabelled_fake = clsgan::unlabelled_loss(&fake_logits);
+        let penalty = if with_penalty {
+            penalty::zero_centred_gradient_penalty(&unlabelled, &unlabelled_real)
+        } else {
+            Tensor::zeros([], (unlabelled_real.kind(), unlabelled_real.device()))
+        };
+        let labelled_margin =
+            margin.between(batch.labelled, &batch.fake.narrow(0, 0, labelled_count));
+        let objective = clsgan::clsgan_critic_objective(
+            &clsgan::ClsGanParts {
+                labelled_real: &labelled_real,
+                labelled_fake: &labelled_fake,
+                labelled_margin: &labelled_margin,
+                unlabelled_real: &unlabelled_real,
+                unlabelled_fake: &unlabelled_fake,
+                unlabelled_margin: &margin.between(&unlabelled, batch.fake),
+                penalty: &penalty,
+            },
+            weights,
+        );
+        CriticTerms {
+            objective,
+            loss_real: labelled_real,
+            loss_fake: labelled_fake,
+            penalty,
+            margin: Some(labelled_margin),
+        }
+    }
+
+    /// CLS-GAN's generator objective given the critic's outputs on G(z, y) and the classes y
+    /// the fakes were drawn for.
+    pub fn conditional_generator_objective(&self, fake_logits: &Tensor, labels: &Tensor) -> Tensor {
+        let weights = self
+            .clsgan_weights()
+            .expect("conditional generator objective is CLS-GAN's");
+        clsgan::clsgan_generator_objective(
+            &clsgan::class_loss(fake_logits, labels),
+            &clsgan::unlabelled_loss(fake_logits),
+            weights,
+        )
     }
 
     /// The clipping bound c when the loss clips critic weights (WGAN).
     pub fn weight_clip(&self) -> Option<f64> {
         match self.loss {
             Loss::Wgan { clip } => Some(clip),
-            Loss::Lsgan { .. } | Loss::Glsgan { .. } | Loss::WganGp | Loss::Gan => None,
+            Loss::Lsgan { .. }
+            | Loss::Glsgan { .. }
+            | Loss::WganGp
+            | Loss::Gan
+            | Loss::Clsgan { .. } => None,
         }
     }
 }
@@ -294,8 +444,9 @@ pub(crate) mod testing {
             margin_norm: MarginNorm::Sum,
             hinge_weight: 1.0,
             real_weight: 0.0,
+            unlabelled_weight: 1.0,
             penalty_weight: match kind {
-                LossKind::Lsgan | LossKind::Glsgan => 0.1,
+                LossKind::Lsgan | LossKind::Glsgan | LossKind::Clsgan => 0.1,
                 LossKind::WganGp => 10.0,
                 LossKind::Wgan | LossKind::Gan => 0.0,
             },

@@ -17,17 +17,27 @@ pub enum LossKind {
     WganGp,
     /// Standard non-saturating GAN, the critic's output used as a logit.
     Gan,
+    /// Conditional, semi-supervised LS-GAN: L(x, y) per class, a classifier too (labelled
+    /// image data: mnist, fashion-mnist, cifar10).
+    Clsgan,
 }
 
 impl LossKind {
     /// Every loss, in the order reports list them.
-    pub const ALL: [LossKind; 5] = [
+    pub const ALL: [LossKind; 6] = [
         LossKind::Lsgan,
         LossKind::Glsgan,
         LossKind::Wgan,
         LossKind::WganGp,
         LossKind::Gan,
+        LossKind::Clsgan,
     ];
+
+    /// Whether the loss is conditional: a generator G(z, y), a critic with one output per
+    /// class, labelled data.
+    pub fn is_conditional(self) -> bool {
+        matches!(self, LossKind::Clsgan)
+    }
 
     /// The name used on the command line and in files.
     pub fn name(self) -> &'static str {
@@ -37,6 +47,7 @@ impl LossKind {
             LossKind::Wgan => "wgan",
             LossKind::WganGp => "wgan-gp",
             LossKind::Gan => "gan",
+            LossKind::Clsgan => "clsgan",
         }
     }
 
@@ -48,6 +59,7 @@ impl LossKind {
             LossKind::Wgan => "WGAN",
             LossKind::WganGp => "WGAN-GP",
             LossKind::Gan => "GAN",
+            LossKind::Clsgan => "CLS-GAN",
         }
     }
 }
@@ -98,9 +110,16 @@ pub struct ObjectiveOptions {
     /// λ, the weight of the mean hinge.
     #[arg(long, allow_negative_numbers = true)]
     pub hinge_weight: f64,
-    /// The weight of mean L(x) in the critic objective (0 in the author's code).
+    /// The weight of mean L(x) in the critic objective (0 in the author's code); CLS-GAN: of
+    /// mean L(x, y) on labelled data (1 in the author's code).
     #[arg(long, allow_negative_numbers = true)]
     pub real_weight: f64,
+    /// μ, CLS-GAN's weight of the unlabelled hinge (Δ + L(x) − L(G))_+ on unlabelled data; 0
+    /// trains on the labelled images only.
+    #[arg(long, allow_negative_numbers = true)]
+    // Run folders written before the option lack the key: no unlabelled term, as they trained.
+    #[serde(default)]
+    pub unlabelled_weight: f64,
     /// γ: zero-centred penalty on real data (LS-GAN, GLS-GAN, WGAN, GAN as R1), or the
     /// interpolate penalty centred at 1 (WGAN-GP).
     #[arg(long, allow_negative_numbers = true)]
@@ -140,6 +159,7 @@ impl ObjectiveOptions {
             ("hinge_weight", self.hinge_weight),
             ("real_weight", self.real_weight),
             ("penalty_weight", self.penalty_weight),
+            ("unlabelled_weight", self.unlabelled_weight),
         ];
         for (key, value) in non_negative {
             if !(value.is_finite() && value >= 0.0) {

@@ -367,6 +367,7 @@ pub(crate) mod testing {
                     energy_distance: 0.01,
                 }),
                 images: Vec::new(),
+                classification: None,
             },
             diagnostics: Some(d),
         }

@@ -29,7 +29,7 @@ const PICTURES: &[(&str, &str)] = &[
     ),
     (
         files::SAMPLES_FILE,
-        "samples of the final (averaged) generator",
+        "samples of the final (averaged) generator (CLS-GAN: one row per class)",
     ),
     (files::LOSS_CURVES_FILE, "losses and metrics over training"),
     (
@@ -39,6 +39,10 @@ const PICTURES: &[(&str, &str)] = &[
     (
         files::ALLOCATION_PLOT_FILE,
         "allocation on demand at the end",
+    ),
+    (
+        files::CONFUSION_FILE,
+        "the critic as a classifier (CLS-GAN): confusion matrix on the test split",
     ),
 ];
 

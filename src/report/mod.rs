@@ -6,6 +6,7 @@
 //! trains (`tensorboard`).
 
 pub mod claims;
+pub mod confusion;
 pub mod diagnostic_plots;
 pub mod grid;
 pub mod html;

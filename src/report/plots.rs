@@ -235,6 +235,7 @@ mod tests {
                     energy_distance: 0.001 * scale,
                 }),
                 images: Vec::new(),
+                classification: None,
             },
             diagnostics: None,
         }

@@ -15,6 +15,8 @@
 //! | `allocation.csv` | the numbers behind `allocation.png` |
 //! | `samples.png`, `samples/iter_NNNNNN.png` (images) | sample grids on fixed noise |
 //! | `image_metrics.json` (images) | FID, KID, precision/recall from `lsgan evaluate` |
+//! | `labelled.json` (CLS-GAN) | the training images that kept their labels (`--labels`) |
+//! | `classes.json`, `confusion.png` (CLS-GAN) | the critic's test error, per class and as a confusion matrix, and the conditional samples' class agreement and per-class FID, from `lsgan evaluate` |
 //! | `events.out.tfevents.*` | TensorBoard's event files: every logged line's scalars, the pictures of each sample interval and the options as text, one file per training process (`event_file`) |
 
 pub const CONFIG_FILE: &str = "config.toml";
@@ -38,6 +40,12 @@ pub const ALLOCATION_PLOT_FILE: &str = "allocation.png";
 pub const ALLOCATION_DATA_FILE: &str = "allocation.csv";
 /// FID, KID and precision/recall of an image run (`lsgan evaluate`, `lsgan compare`).
 pub const IMAGE_METRICS_FILE: &str = "image_metrics.json";
+/// The training images a CLS-GAN run kept labelled.
+pub const LABELLED_FILE: &str = "labelled.json";
+/// A CLS-GAN run's classification and per-class generation metrics (`lsgan evaluate`).
+pub const CLASSES_FILE: &str = "classes.json";
+/// A CLS-GAN run's confusion matrix on the test split (`lsgan evaluate`).
+pub const CONFUSION_FILE: &str = "confusion.png";
 /// The shift and scale a run standardised its CSV points with (`data::standardise`).
 pub const STANDARDISATION_FILE: &str = "standardisation.json";
 /// The claim of the process training into the folder (`storage::claim`).

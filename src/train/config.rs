@@ -50,6 +50,7 @@ impl TrainConfig {
             self.optimiser.batch_size,
             self.runtime.seed,
             first_batch,
+            self.objective.loss.is_conditional(),
         )
     }
 
@@ -66,6 +67,15 @@ impl TrainConfig {
     /// True when the data is images (and so the networks are DCGAN).
     pub fn is_image_data(&self) -> bool {
         self.data.data.is_images()
+    }
+
+    /// K, the classes of a conditional run (CLS-GAN on a labelled data set); 0 for others.
+    pub fn classes(&self) -> i64 {
+        if self.objective.loss.is_conditional() {
+            crate::data::images::LABELLED_CLASSES
+        } else {
+            0
+        }
     }
 
     /// Whether the data set's classifier applies (`lsgan train-classifier`): MNIST or
@@ -97,7 +107,36 @@ impl TrainConfig {
         self.objective.validate()?;
         self.outputs.validate()?;
         self.runtime.validate()?;
-        self.data.validate()
+        self.data.validate()?;
+        self.validate_labels()
+    }
+
+    /// The checks between the loss and the data's labels: CLS-GAN needs a labelled data set,
+    /// and `labels` is CLS-GAN's, a multiple of the classes.
+    fn validate_labels(&self) -> std::result::Result<(), (&'static str, &'static str)> {
+        let labelled = matches!(
+            self.data.data.images(),
+            Some(ImageDataset::Mnist | ImageDataset::FashionMnist | ImageDataset::Cifar10)
+        );
+        if self.objective.loss.is_conditional() && !labelled {
+            return Err((
+                "data",
+                "a data set with labels (mnist, fashion-mnist or cifar10) for --loss clsgan",
+            ));
+        }
+        if self.data.labels != 0 && !self.objective.loss.is_conditional() {
+            return Err((
+                "labels",
+                "0 unless --loss clsgan (only CLS-GAN trains on labels)",
+            ));
+        }
+        if self.data.labels as i64 % crate::data::images::LABELLED_CLASSES != 0 {
+            return Err((
+                "labels",
+                "a multiple of the 10 classes (the same number of each), or 0 for every label",
+            ));
+        }
+        Ok(())
     }
 
     /// The value of `key` as TOML would write it, on one line (for error messages).

@@ -244,6 +244,23 @@ pub const TABLE: &[Row] = &[
               learning rate: Adam 4e-4 for both networks\"); Fashion-MNIST gained the same way",
     },
     Row {
+        losses: &[LossKind::Clsgan],
+        data: IMAGES,
+        values: &[
+            r#"critic_output = "linear""#,
+            "real_weight = 1.0",
+            "unlabelled_weight = 1.0",
+            "penalty_weight = 0.1",
+            "margin_scale = 0.0008",
+            "lr_generator = 1e-3",
+            "lr_critic = 1e-3",
+        ],
+        why: "the author's clsgan.lua (docs/FORMULAS.md#cls-gan: class outputs as logits, weight 1 \
+              on the labelled loss, l1 margin τ = 0.0008, Adam 1e-3), with the paper's \
+              unlabelled hinge at weight 1 and LS-GAN's zero-centred penalty on real data \
+              (EXPERIMENTS.md, \"CLS-GAN on MNIST with 100 labels\")",
+    },
+    Row {
         losses: &[LossKind::Wgan],
         data: &DataKind::ALL,
         values: &[
@@ -289,6 +306,7 @@ fn base(loss: LossKind, data: &DataSource) -> TrainConfig {
             image_channels: 0,
             point_dim: 0,
             standardise: true,
+            labels: 0,
         },
         objective: ObjectiveOptions {
             loss,
@@ -298,6 +316,7 @@ fn base(loss: LossKind, data: &DataSource) -> TrainConfig {
             hinge_weight: 1.0,
             real_weight: 0.0,
             penalty_weight: 0.0,
+            unlabelled_weight: 0.0,
             penalty_every: 1,
             glsgan_slope: 0.5,
             clip: 0.01,

@@ -27,10 +27,11 @@ impl Ema {
         source: &VarStore,
         networks: &NetworkOptions,
         shape: SampleShape,
+        classes: i64,
         decay: f64,
     ) -> Result<Self> {
         let mut store = VarStore::new(source.device());
-        let generator = Generator::build(&store.root(), networks, shape)?;
+        let generator = Generator::build(&store.root(), networks, shape, classes)?;
         store.copy(source)?;
         store.freeze();
         Ok(Ema {
@@ -78,8 +79,8 @@ mod tests {
         config.networks.gen_width = 4;
         let shape = SampleShape::Point { dim: 2 };
         let source = VarStore::new(tch::Device::Cpu);
-        let _generator = Generator::build(&source.root(), &config.networks, shape).unwrap();
-        let mut ema = Ema::new(&source, &config.networks, shape, 0.99).unwrap();
+        let _generator = Generator::build(&source.root(), &config.networks, shape, 0).unwrap();
+        let mut ema = Ema::new(&source, &config.networks, shape, 0, 0.99).unwrap();
         assert!((ema.decay_at(0) - 0.1).abs() < 1e-12);
         assert!((ema.decay_at(1000) - 0.99).abs() < 1e-12);
 

@@ -7,6 +7,7 @@
 //! leaves: each logged iteration's line and the finished run's summary (`record`).
 
 pub mod checkpoint;
+mod conditional_step;
 pub mod config;
 pub mod config_file;
 pub mod defaults;

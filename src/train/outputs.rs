@@ -15,6 +15,8 @@ use crate::train::{LogRecord, RunSummary, Trainer};
 
 /// Images in a sample grid (8×8).
 pub const GRID_IMAGES: usize = 64;
+/// Images per class in a conditional run's grid: one row of 10 per class.
+pub const GRID_IMAGES_PER_CLASS: usize = 10;
 /// Cells per side of the critic landscape.
 pub const LANDSCAPE_RESOLUTION: usize = 150;
 
@@ -82,7 +84,7 @@ impl Snapshot {
         let grid = trainer
             .data
             .images()
-            .map(|_| trainer.grid_samples(GRID_IMAGES));
+            .map(|_| trainer.grid_samples(grid_size(trainer)));
         // A landscape is drawn over the plane: for 2-D points only.
         let landscape = match trainer.data.points() {
             Some(points) if points.dim() != 2 => None,
@@ -107,6 +109,14 @@ impl Snapshot {
             grid,
             landscape,
         })
+    }
+}
+
+/// The images in `trainer`'s sample grid: 8×8, or one row of 10 per class.
+fn grid_size(trainer: &Trainer) -> usize {
+    match trainer.classes {
+        0 => GRID_IMAGES,
+        classes => GRID_IMAGES_PER_CLASS * classes as usize,
     }
 }
 

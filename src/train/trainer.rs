@@ -9,13 +9,15 @@ use tch::{Device, Kind, Tensor};
 
 use crate::data::TrainingData;
 use crate::error::{Error, Result};
+use crate::metrics::classification::{confusion, ConfusionMatrix};
 use crate::metrics::diagnostics::diagnose;
 use crate::metrics::{
-    energy_distance, mode_metrics, Allocation, Diagnostics, Evaluation, ToyMetrics,
+    energy_distance, mode_metrics, Allocation, ClassificationMetrics, Diagnostics, Evaluation,
+    ToyMetrics,
 };
 use crate::nets::optim::Optimizer;
 use crate::nets::options::NoiseKind;
-use crate::nets::{Critic, Generator};
+use crate::nets::{conditional_input, Critic, Generator};
 use crate::objectives::Objective;
 use crate::train::config::TrainConfig;
 use crate::train::ema::Ema;
@@ -55,8 +57,11 @@ pub struct Trainer {
     pub(super) ema: Option<Ema>,
     pub(super) generator_optimizer: Optimizer,
     pub(super) critic_optimizer: Optimizer,
-    objective: Objective,
-    /// Fixed noise for evaluation and pictures, drawn once so that evaluating does not
+    pub(super) objective: Objective,
+    /// K, the classes of a conditional run (CLS-GAN); 0 for others.
+    pub(super) classes: i64,
+    /// Fixed noise for evaluation and pictures (with its classes one-hot appended in a
+    /// conditional run: image i is of class (i / 10) mod K, so each grid row is one class), drawn once so that evaluating does not
     /// change the training's random stream and successive evaluations are comparable.
     eval_noise: Tensor,
     /// Fixed true samples the generated ones are compared with.
@@ -78,14 +83,17 @@ impl Trainer {
         let shape = data.shape();
         let generator_store = nn::VarStore::new(device);
         let critic_store = nn::VarStore::new(device);
-        let generator = Generator::build(&generator_store.root(), &config.networks, shape)?;
-        let critic = Critic::build(&critic_store.root(), &config.networks, shape)?;
+        let classes = config.classes();
+        let generator =
+            Generator::build(&generator_store.root(), &config.networks, shape, classes)?;
+        let critic = Critic::build(&critic_store.root(), &config.networks, shape, classes)?;
         let ema = (config.optimiser.ema_decay > 0.0)
             .then(|| {
                 Ema::new(
                     &generator_store,
                     &config.networks,
                     shape,
+                    classes,
                     config.optimiser.ema_decay,
                 )
             })
@@ -112,6 +120,14 @@ impl Trainer {
             config.networks.noise_dim,
             device,
         );
+        let eval_noise = match classes {
+            0 => eval_noise,
+            _ => conditional_input(
+                &eval_noise,
+                &grid_classes(config.outputs.eval_samples, classes).to_device(device),
+                classes,
+            ),
+        };
         let eval_real = data.evaluation_samples(config.outputs.eval_samples, device);
         let logged_image_metrics = LoggedImageMetrics::load(&config, &eval_real, device)?;
         Ok(Trainer {
@@ -126,6 +142,7 @@ impl Trainer {
             generator_optimizer,
             critic_optimizer,
             objective,
+            classes,
             eval_noise,
             eval_real,
             logged_image_metrics,
@@ -183,14 +200,16 @@ impl Trainer {
             self.generator_optimizer.lr = self.config.optimiser.lr_generator * remaining;
         }
         for critic_step in 1..=self.config.optimiser.critic_steps {
-            let real = self.data.next_batch(batch, self.device);
-            let fake = tch::no_grad(|| self.generate(&self.noise(batch)));
             let step =
                 self.iteration * self.config.optimiser.critic_steps as u64 + critic_step as u64 - 1;
-            let terms =
-                self.objective
-                    .at_critic_step(step)
-                    .critic_terms(&|x| self.score(x), &real, &fake);
+            let objective = self.objective.at_critic_step(step);
+            let terms = if self.classes > 0 {
+                self.conditional_critic_terms(&objective, batch)?
+            } else {
+                let real = self.data.next_batch(batch, self.device);
+                let fake = tch::no_grad(|| self.generate(&self.noise(batch)));
+                objective.critic_terms(&|x| self.score(x), &real, &fake)
+            };
             self.critic_optimizer.backward_step(&terms.objective);
             if let Some(c) = self.objective.weight_clip() {
                 clip_weights(&self.critic_store, c);
@@ -205,15 +224,22 @@ impl Trainer {
             }
         }
 
-        // The critic is fixed during the generator step: no gradients for its parameters.
-        self.critic_store.freeze();
-        let fake = self.generate(&self.noise(batch));
-        let generator_objective = self.objective.generator_objective(&self.score(&fake));
-        self.generator_optimizer.backward_step(&generator_objective);
-        self.critic_store.unfreeze();
-        losses.generator_objective = generator_objective.double_value(&[]);
-        if let Some(ema) = &mut self.ema {
-            ema.update(&self.generator_store, self.iteration);
+        // The labels-only baseline trains no generator (`Objective::trains_generator`).
+        if self.objective.trains_generator() {
+            // The critic is fixed during the generator step: no gradients for its parameters.
+            self.critic_store.freeze();
+            let generator_objective = if self.classes > 0 {
+                self.conditional_generator_objective(batch)
+            } else {
+                let fake = self.generate(&self.noise(batch));
+                self.objective.generator_objective(&self.score(&fake))
+            };
+            self.generator_optimizer.backward_step(&generator_objective);
+            self.critic_store.unfreeze();
+            losses.generator_objective = generator_objective.double_value(&[]);
+            if let Some(ema) = &mut self.ema {
+                ema.update(&self.generator_store, self.iteration);
+            }
         }
 
         self.iteration += 1;
@@ -269,14 +295,14 @@ impl Trainer {
 
     /// G(z) as training computes it: batch statistics in batch norm, in the configured
     /// precision.
-    fn generate(&self, z: &Tensor) -> Tensor {
+    pub(super) fn generate(&self, z: &Tensor) -> Tensor {
         forward_in(self.config.runtime.precision, self.device, || {
             self.generator.forward_t(z, true)
         })
     }
 
     /// L(x) as training computes it, in the configured precision.
-    fn score(&self, x: &Tensor) -> Tensor {
+    pub(super) fn score(&self, x: &Tensor) -> Tensor {
         forward_in(self.config.runtime.precision, self.device, || {
             self.critic.score(x)
         })
@@ -328,6 +354,7 @@ impl Trainer {
             };
             return Ok(Evaluation {
                 images,
+                classification: self.classification()?,
                 ..Default::default()
             });
         }
@@ -344,6 +371,31 @@ impl Trainer {
             toy: Some(toy),
             ..Default::default()
         })
+    }
+
+    /// A conditional run's critic as a classifier of the test split (its error overall and
+    /// per class); `None` for other runs.
+    pub fn classification(&self) -> Result<Option<ClassificationMetrics>> {
+        Ok(self.confusion()?.map(|matrix| matrix.metrics()))
+    }
+
+    /// A conditional run's confusion matrix on the test split; `None` for other runs.
+    pub fn confusion(&self) -> Result<Option<ConfusionMatrix>> {
+        let labels = self
+            .data
+            .images()
+            .and_then(|images| Some((images, images.reference.labels.as_ref()?)));
+        let (Some((images, labels)), true) = (labels, self.classes > 0) else {
+            return Ok(None);
+        };
+        let critic = &self.critic;
+        Ok(Some(confusion(
+            &|x| critic.logits(x),
+            &images.reference.images,
+            labels,
+            self.classes,
+            self.device,
+        )?))
     }
 
     /// The diagnostics of the critic and the (training) generator on the first
@@ -393,6 +445,14 @@ pub fn iteration_seed(seed: u64, iteration: u64) -> i64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     ((z ^ (z >> 31)) >> 1) as i64
+}
+
+/// The classes of the fixed evaluation images of a conditional run: image i is of class
+/// (i / 10) mod `classes`, so that a grid of 10 columns shows one class per row.
+pub fn grid_classes(n: usize, classes: i64) -> Tensor {
+    Tensor::arange(n as i64, (Kind::Int64, Device::Cpu))
+        .divide_scalar_mode(10, "floor")
+        .remainder(classes)
 }
 
 /// z: uniform on [−1, 1]^k or N(0, I_k), shape [n, k].

@@ -20,12 +20,13 @@ use crate::error::{Error, Result};
 /// Batches assembled ahead of the trainer.
 pub const PREFETCH: usize = 4;
 
-/// Serves batches of an [`ImageSet`] as f32 in `[−1, 1]`, `[B, C, H, W]`, on the CPU.
+/// Serves batches of an [`ImageSet`] as f32 in `[−1, 1]`, `[B, C, H, W]`, on the CPU, with
+/// their labels where the set has them.
 ///
 /// Dropping the loader stops its thread (it is joined).
 pub struct BatchLoader {
     /// Batches from the background thread; `None` once dropped.
-    receiver: Option<Receiver<Tensor>>,
+    receiver: Option<Receiver<(Tensor, Option<Tensor>)>>,
     worker: Option<JoinHandle<()>>,
     /// The same batches made on the calling thread, used only if the worker has died.
     fallback: BatchSource,
@@ -49,6 +50,7 @@ impl BatchLoader {
         }
         let source = BatchSource {
             images: set.images.shallow_clone(),
+            labels: set.labels.as_ref().map(Tensor::shallow_clone),
             batch,
             seed,
             per_epoch: (count / batch) as u64,
@@ -77,6 +79,11 @@ impl BatchLoader {
 
     /// The next batch: f32 in `[−1, 1]`, `[B, C, H, W]`, on the CPU.
     pub fn next_batch(&mut self) -> Tensor {
+        self.next_with_labels().0
+    }
+
+    /// The next batch and its labels (i64 `[B]`; `None` when the set has none).
+    pub fn next_with_labels(&mut self) -> (Tensor, Option<Tensor>) {
         let prefetched = self.receiver.as_ref().and_then(|r| r.recv().ok());
         let batch = match prefetched {
             Some(batch) => batch,
@@ -131,6 +138,7 @@ impl std::fmt::Debug for BatchLoader {
 /// Makes batch `k` of the order; keeps the current epoch's permutation.
 struct BatchSource {
     images: Tensor,
+    labels: Option<Tensor>,
     batch: usize,
     seed: u64,
     per_epoch: u64,
@@ -143,6 +151,7 @@ impl BatchSource {
     fn clone_sharing(&self) -> BatchSource {
         BatchSource {
             images: self.images.shallow_clone(),
+            labels: self.labels.as_ref().map(Tensor::shallow_clone),
             batch: self.batch,
             seed: self.seed,
             per_epoch: self.per_epoch,
@@ -150,8 +159,8 @@ impl BatchSource {
         }
     }
 
-    /// Batch `k` counted from the start of training.
-    fn batch(&mut self, k: u64) -> Tensor {
+    /// Batch `k` counted from the start of training, with its labels.
+    fn batch(&mut self, k: u64) -> (Tensor, Option<Tensor>) {
         let epoch = k / self.per_epoch;
         let slot = (k % self.per_epoch) as usize;
         if self
@@ -163,19 +172,30 @@ impl BatchSource {
             self.epoch = Some((epoch, epoch_permutation(count, self.seed, epoch)));
         }
         let order = self.epoch.as_ref().map_or(&[][..], |(_, order)| &order[..]);
-        let indices = &order[slot * self.batch..(slot + 1) * self.batch];
-        let picked = self.images.index_select(0, &Tensor::from_slice(indices));
-        to_unit_range(&picked)
+        let indices = Tensor::from_slice(&order[slot * self.batch..(slot + 1) * self.batch]);
+        let picked = self.images.index_select(0, &indices);
+        let labels = self
+            .labels
+            .as_ref()
+            .map(|labels| labels.index_select(0, &indices));
+        (to_unit_range(&picked), labels)
     }
 }
 
 /// The order in which epoch `epoch` visits `n` images: a permutation of 0..n that depends
 /// only on (`n`, `seed`, `epoch`).
 pub fn epoch_permutation(n: usize, seed: u64, epoch: u64) -> Vec<i64> {
+    keyed_permutation(n, seed, epoch, b"lsgan image loop")
+}
+
+/// A permutation of 0..n that depends only on (`n`, `seed`, `index`, `purpose`): a
+/// Fisher–Yates shuffle driven by ChaCha8 keyed by all four, so that each purpose (the epochs'
+/// order, the choice of labelled images) draws its own stream from the run's seed.
+pub fn keyed_permutation(n: usize, seed: u64, index: u64, purpose: &[u8; 16]) -> Vec<i64> {
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());
-    key[8..16].copy_from_slice(&epoch.to_le_bytes());
-    key[16..].copy_from_slice(b"lsgan image loop");
+    key[8..16].copy_from_slice(&index.to_le_bytes());
+    key[16..].copy_from_slice(purpose);
     let mut rng = ChaCha8Rng::from_seed(key);
     let mut order: Vec<i64> = (0..n as i64).collect();
     for i in (1..n).rev() {

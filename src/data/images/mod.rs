@@ -4,7 +4,7 @@
 //!
 //! One job per file: [`idx`] and [`cifar`] read the two file formats, [`folder`] decodes an
 //! image folder, [`resize`] brings images to the channels and side the networks want,
-//! [`loader`] serves batches, [`download`] fetches and verifies the public files.
+//! [`loader`] serves batches, [`labelled`] picks a semi-supervised run's labelled images, [`download`] fetches and verifies the public files.
 //!
 //! # Where the files are looked for
 //!
@@ -32,6 +32,7 @@ pub mod cifar;
 pub mod download;
 pub mod folder;
 pub mod idx;
+pub mod labelled;
 pub mod loader;
 pub mod resize;
 
@@ -59,6 +60,9 @@ pub fn load_labelled(name: &str, data_dir: &Path, split: Split) -> Result<(Tenso
         .ok_or_else(|| Error::bad_input(format!("{name}: the dataset has no labels")))?;
     Ok((to_unit_range(&set.images), labels))
 }
+
+/// The classes of every labelled data set lsgan reads (MNIST, Fashion-MNIST, CIFAR-10).
+pub const LABELLED_CLASSES: i64 = 10;
 
 /// The side folders are resized to when no size is asked for.
 pub const DEFAULT_FOLDER_SIZE: i64 = 64;
