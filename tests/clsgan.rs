@@ -1,0 +1,310 @@
+//! CLS-GAN end to end through the CLI on the real MNIST files in ../shared/data: `--labels`
+//! keeps a balanced, recorded set of labelled images; each logged line carries the critic's
+//! test error; the sample grid has one row per class; a run trained in two parts equals one
+//! trained in one go; `sample --class` draws one class; `evaluate` writes the confusion
+//! matrix and the per-class generation metrics; bad combinations are one-line errors. Tiny
+//! networks: these check plumbing, not quality (EXPERIMENTS.md measures that).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::succeeded as ok;
+
+fn data_dir() -> String {
+    format!("{}/../shared/data", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tiny(iters: &str) -> Vec<String> {
+    [
+        "--data",
+        "mnist",
+        "--data-dir",
+        &data_dir(),
+        "--loss",
+        "clsgan",
+        "--labels",
+        "20",
+        "--iters",
+        iters,
+        "--log-every",
+        "3",
+        "--sample-every",
+        "3",
+        "--checkpoint-every",
+        "3",
+        "--gen-width",
+        "8",
+        "--critic-width",
+        "8",
+        "--batch-size",
+        "16",
+        "--eval-samples",
+        "100",
+        "--threads",
+        "1",
+        "--quiet",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn lsgan(args: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lsgan"))
+        .args(args)
+        .output()
+        .expect("the lsgan binary runs")
+}
+
+fn train(out: &Path, iters: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["train".to_string(), "--out".into(), path(out)];
+    args.extend(tiny(iters));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    lsgan(&args)
+}
+
+fn path(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// The MNIST training labels, from the shared files.
+fn training_labels() -> Vec<i64> {
+    let dir = Path::new(&data_dir()).join("mnist");
+    let file = ["train-labels-idx1-ubyte", "train-labels-idx1-ubyte.gz"]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.is_file())
+        .expect("the MNIST training labels in ../shared/data/mnist");
+    Vec::<i64>::try_from(lsgan::data::images::idx::read_labels(&file).unwrap()).unwrap()
+}
+
+/// Exit 2 and a one-line error (the last line of standard error) naming `what`.
+fn assert_refused(output: Output, what: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let error = stderr.trim().lines().last().unwrap_or_default();
+    assert!(error.starts_with("error: "), "{stderr}");
+    for part in what {
+        assert!(error.contains(part), "{part:?} not in {stderr}");
+    }
+}
+
+#[test]
+fn a_clsgan_run_records_its_labels_logs_its_test_error_and_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    ok(train(&whole, "6", &[]));
+
+    // 20 labels: two of each digit, chosen by the seed, listed in labelled.json.
+    let labelled = common::read_json(&whole.join("labelled.json"));
+    assert_eq!(labelled["count"], 20);
+    let indices: Vec<usize> = labelled["indices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_u64().unwrap() as usize)
+        .collect();
+    let labels = training_labels();
+    let mut per_class = [0; 10];
+    for &i in &indices {
+        per_class[labels[i] as usize] += 1;
+    }
+    assert_eq!(per_class, [2; 10], "indices {indices:?}");
+    let other_seed = dir.path().join("seed1");
+    ok(train(&other_seed, "1", &["--seed", "1"]));
+    assert_ne!(
+        common::read_json(&other_seed.join("labelled.json"))["indices"],
+        labelled["indices"]
+    );
+
+    // Each logged line: the critic's error on the 10,000 test images, overall and per class.
+    let log = common::metrics_log(&whole);
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for line in &lines {
+        let classification = &line["classification"];
+        assert_eq!(classification["images"], 10_000);
+        let error = classification["test_error"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&error), "{error}");
+        let per_class = classification["per_class_error"].as_array().unwrap();
+        assert_eq!(per_class.len(), 10);
+    }
+
+    // The grid: one row of ten per class (10 × 10 cells of 28 + 2 pixels at scale 2, and
+    // the caption).
+    let grid = image::open(whole.join("samples.png")).unwrap();
+    assert_eq!(
+        (grid.width(), grid.height()),
+        (2 * (10 * 30 + 2), 2 * (10 * 30 + 2) + 30)
+    );
+
+    // The same run in two parts: 3 iterations, then resumed to 6.
+    let parts = dir.path().join("parts");
+    ok(train(&parts, "3", &[]));
+    ok(lsgan(&[
+        "resume".into(),
+        path(&parts),
+        "--iters".into(),
+        "6".into(),
+        "--quiet".into(),
+    ]));
+    assert_eq!(common::metrics_log(&parts), common::metrics_log(&whole));
+    common::assert_same_files(
+        &parts,
+        &whole,
+        &[
+            "generator.safetensors",
+            "critic.safetensors",
+            "labelled.json",
+            "samples/iter_000006.png",
+        ],
+    );
+
+    // `sample --class`: every image of the one class asked for (the same noise as the
+    // unconditioned draw, a different class: different images).
+    let three = dir.path().join("three.npy");
+    let output = ok(lsgan(&[
+        "sample".into(),
+        path(&whole),
+        "--class".into(),
+        "3".into(),
+        "-n".into(),
+        "5".into(),
+        "--out".into(),
+        path(&three),
+    ]));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("5 samples of class 3"));
+    let drawn = tch::Tensor::read_npy(&three).unwrap();
+    assert_eq!(drawn.size(), [5, 1, 28, 28]);
+    let four = dir.path().join("four.npy");
+    ok(lsgan(&[
+        "sample".into(),
+        path(&whole),
+        "--class".into(),
+        "4".into(),
+        "-n".into(),
+        "5".into(),
+        "--out".into(),
+        path(&four),
+    ]));
+    let other = tch::Tensor::read_npy(&four).unwrap();
+    assert!(drawn.ne_tensor(&other).any().int64_value(&[]) == 1);
+    for (class, expected) in [("10", "from 0 to 9, got 10"), ("-1", "from 0 to 9, got -1")] {
+        assert_refused(
+            lsgan(&[
+                "sample".into(),
+                path(&whole),
+                "--class".into(),
+                class.into(),
+                "--out".into(),
+                path(&dir.path().join("x.png")),
+            ]),
+            &["option --class", expected],
+        );
+    }
+}
+
+#[test]
+fn evaluate_writes_the_confusion_matrix_and_each_class_agreement() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let run = dir.path().join("run");
+    ok(train(&run, "3", &[]));
+    let with_cache = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_lsgan"))
+            .args(args)
+            .env("LSGAN_CACHE_DIR", &cache)
+            .output()
+            .unwrap()
+    };
+    // Without the data set's classifier, the message says how to train it.
+    let refused = with_cache(&["evaluate", &path(&run), "--features", "classifier", "-q"]);
+    assert_refused(refused, &["lsgan train-classifier --data mnist"]);
+    ok(with_cache(&[
+        "train-classifier",
+        "--data",
+        "mnist",
+        "--data-dir",
+        &data_dir(),
+        "--epochs",
+        "1",
+    ]));
+    let output = ok(with_cache(&[
+        "evaluate",
+        &path(&run),
+        "--features",
+        "classifier",
+        "-n",
+        "50",
+        "-q",
+    ]));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("critic as classifier (10000 test images): error"),
+        "{stdout}"
+    );
+    let classes = common::read_json(&run.join("classes.json"));
+    let confusion: Vec<Vec<u64>> = serde_json::from_value(classes["confusion"].clone()).unwrap();
+    assert_eq!(confusion.len(), 10);
+    assert_eq!(confusion.iter().flatten().sum::<u64>(), 10_000);
+    // The error is what the matrix says: one minus its diagonal's share.
+    let diagonal: u64 = (0..10).map(|c| confusion[c][c]).sum();
+    let error = classes["classification"]["test_error"].as_f64().unwrap();
+    assert!((error - (1.0 - diagonal as f64 / 10_000.0)).abs() < 1e-12);
+    let generation = &classes["generation"];
+    assert_eq!(generation["per_class"], 50);
+    for key in ["agreement", "fid"] {
+        let values = generation[key].as_array().unwrap();
+        assert_eq!(values.len(), 10, "{key}");
+        assert!(values.iter().all(|v| v.as_f64().unwrap() >= 0.0), "{key}");
+    }
+    assert!(image::open(run.join("confusion.png")).is_ok());
+}
+
+#[test]
+fn bad_combinations_of_loss_data_and_labels_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |name: &str| path(&dir.path().join(name));
+    let run = |args: &[&str]| {
+        let mut all = vec!["train".to_string(), "--quiet".into()];
+        all.extend(args.iter().map(|s| s.to_string()));
+        lsgan(&all)
+    };
+    assert_refused(
+        run(&["--loss", "clsgan", "--out", &out("a")]),
+        &["option --data", "for --loss clsgan"],
+    );
+    let folder = format!("{}/cifar10-samples", data_dir());
+    if Path::new(&folder).is_dir() {
+        assert_refused(
+            run(&["--loss", "clsgan", "--data", &folder, "--out", &out("b")]),
+            &["option --data", "a data set with labels"],
+        );
+    }
+    assert_refused(
+        run(&["--data", "mnist", "--labels", "100", "--out", &out("c")]),
+        &["option --labels", "only CLS-GAN trains on labels"],
+    );
+    let mnist = ["--data", "mnist", "--data-dir", &data_dir(), "--loss", "clsgan"];
+    let with = |extra: &[&str]| {
+        let mut args = mnist.to_vec();
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    assert_refused(
+        with(&["--labels", "15", "--out", &out("d")]),
+        &["option --labels", "a multiple of the 10 classes", "got 15"],
+    );
+    assert_refused(
+        with(&["--labels", "70000", "--out", &out("e")]),
+        &["option --labels", "70000", "holds 60000"],
+    );
+    for name in ["a", "b", "c", "d", "e"] {
+        assert!(!dir.path().join(name).exists(), "{name}: nothing written");
+    }
+}
