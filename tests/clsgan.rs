@@ -277,7 +277,7 @@ fn bad_combinations_of_loss_data_and_labels_are_one_line_errors() {
     };
     assert_refused(
         run(&["--loss", "clsgan", "--out", &out("a")]),
-        &["option --data", "for --loss clsgan"],
+        &["option --data", "--loss clsgan, cwgan-gp"],
     );
     let folder = format!("{}/cifar10-samples", data_dir());
     if Path::new(&folder).is_dir() {
@@ -288,9 +288,19 @@ fn bad_combinations_of_loss_data_and_labels_are_one_line_errors() {
     }
     assert_refused(
         run(&["--data", "mnist", "--labels", "100", "--out", &out("c")]),
-        &["option --labels", "only CLS-GAN trains on labels"],
+        &[
+            "option --labels",
+            "only the conditional losses train on labels",
+        ],
     );
-    let mnist = ["--data", "mnist", "--data-dir", &data_dir(), "--loss", "clsgan"];
+    let mnist = [
+        "--data",
+        "mnist",
+        "--data-dir",
+        &data_dir(),
+        "--loss",
+        "clsgan",
+    ];
     let with = |extra: &[&str]| {
         let mut args = mnist.to_vec();
         args.extend_from_slice(extra);

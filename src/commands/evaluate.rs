@@ -325,10 +325,13 @@ pub fn evaluate_command(args: EvaluateArgs) -> Result<()> {
     );
     if let Some(classes) = &evaluation.classes {
         print_classes(classes);
+        let confusion = match classes.confusion {
+            Some(_) => format!(" and {}", args.run_dir.join(CONFUSION_FILE).display()),
+            None => String::new(),
+        };
         println!(
-            "written to {} and {}",
-            args.run_dir.join(CLASSES_FILE).display(),
-            args.run_dir.join(CONFUSION_FILE).display()
+            "written to {}{confusion}",
+            args.run_dir.join(CLASSES_FILE).display()
         );
     }
     Ok(())
@@ -343,13 +346,14 @@ fn print_classes(classes: &ClassEvaluation) {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let classification = &classes.classification;
-    println!(
-        "critic as classifier ({} test images): error {:.2}%; per class (%): {}",
-        classification.images,
-        100.0 * classification.test_error,
-        percent(&classification.per_class_error)
-    );
+    if let Some(classification) = &classes.classification {
+        println!(
+            "critic as classifier ({} test images): error {:.2}%; per class (%): {}",
+            classification.images,
+            100.0 * classification.test_error,
+            percent(&classification.per_class_error)
+        );
+    }
     if let Some(generation) = &classes.generation {
         println!(
             "samples of each class ({} each) read as that class (%): {} (lowest {:.1}%)",

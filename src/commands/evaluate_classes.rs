@@ -1,6 +1,6 @@
-//! `lsgan evaluate` on a conditional (CLS-GAN) run, beside FID: its critic as a classifier
-//! (ŷ = argmin_y L(x, y)) on the whole test split, overall and per class, with the confusion
-//! matrix as a picture; and, where the data set's classifier applies (MNIST, Fashion-MNIST),
+//! `lsgan evaluate` on a conditional run (CLS-GAN, the conditional WGAN-GP), beside FID: a
+//! CLS-GAN critic as a classifier (ŷ = argmin_y L(x, y)) on the whole test split, overall and
+//! per class, with the confusion matrix as a picture; and, where the data set's classifier applies (MNIST, Fashion-MNIST),
 //! its conditional samples: the share of each requested class that classifier reads as that
 //! class, and the FID of each class against the test images of that class. Written to
 //! `RUN_DIR/classes.json` and `RUN_DIR/confusion.png`.
@@ -28,10 +28,12 @@ use crate::train::config::TrainConfig;
 /// What `classes.json` holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClassEvaluation {
-    /// The critic as a classifier of the test split.
-    pub classification: ClassificationMetrics,
-    /// counts[true][predicted] on the test split.
-    pub confusion: Vec<Vec<u64>>,
+    /// The critic as a classifier of the test split (CLS-GAN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<ClassificationMetrics>,
+    /// counts[true][predicted] on the test split (CLS-GAN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confusion: Option<Vec<Vec<u64>>>,
     /// The conditional samples, read by the data set's classifier (MNIST, Fashion-MNIST).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<ClassGeneration>,
@@ -83,14 +85,18 @@ pub fn evaluate_classes(
         .labels
         .as_ref()
         .ok_or_else(|| Error::bad_input(format!("{}: the test split has no labels", test.name)))?;
-    let critic = load_critic(run_dir, config, measurement.device)?;
-    let matrix = confusion(
-        &|x| critic.logits(x),
-        &test.images,
-        labels,
-        config.classes(),
-        measurement.device,
-    )?;
+    let matrix = if config.objective.loss.classifies() {
+        let critic = load_critic(run_dir, config, measurement.device)?;
+        Some(confusion(
+            &|x| critic.logits(x),
+            &test.images,
+            labels,
+            config.classes(),
+            measurement.device,
+        )?)
+    } else {
+        None
+    };
     let generation = if config.classifier_applies() {
         let trained = TrainedGenerator::load(run_dir, measurement.weights, measurement.device)?;
         let per_class = measurement.n.unwrap_or(config.outputs.eval_samples);
@@ -106,18 +112,20 @@ pub fn evaluate_classes(
         None
     };
     let evaluation = ClassEvaluation {
-        classification: matrix.metrics(),
-        confusion: matrix.counts,
+        classification: matrix.as_ref().map(|m| m.metrics()),
+        confusion: matrix.map(|m| m.counts),
         generation,
     };
     let run = RunDir::open(run_dir)?;
     run.write_json(CLASSES_FILE, &evaluation)?;
-    let title = format!(
-        "{}: test error {:.2}%",
-        config.title(&config.data.data.to_string()),
-        100.0 * evaluation.classification.test_error
-    );
-    draw_confusion(&run.file(CONFUSION_FILE), &title, &evaluation.confusion)?;
+    if let (Some(counts), Some(metrics)) = (&evaluation.confusion, &evaluation.classification) {
+        let title = format!(
+            "{}: test error {:.2}%",
+            config.title(&config.data.data.to_string()),
+            100.0 * metrics.test_error
+        );
+        draw_confusion(&run.file(CONFUSION_FILE), &title, counts)?;
+    }
     Ok(evaluation)
 }
 

@@ -218,18 +218,26 @@ impl DcganCritic {
         if self.classes > 0 {
             return crate::objectives::clsgan::unlabelled_loss(&self.logits(x));
         }
-        let out = self.features(x).view([-1]);
+        let out = self.hidden(x).apply(&self.out).view([-1]);
         super::apply_output(&out, self.output)
     }
 
     /// The class outputs a_y(x), shape [n, K] ([n, 1] for an unconditional critic, before
     /// its output activation).
     pub fn logits(&self, x: &Tensor) -> Tensor {
-        self.features(x).flatten(1, -1)
+        self.hidden(x).apply(&self.out).flatten(1, -1)
     }
 
-    /// The last convolution's output, [n, K, 1, 1].
-    fn features(&self, x: &Tensor) -> Tensor {
+    /// The last hidden layer's activations, flattened to [n, D], and the class outputs
+    /// [n, K] computed from them.
+    pub fn features_and_logits(&self, x: &Tensor) -> (Tensor, Tensor) {
+        let hidden = self.hidden(x);
+        let logits = hidden.apply(&self.out).flatten(1, -1);
+        (hidden.flatten(1, -1), logits)
+    }
+
+    /// The activations before the last convolution, [n, C, s₀, s₀].
+    fn hidden(&self, x: &Tensor) -> Tensor {
         let mut h = x.shallow_clone();
         for (conv, norm) in &self.layers {
             h = h.apply(conv);
@@ -238,7 +246,7 @@ impl DcganCritic {
             }
             h = leaky_relu(&h, LEAKY_SLOPE);
         }
-        h.apply(&self.out)
+        h
     }
 }
 

@@ -112,6 +112,16 @@ impl Critic {
             Critic::Dcgan(net) => net.logits(x),
         }
     }
+
+    /// The last hidden layer's activations [n, D] (what feature matching compares) and the
+    /// class outputs [n, K] (as [`Critic::logits`]). An MLP critic has no class outputs: its
+    /// input stands for the features, its one output for the logits.
+    pub fn features_and_logits(&self, x: &Tensor) -> (Tensor, Tensor) {
+        match self {
+            Critic::Mlp(mlp) => (x.flatten(1, -1), mlp.score(x).unsqueeze(1)),
+            Critic::Dcgan(net) => net.features_and_logits(x),
+        }
+    }
 }
 
 /// The generator's input for classes `labels` (i64 [n]) of `classes`: z [n, k] with the

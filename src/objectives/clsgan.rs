@@ -20,8 +20,14 @@
 //! with γ_c the weight on the labelled loss (`real_weight`, 1 in the author's code), λ the
 //! conditional hinge's (`hinge_weight`), μ the unlabelled hinge's (`unlabelled_weight`, 0:
 //! the fully supervised author code) and γ the zero-centred penalty on real data, as for
-//! LS-GAN. The generator minimises λ · mean L(G(z, y), y) + μ · mean L(G(z, y)): each term
-//! the critic raises on fakes, it lowers.
+//! LS-GAN. The generator minimises
+//!
+//! T(φ) = mean L(G(z, y), y) + μ · mean L(G(z, y)) + φ_fm · ‖mean f(x_u) − mean f(G(z, y))‖² / D
+//!
+//! the author's mean L(G(z, y), y) (whatever λ: it is what makes G draw the class asked for),
+//! the unlabelled loss the critic raises on fakes, and optionally feature matching
+//! (Salimans et al. 2016, "Improved techniques for training GANs"): the mean over the D
+//! features f of the critic's last hidden layer, on real and generated images.
 
 use tch::{Kind, Tensor};
 
@@ -38,6 +44,8 @@ pub struct ClsGanWeights {
     pub unlabelled: f64,
     /// γ, on the zero-centred gradient penalty on real data.
     pub penalty: f64,
+    /// φ_fm, on feature matching in the generator's objective.
+    pub feature_matching: f64,
 }
 
 /// L(x, y) = −log softmax_y a(x) for each row of `logits` [n, K] and its class in `labels`
@@ -94,14 +102,25 @@ pub fn clsgan_critic_objective(parts: &ClsGanParts, weights: ClsGanWeights) -> T
         + parts.penalty * weights.penalty
 }
 
-/// CLS-GAN generator objective, minimised over φ: λ · mean L(G(z, y), y) + μ · mean L(G(z, y)).
+/// Feature matching: (1/D) ‖mean_i f(x_i) − mean_i f(G_i)‖² for features [n, D] of real and
+/// [m, D] of generated images.
+pub fn feature_matching(real_features: &Tensor, fake_features: &Tensor) -> Tensor {
+    (real_features.mean_dim(0, false, Kind::Float) - fake_features.mean_dim(0, false, Kind::Float))
+        .square()
+        .mean(Kind::Float)
+}
+
+/// CLS-GAN generator objective T(φ) (module documentation), minimised over φ, given L(G, y),
+/// L(G) and the feature-matching term.
 pub fn clsgan_generator_objective(
     class_loss_fake: &Tensor,
     unlabelled_loss_fake: &Tensor,
+    feature_matching: &Tensor,
     weights: ClsGanWeights,
 ) -> Tensor {
-    class_loss_fake.mean(None::<Kind>) * weights.hinge
+    class_loss_fake.mean(None::<Kind>)
         + unlabelled_loss_fake.mean(None::<Kind>) * weights.unlabelled
+        + feature_matching * weights.feature_matching
 }
 
 #[cfg(test)]
@@ -143,6 +162,7 @@ mod tests {
             hinge: 3.0,
             unlabelled: 5.0,
             penalty: 0.5,
+            feature_matching: 2.0,
         };
         let value = clsgan_critic_objective(
             &ClsGanParts {
@@ -158,7 +178,14 @@ mod tests {
         );
         let by_hand = 2.0 * 0.75 + 3.0 * 0.25 + 5.0 * 0.5 + 0.5 * 4.0;
         assert!((value.double_value(&[]) - by_hand).abs() < 1e-6);
-        let generator = clsgan_generator_objective(&lf, &uf, weights);
-        assert!((generator.double_value(&[]) - (3.0 * 2.25 + 5.0 * -1.25)).abs() < 1e-6);
+        // Features (1, 3) and (3, 5) against (0, 0) and (2, 0): means (2, 4) and (1, 0),
+        // squared differences 1 and 16, mean 8.5.
+        let real = t(&[1.0, 3.0, 3.0, 5.0], &[2, 2]);
+        let fake = t(&[0.0, 0.0, 2.0, 0.0], &[2, 2]);
+        let matching = feature_matching(&real, &fake);
+        assert!((matching.double_value(&[]) - 8.5).abs() < 1e-6);
+        let generator = clsgan_generator_objective(&lf, &uf, &matching, weights);
+        let by_hand = 2.25 + 5.0 * -1.25 + 2.0 * 8.5;
+        assert!((generator.double_value(&[]) - by_hand).abs() < 1e-6);
     }
 }

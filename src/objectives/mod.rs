@@ -12,12 +12,14 @@
 //! | `wgan-gp` | E L(x) − E L(G) + γ·E(‖∇L(x̂)‖ − 1)² | `wgan_gp.rs` |
 //! | `gan`     | E softplus(L(x)) + E softplus(−L(G)) | `gan.rs`  |
 //! | `clsgan`  | γ_c·E L(x,y) + λ·E (Δ + L(x,y) − L(G,y))_+ + μ·E (Δ + L(x) − L(G))_+ + γ·E‖∇L(x)‖² | `clsgan.rs` |
+//! | `cwgan-gp` | E L(x,y) − E L(G,y) + γ·E(‖∇L(x̂,y)‖ − 1)², L(x,y) = a_y(x) | `cwgan_gp.rs` |
 //!
 //! The generator minimises E L(G(z)) for all but `gan` (E softplus(L(G(z)))) and `clsgan`
 //! (λ·E L(G(z,y),y) + μ·E L(G(z,y))). CLS-GAN's critic sees classes: its objective is
 //! [`Objective::conditional_critic_terms`] on labelled and unlabelled batches.
 
 pub mod clsgan;
+pub mod cwgan_gp;
 pub mod gan;
 pub mod glsgan;
 pub mod lsgan;
@@ -87,7 +89,11 @@ pub enum Loss {
         hinge_weight: f64,
         /// μ, on the unlabelled hinge.
         unlabelled_weight: f64,
+        /// φ_fm, on feature matching in the generator's objective.
+        feature_matching: f64,
     },
+    /// The conditional WGAN-GP (`cwgan_gp.rs`).
+    CwganGp,
 }
 
 impl Loss {
@@ -118,7 +124,9 @@ impl Loss {
                 labelled_weight: options.real_weight,
                 hinge_weight: options.hinge_weight,
                 unlabelled_weight: options.unlabelled_weight,
+                feature_matching: options.feature_matching,
             },
+            LossKind::CwganGp => Loss::CwganGp,
         }
     }
 
@@ -128,7 +136,7 @@ impl Loss {
             Loss::Lsgan { margin, .. }
             | Loss::Glsgan { margin, .. }
             | Loss::Clsgan { margin, .. } => Some(margin),
-            Loss::Wgan { .. } | Loss::WganGp | Loss::Gan => None,
+            Loss::Wgan { .. } | Loss::WganGp | Loss::Gan | Loss::CwganGp => None,
         }
     }
 }
@@ -214,7 +222,7 @@ impl Objective {
         fake: &Tensor,
     ) -> CriticTerms {
         let gamma = self.penalty_weight;
-        let on_interpolates = matches!(self.loss, Loss::WganGp);
+        let on_interpolates = matches!(self.loss, Loss::WganGp | Loss::CwganGp);
         let zero_centred = !on_interpolates && gamma > 0.0;
         // L(x) is computed once and serves both the objective and the penalty on real data.
         let real = if zero_centred {
@@ -291,7 +299,8 @@ impl Objective {
                 wgan::wgan_critic_objective(&loss_real, &loss_fake, &penalty, gamma),
                 None,
             ),
-            Loss::WganGp => (
+            // Without classes (the diagnostics' view), the conditional WGAN-GP is WGAN-GP.
+            Loss::WganGp | Loss::CwganGp => (
                 wgan_gp::wgan_gp_critic_objective(&loss_real, &loss_fake, &penalty, gamma),
                 None,
             ),
@@ -315,7 +324,7 @@ impl Objective {
             Loss::Lsgan { .. } => lsgan::lsgan_generator_objective(loss_fake),
             Loss::Glsgan { .. } => glsgan::glsgan_generator_objective(loss_fake),
             Loss::Wgan { .. } => wgan::wgan_generator_objective(loss_fake),
-            Loss::WganGp => wgan_gp::wgan_gp_generator_objective(loss_fake),
+            Loss::WganGp | Loss::CwganGp => wgan_gp::wgan_gp_generator_objective(loss_fake),
             Loss::Gan => gan::gan_generator_objective(loss_fake),
             // The unconditional view (see `critic_terms`): the unlabelled term.
             Loss::Clsgan {
@@ -331,12 +340,14 @@ impl Objective {
                 labelled_weight,
                 hinge_weight,
                 unlabelled_weight,
+                feature_matching,
                 ..
             } => Some(ClsGanWeights {
                 labelled: labelled_weight,
                 hinge: hinge_weight,
                 unlabelled: unlabelled_weight,
                 penalty: self.penalty_weight,
+                feature_matching,
             }),
             _ => None,
         }
@@ -350,9 +361,53 @@ impl Objective {
             .is_none_or(|weights| weights.hinge != 0.0 || weights.unlabelled != 0.0)
     }
 
-    /// CLS-GAN's critic objective on one step's batches (`clsgan.rs`). `logits` maps [n, ...]
-    /// samples to the critic's class outputs a(x), shape [n, K]. The loss must be CLS-GAN.
+    /// A conditional loss's critic objective on one step's batches: CLS-GAN's (`clsgan.rs`)
+    /// or the conditional WGAN-GP's (`cwgan_gp.rs`). `logits` maps [n, ...] samples to the
+    /// critic's class outputs a(x), shape [n, K].
     pub fn conditional_critic_terms(
+        &self,
+        logits: &dyn Fn(&Tensor) -> Tensor,
+        batch: &ConditionalBatch,
+    ) -> CriticTerms {
+        match self.loss {
+            Loss::CwganGp => self.cwgan_gp_critic_terms(logits, batch),
+            _ => self.clsgan_critic_terms(logits, batch),
+        }
+    }
+
+    /// The conditional WGAN-GP's critic terms, on the labelled batch and its fakes.
+    fn cwgan_gp_critic_terms(
+        &self,
+        logits: &dyn Fn(&Tensor) -> Tensor,
+        batch: &ConditionalBatch,
+    ) -> CriticTerms {
+        let labelled_count = batch.labels.size()[0];
+        let fake = batch.fake.narrow(0, 0, labelled_count);
+        let score = |x: &Tensor| cwgan_gp::class_score(&logits(x), batch.labels);
+        let loss_real = score(batch.labelled);
+        let loss_fake = score(&fake);
+        let penalty = if self.penalty_weight > 0.0 {
+            let mixed = penalty::interpolates(batch.labelled, &fake);
+            penalty::interpolate_gradient_penalty(&mixed, &score(&mixed))
+        } else {
+            Tensor::zeros([], (loss_real.kind(), loss_real.device()))
+        };
+        CriticTerms {
+            objective: wgan_gp::wgan_gp_critic_objective(
+                &loss_real,
+                &loss_fake,
+                &penalty,
+                self.penalty_weight,
+            ),
+            loss_real,
+            loss_fake,
+            penalty,
+            margin: None,
+        }
+    }
+
+    /// CLS-GAN's critic terms.
+    fn clsgan_critic_terms(
         &self,
         logits: &dyn Fn(&Tensor) -> Tensor,
         batch: &ConditionalBatch,
@@ -402,15 +457,33 @@ impl Objective {
         }
     }
 
-    /// CLS-GAN's generator objective given the critic's outputs on G(z, y) and the classes y
-    /// the fakes were drawn for.
-    pub fn conditional_generator_objective(&self, fake_logits: &Tensor, labels: &Tensor) -> Tensor {
+    /// CLS-GAN's generator objective given the critic's last hidden features and class
+    /// outputs on G(z, y), the classes y the fakes were drawn for, and the critic's features
+    /// of a real batch (for feature matching).
+    pub fn conditional_generator_objective(
+        &self,
+        (fake_features, fake_logits): (&Tensor, &Tensor),
+        labels: &Tensor,
+        real_features: &Tensor,
+    ) -> Tensor {
+        if matches!(self.loss, Loss::CwganGp) {
+            return wgan_gp::wgan_gp_generator_objective(&cwgan_gp::class_score(
+                fake_logits,
+                labels,
+            ));
+        }
         let weights = self
             .clsgan_weights()
-            .expect("conditional generator objective is CLS-GAN's");
+            .expect("a conditional loss: CLS-GAN or the conditional WGAN-GP");
+        let matching = if weights.feature_matching > 0.0 {
+            clsgan::feature_matching(real_features, fake_features)
+        } else {
+            Tensor::zeros([], (fake_logits.kind(), fake_logits.device()))
+        };
         clsgan::clsgan_generator_objective(
             &clsgan::class_loss(fake_logits, labels),
             &clsgan::unlabelled_loss(fake_logits),
+            &matching,
             weights,
         )
     }
@@ -423,7 +496,8 @@ impl Objective {
             | Loss::Glsgan { .. }
             | Loss::WganGp
             | Loss::Gan
-            | Loss::Clsgan { .. } => None,
+            | Loss::Clsgan { .. }
+            | Loss::CwganGp => None,
         }
     }
 }
@@ -445,9 +519,10 @@ pub(crate) mod testing {
             hinge_weight: 1.0,
             real_weight: 0.0,
             unlabelled_weight: 1.0,
+            feature_matching: 0.0,
             penalty_weight: match kind {
                 LossKind::Lsgan | LossKind::Glsgan | LossKind::Clsgan => 0.1,
-                LossKind::WganGp => 10.0,
+                LossKind::WganGp | LossKind::CwganGp => 10.0,
                 LossKind::Wgan | LossKind::Gan => 0.0,
             },
             penalty_every: 1,

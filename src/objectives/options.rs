@@ -20,22 +20,31 @@ pub enum LossKind {
     /// Conditional, semi-supervised LS-GAN: L(x, y) per class, a classifier too (labelled
     /// image data: mnist, fashion-mnist, cifar10).
     Clsgan,
+    /// Conditional WGAN-GP on the same nets (one critic output per class), the baseline
+    /// beside CLS-GAN; trains on the labelled images.
+    CwganGp,
 }
 
 impl LossKind {
     /// Every loss, in the order reports list them.
-    pub const ALL: [LossKind; 6] = [
+    pub const ALL: [LossKind; 7] = [
         LossKind::Lsgan,
         LossKind::Glsgan,
         LossKind::Wgan,
         LossKind::WganGp,
         LossKind::Gan,
         LossKind::Clsgan,
+        LossKind::CwganGp,
     ];
 
     /// Whether the loss is conditional: a generator G(z, y), a critic with one output per
     /// class, labelled data.
     pub fn is_conditional(self) -> bool {
+        matches!(self, LossKind::Clsgan | LossKind::CwganGp)
+    }
+
+    /// Whether the critic is a classifier too, ŷ = argmin_y L(x, y) (CLS-GAN).
+    pub fn classifies(self) -> bool {
         matches!(self, LossKind::Clsgan)
     }
 
@@ -48,6 +57,7 @@ impl LossKind {
             LossKind::WganGp => "wgan-gp",
             LossKind::Gan => "gan",
             LossKind::Clsgan => "clsgan",
+            LossKind::CwganGp => "cwgan-gp",
         }
     }
 
@@ -60,6 +70,7 @@ impl LossKind {
             LossKind::WganGp => "WGAN-GP",
             LossKind::Gan => "GAN",
             LossKind::Clsgan => "CLS-GAN",
+            LossKind::CwganGp => "cWGAN-GP",
         }
     }
 }
@@ -120,6 +131,12 @@ pub struct ObjectiveOptions {
     // Run folders written before the option lack the key: no unlabelled term, as they trained.
     #[serde(default)]
     pub unlabelled_weight: f64,
+    /// CLS-GAN: the weight of feature matching (the squared distance between the mean
+    /// critic features of real and generated images) in the generator's objective.
+    #[arg(long, allow_negative_numbers = true)]
+    // Run folders written before the option lack the key: none, as they trained.
+    #[serde(default)]
+    pub feature_matching: f64,
     /// γ: zero-centred penalty on real data (LS-GAN, GLS-GAN, WGAN, GAN as R1), or the
     /// interpolate penalty centred at 1 (WGAN-GP).
     #[arg(long, allow_negative_numbers = true)]
@@ -160,6 +177,7 @@ impl ObjectiveOptions {
             ("real_weight", self.real_weight),
             ("penalty_weight", self.penalty_weight),
             ("unlabelled_weight", self.unlabelled_weight),
+            ("feature_matching", self.feature_matching),
         ];
         for (key, value) in non_negative {
             if !(value.is_finite() && value >= 0.0) {

@@ -121,13 +121,14 @@ impl TrainConfig {
         if self.objective.loss.is_conditional() && !labelled {
             return Err((
                 "data",
-                "a data set with labels (mnist, fashion-mnist or cifar10) for --loss clsgan",
+                "a data set with labels (mnist, fashion-mnist or cifar10) for the conditional \
+                 losses (--loss clsgan, cwgan-gp)",
             ));
         }
         if self.data.labels != 0 && !self.objective.loss.is_conditional() {
             return Err((
                 "labels",
-                "0 unless --loss clsgan (only CLS-GAN trains on labels)",
+                "0 unless --loss clsgan or cwgan-gp (only the conditional losses train on labels)",
             ));
         }
         if self.data.labels as i64 % crate::data::images::LABELLED_CLASSES != 0 {

@@ -273,14 +273,14 @@ pub const TABLE: &[Row] = &[
               steps per generator step",
     },
     Row {
-        losses: &[LossKind::WganGp],
+        losses: &[LossKind::WganGp, LossKind::CwganGp],
         data: &DataKind::ALL,
         values: &["penalty_weight = 10.0", "critic_steps = 5"],
         why: "WGAN-GP's own setting (docs/FORMULAS.md#baselines-on-the-same-loop, Gulrajani et al.): the interpolate penalty at \
               weight 10, five critic steps per generator step",
     },
     Row {
-        losses: &[LossKind::WganGp],
+        losses: &[LossKind::WganGp, LossKind::CwganGp],
         data: IMAGES,
         values: &["beta2 = 0.9"],
         why: "WGAN-GP's Adam betas (0.5, 0.9) (docs/FORMULAS.md#baselines-on-the-same-loop)",
@@ -317,6 +317,7 @@ fn base(loss: LossKind, data: &DataSource) -> TrainConfig {
             real_weight: 0.0,
             penalty_weight: 0.0,
             unlabelled_weight: 0.0,
+            feature_matching: 0.0,
             penalty_every: 1,
             glsgan_slope: 0.5,
             clip: 0.01,

@@ -199,12 +199,16 @@ impl Trainer {
             self.critic_optimizer.lr = self.config.optimiser.lr_critic * remaining;
             self.generator_optimizer.lr = self.config.optimiser.lr_generator * remaining;
         }
+        // A conditional run's last unlabelled batch, for the generator's feature matching.
+        let mut last_unlabelled = None;
         for critic_step in 1..=self.config.optimiser.critic_steps {
             let step =
                 self.iteration * self.config.optimiser.critic_steps as u64 + critic_step as u64 - 1;
             let objective = self.objective.at_critic_step(step);
             let terms = if self.classes > 0 {
-                self.conditional_critic_terms(&objective, batch)?
+                let (terms, unlabelled) = self.conditional_critic_terms(&objective, batch)?;
+                last_unlabelled = Some(unlabelled);
+                terms
             } else {
                 let real = self.data.next_batch(batch, self.device);
                 let fake = tch::no_grad(|| self.generate(&self.noise(batch)));
@@ -228,8 +232,8 @@ impl Trainer {
         if self.objective.trains_generator() {
             // The critic is fixed during the generator step: no gradients for its parameters.
             self.critic_store.freeze();
-            let generator_objective = if self.classes > 0 {
-                self.conditional_generator_objective(batch)
+            let generator_objective = if let Some(real) = &last_unlabelled {
+                self.conditional_generator_objective(batch, real)
             } else {
                 let fake = self.generate(&self.noise(batch));
                 self.objective.generator_objective(&self.score(&fake))
@@ -385,7 +389,8 @@ impl Trainer {
             .data
             .images()
             .and_then(|images| Some((images, images.reference.labels.as_ref()?)));
-        let (Some((images, labels)), true) = (labels, self.classes > 0) else {
+        let (Some((images, labels)), true) = (labels, self.config.objective.loss.classifies())
+        else {
             return Ok(None);
         };
         let critic = &self.critic;
