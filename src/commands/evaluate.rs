@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tch::{Device, Tensor};
 
-use crate::commands::evaluate_classes::{evaluate_classes, ClassEvaluation};
+use crate::commands::evaluate_classes::{evaluate_classes, ClassEvaluation, ClassMeasurement};
 use crate::commands::sample::{GeneratorFlags, TrainedGenerator, Weights};
 use crate::data::images::{ImageDataset, ImageSet, Split};
 use crate::error::{Error, Result};
@@ -252,7 +252,16 @@ pub fn evaluate_run(run_dir: &Path, measurement: &Measurement) -> Result<RunEval
     };
     RunDir::open(run_dir)?.write_json(IMAGE_METRICS_FILE, &evaluation)?;
     let classes = match config.objective.loss.is_conditional() {
-        true => Some(evaluate_classes(run_dir, config, measurement)?),
+        true => Some(evaluate_classes(
+            run_dir,
+            config,
+            &ClassMeasurement {
+                per_class: measurement.n,
+                weights,
+                seed,
+                device,
+            },
+        )?),
         false => None,
     };
     Ok(RunEvaluation {

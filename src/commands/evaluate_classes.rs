@@ -10,8 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tch::{nn, Device, Kind, Tensor};
 
-use crate::commands::evaluate::Measurement;
-use crate::commands::sample::TrainedGenerator;
+use crate::commands::sample::{TrainedGenerator, Weights};
 use crate::data::images::{ImageSet, Split};
 use crate::data::SampleShape;
 use crate::error::{Error, Result};
@@ -58,12 +57,22 @@ impl ClassGeneration {
     }
 }
 
+/// How `evaluate` measures a run's classes: `per_class` samples of each class (None: the
+/// run's `eval_samples`) from its `weights`, noise from `seed`, networks on `device`.
+#[derive(Clone, Copy, Debug)]
+pub struct ClassMeasurement {
+    pub per_class: Option<usize>,
+    pub weights: Weights,
+    pub seed: u64,
+    pub device: Device,
+}
+
 /// Measures the conditional run in `run_dir` (its config `config`): writes `classes.json`
 /// and `confusion.png`.
 pub fn evaluate_classes(
     run_dir: &Path,
     config: &TrainConfig,
-    measurement: &Measurement,
+    measurement: &ClassMeasurement,
 ) -> Result<ClassEvaluation> {
     let dataset = config
         .data
@@ -99,7 +108,7 @@ pub fn evaluate_classes(
     };
     let generation = if config.classifier_applies() {
         let trained = TrainedGenerator::load(run_dir, measurement.weights, measurement.device)?;
-        let per_class = measurement.n.unwrap_or(config.outputs.eval_samples);
+        let per_class = measurement.per_class.unwrap_or(config.outputs.eval_samples);
         Some(class_generation(
             &trained,
             &test,

@@ -216,7 +216,11 @@ impl DcganCritic {
     /// −log Σ_y exp a_y(x) (objectives/clsgan.rs).
     pub fn score(&self, x: &Tensor) -> Tensor {
         if self.classes > 0 {
-            return crate::objectives::clsgan::unlabelled_loss(&self.logits(x));
+            // The unlabelled loss of objectives/clsgan.rs (networks do not import objectives).
+            return -self
+                .logits(x)
+                .to_kind(tch::Kind::Float)
+                .logsumexp([1], false);
         }
         let out = self.hidden(x).apply(&self.out).view([-1]);
         super::apply_output(&out, self.output)

@@ -22,10 +22,10 @@
 //! the fully supervised author code) and γ the zero-centred penalty on real data, as for
 //! LS-GAN. The generator minimises
 //!
-//! T(φ) = mean L(G(z, y), y) + μ · mean L(G(z, y)) + φ_fm · ‖mean f(x_u) − mean f(G(z, y))‖² / D
+//! T(φ) = λ · mean L(G(z, y), y) + μ · mean L(G(z, y)) + φ_fm · ‖mean f(x_u) − mean f(G(z, y))‖² / D
 //!
-//! the author's mean L(G(z, y), y) (whatever λ: it is what makes G draw the class asked for),
-//! the unlabelled loss the critic raises on fakes, and optionally feature matching
+//! each loss the critic raises on fakes, lowered with the critic's weight on it (λ = 0 leaves
+//! the generator unconditional), and optionally feature matching
 //! (Salimans et al. 2016, "Improved techniques for training GANs"): the mean over the D
 //! features f of the critic's last hidden layer, on real and generated images.
 
@@ -118,7 +118,7 @@ pub fn clsgan_generator_objective(
     feature_matching: &Tensor,
     weights: ClsGanWeights,
 ) -> Tensor {
-    class_loss_fake.mean(None::<Kind>)
+    class_loss_fake.mean(None::<Kind>) * weights.hinge
         + unlabelled_loss_fake.mean(None::<Kind>) * weights.unlabelled
         + feature_matching * weights.feature_matching
 }
@@ -185,7 +185,7 @@ mod tests {
         let matching = feature_matching(&real, &fake);
         assert!((matching.double_value(&[]) - 8.5).abs() < 1e-6);
         let generator = clsgan_generator_objective(&lf, &uf, &matching, weights);
-        let by_hand = 2.25 + 5.0 * -1.25 + 2.0 * 8.5;
+        let by_hand = 3.0 * 2.25 + 5.0 * -1.25 + 2.0 * 8.5;
         assert!((generator.double_value(&[]) - by_hand).abs() < 1e-6);
     }
 }
