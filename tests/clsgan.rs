@@ -22,8 +22,6 @@ fn tiny(iters: &str) -> Vec<String> {
         "mnist",
         "--data-dir",
         &data_dir(),
-        "--loss",
-        "clsgan",
         "--labels",
         "20",
         "--iters",
@@ -58,8 +56,12 @@ fn lsgan(args: &[String]) -> Output {
         .expect("the lsgan binary runs")
 }
 
+/// A tiny run of CLS-GAN (or of the `--loss` in `extra`) into `out`.
 fn train(out: &Path, iters: &str, extra: &[&str]) -> Output {
     let mut args = vec!["train".to_string(), "--out".into(), path(out)];
+    if !extra.contains(&"--loss") {
+        args.extend(["--loss".to_string(), "clsgan".into()]);
+    }
     args.extend(tiny(iters));
     args.extend(extra.iter().map(|s| s.to_string()));
     lsgan(&args)
@@ -96,6 +98,16 @@ fn a_clsgan_run_records_its_labels_logs_its_test_error_and_resumes_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole");
     ok(train(&whole, "6", &[]));
+
+    // Some labels kept: the semi-supervised defaults (no conditional hinge, feature matching).
+    let config = std::fs::read_to_string(whole.join("config.toml")).unwrap();
+    for line in [
+        "hinge_weight = 0.0",
+        "feature_matching = 1.0",
+        "labels = 20",
+    ] {
+        assert!(config.lines().any(|l| l == line), "{line} not in {config}");
+    }
 
     // 20 labels: two of each digit, chosen by the seed, listed in labelled.json.
     let labelled = common::read_json(&whole.join("labelled.json"));
@@ -165,12 +177,28 @@ fn a_clsgan_run_records_its_labels_logs_its_test_error_and_resumes_exactly() {
         ],
     );
 
-    // `sample --class`: every image of the one class asked for (the same noise as the
-    // unconditioned draw, a different class: different images).
+    // The semi-supervised default trains the generator without its class (λ = 0): `sample
+    // --class` says so and how to train one that draws classes.
+    assert_refused(
+        lsgan(&[
+            "sample".into(),
+            path(&whole),
+            "--class".into(),
+            "3".into(),
+            "--out".into(),
+            path(&dir.path().join("x.png")),
+        ]),
+        &["ignores its class", "--hinge-weight 1"],
+    );
+
+    // `sample --class` on a run that draws classes: every image of the one class asked for
+    // (the same noise, another class: other images).
+    let conditional = dir.path().join("conditional");
+    ok(train(&conditional, "2", &["--hinge-weight", "1"]));
     let three = dir.path().join("three.npy");
     let output = ok(lsgan(&[
         "sample".into(),
-        path(&whole),
+        path(&conditional),
         "--class".into(),
         "3".into(),
         "-n".into(),
@@ -184,7 +212,7 @@ fn a_clsgan_run_records_its_labels_logs_its_test_error_and_resumes_exactly() {
     let four = dir.path().join("four.npy");
     ok(lsgan(&[
         "sample".into(),
-        path(&whole),
+        path(&conditional),
         "--class".into(),
         "4".into(),
         "-n".into(),
@@ -198,7 +226,7 @@ fn a_clsgan_run_records_its_labels_logs_its_test_error_and_resumes_exactly() {
         assert_refused(
             lsgan(&[
                 "sample".into(),
-                path(&whole),
+                path(&conditional),
                 "--class".into(),
                 class.into(),
                 "--out".into(),
@@ -214,7 +242,7 @@ fn evaluate_writes_the_confusion_matrix_and_each_class_agreement() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let run = dir.path().join("run");
-    ok(train(&run, "3", &[]));
+    ok(train(&run, "3", &["--hinge-weight", "1"]));
     let with_cache = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_lsgan"))
             .args(args)
@@ -317,4 +345,34 @@ fn bad_combinations_of_loss_data_and_labels_are_one_line_errors() {
     for name in ["a", "b", "c", "d", "e"] {
         assert!(!dir.path().join(name).exists(), "{name}: nothing written");
     }
+}
+
+#[test]
+fn the_conditional_wgan_gp_trains_on_the_labels_and_draws_a_chosen_class() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("cwgan");
+    ok(train(
+        &run,
+        "2",
+        &["--loss", "cwgan-gp", "--critic-steps", "2"],
+    ));
+    let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+    assert!(config.contains("loss = \"cwgan-gp\""), "{config}");
+    assert!(config.contains("penalty_weight = 10.0"), "{config}");
+    assert_eq!(common::read_json(&run.join("labelled.json"))["count"], 20);
+    // Not a classifier: its lines carry no test error.
+    let log = common::metrics_log(&run);
+    assert!(!log.contains("classification"), "{log}");
+    let out = dir.path().join("seven.npy");
+    ok(lsgan(&[
+        "sample".into(),
+        path(&run),
+        "--class".into(),
+        "7".into(),
+        "-n".into(),
+        "3".into(),
+        "--out".into(),
+        path(&out),
+    ]));
+    assert_eq!(tch::Tensor::read_npy(&out).unwrap().size(), [3, 1, 28, 28]);
 }

@@ -2,7 +2,8 @@
 //! CLS-GAN critic as a classifier (ŷ = argmin_y L(x, y)) on the whole test split, overall and
 //! per class, with the confusion matrix as a picture; and, where the data set's classifier applies (MNIST, Fashion-MNIST),
 //! its conditional samples: the share of each requested class that classifier reads as that
-//! class, and the FID of each class against the test images of that class. Written to
+//! class, and the FID of each class against the test images of that class (for a generator
+//! trained to draw the class it is given). Written to
 //! `RUN_DIR/classes.json` and `RUN_DIR/confusion.png`.
 
 use std::path::Path;
@@ -106,8 +107,9 @@ pub fn evaluate_classes(
     } else {
         None
     };
-    let generation = if config.classifier_applies() {
-        let trained = TrainedGenerator::load(run_dir, measurement.weights, measurement.device)?;
+    let trained = TrainedGenerator::load(run_dir, measurement.weights, measurement.device)?;
+    // A generator that ignores its class (CLS-GAN with λ = 0) has no class to agree with.
+    let generation = if config.classifier_applies() && trained.draws_classes() {
         let per_class = measurement.per_class.unwrap_or(config.outputs.eval_samples);
         Some(class_generation(
             &trained,

@@ -20,6 +20,7 @@ use crate::data::SampleShape;
 use crate::error::{Error, Result};
 use crate::nets::options::NoiseKind;
 use crate::nets::{conditional_input, Generator};
+use crate::objectives::options::LossKind;
 use crate::report::grid::{square_columns, write_grid, write_image_files};
 use crate::report::summary::counted;
 use crate::storage::files::{EMA_GENERATOR_FILE, GENERATOR_FILE, STANDARDISATION_FILE};
@@ -233,7 +234,24 @@ impl TrainedGenerator {
                 "option --class: expected a class from 0 to {}, got {class}",
                 classes - 1
             ))),
+            _ if !self.draws_classes() => Err(Error::bad_input(format!(
+                "option --class: {}'s generator ignores its class (trained with hinge_weight = \
+                 0, the semi-supervised default); train with --hinge-weight 1 to draw a chosen \
+                 class",
+                run_dir.display()
+            ))),
             _ => Ok(()),
+        }
+    }
+
+    /// Whether the generator was trained to draw the class it is given: a conditional run
+    /// whose generator objective has a class term (CLS-GAN with λ > 0, the conditional
+    /// WGAN-GP).
+    pub fn draws_classes(&self) -> bool {
+        let objective = &self.config.objective;
+        match objective.loss {
+            LossKind::Clsgan => objective.hinge_weight > 0.0,
+            loss => loss.is_conditional(),
         }
     }
 

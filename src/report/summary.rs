@@ -198,6 +198,7 @@ pub enum Quantity {
     ClassifierPrecision,
     ClassifierRecall,
     ClassifierClassesCovered,
+    TestError,
 }
 
 /// Which way a quantity is better.
@@ -400,6 +401,14 @@ pub static QUANTITIES: &[Row] = &[
         },
         better: Some(Better::Higher),
         shown: Shown::CountOf(Total::Classes),
+    },
+    Row {
+        quantity: Quantity::TestError,
+        key: "test_error",
+        header: "test error (CLS-GAN critic)",
+        read: |r| r.metrics.classification.as_ref().map(|c| c.test_error),
+        better: Some(Better::Lower),
+        shown: Shown::Share,
     },
 ];
 
@@ -1015,10 +1024,7 @@ mod tests {
                 row.quantity
             );
         }
-        assert_eq!(
-            QUANTITIES.len(),
-            Quantity::ClassifierClassesCovered as usize + 1
-        );
+        assert_eq!(QUANTITIES.len(), Quantity::TestError as usize + 1);
         // A key that is not in the table is refused, not read as a quantity that does not
         // rank.
         assert_eq!(Quantity::from_key("modes_coverd"), None);

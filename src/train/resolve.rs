@@ -64,7 +64,15 @@ impl TrainConfig {
             })?,
             Chosen::Default => DEFAULT_DATA,
         };
-        let defaults = TrainConfig::defaults(loss, &data);
+        // CLS-GAN's defaults also depend on whether some labels are kept (`labels` > 0).
+        let labels = match chosen(settings, flags.get::<usize>("labels"), &from_file, "labels") {
+            Chosen::Typed(labels) => labels,
+            Chosen::Written(value) => usize::deserialize(value).map_err(|e| {
+                Error::bad_input(format!("{}: {}", origin("labels"), escaped(e.message())))
+            })?,
+            Chosen::Default => 0,
+        };
+        let defaults = TrainConfig::defaults_with_labels(loss, &data, labels);
         let mut config = over(defaults, &from_file, &origin)?;
         flags.apply(&mut config).map_err(|e| {
             Error::bad_input(format!(
