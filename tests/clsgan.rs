@@ -376,3 +376,58 @@ fn the_conditional_wgan_gp_trains_on_the_labels_and_draws_a_chosen_class() {
     ]));
     assert_eq!(tch::Tensor::read_npy(&out).unwrap().size(), [3, 1, 28, 28]);
 }
+
+#[test]
+fn cifar10_trains_clsgan_at_32_by_32_in_colour() {
+    // A CIFAR-10 folder of the 20 sample images (no 2s or 4s among them).
+    let dir = tempfile::tempdir().unwrap();
+    common::write_fake_cifar(&dir.path().join("cifar-10-batches-bin"));
+    let run = |out: &Path, labels: &str| {
+        lsgan(&[
+            "train".into(),
+            "--data".into(),
+            "cifar10".into(),
+            "--data-dir".into(),
+            path(dir.path()),
+            "--loss".into(),
+            "clsgan".into(),
+            "--labels".into(),
+            labels.into(),
+            "--iters".into(),
+            "2".into(),
+            "--batch-size".into(),
+            "8".into(),
+            "--gen-width".into(),
+            "8".into(),
+            "--critic-width".into(),
+            "8".into(),
+            "--eval-samples".into(),
+            "20".into(),
+            "--log-every".into(),
+            "2".into(),
+            "--threads".into(),
+            "1".into(),
+            "--out".into(),
+            path(out),
+            "--quiet".into(),
+        ])
+    };
+    let every_label = dir.path().join("all");
+    ok(run(&every_label, "0"));
+    let log = common::metrics_log(&every_label);
+    let line: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(line["classification"]["images"], 20);
+    let grid = image::open(every_label.join("samples.png"))
+        .unwrap()
+        .to_rgb8();
+    // 20 evaluation images: two rows of ten, 32 + 2 pixels a cell at scale 2.
+    assert_eq!(grid.width(), 2 * (10 * 34 + 2));
+    assert_refused(
+        run(&dir.path().join("ten"), "10"),
+        &[
+            "option --labels",
+            "1 per class",
+            "holds 0 images of class 2",
+        ],
+    );
+}

@@ -187,38 +187,11 @@ fn cifar_samples_load_as_a_folder() {
     );
 }
 
-/// The sample PNGs in name order as CIFAR-10 records (label from the file name).
-fn sample_records() -> (Vec<u8>, Vec<i64>) {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(samples_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    paths.sort();
-    let mut records = Vec::new();
-    let mut labels = Vec::new();
-    for path in paths {
-        let (label, record) = common::cifar_record(&path);
-        records.extend(record);
-        labels.push(i64::from(label));
-    }
-    (records, labels)
-}
-
-/// A CIFAR-10 folder made of the samples: 4 images in each train batch, all 20 in the test.
-fn write_fake_cifar(folder: &Path) {
-    let (records, _) = sample_records();
-    std::fs::create_dir_all(folder).unwrap();
-    for (index, chunk) in records.chunks(4 * cifar::RECORD_BYTES).enumerate() {
-        std::fs::write(folder.join(format!("data_batch_{}.bin", index + 1)), chunk).unwrap();
-    }
-    std::fs::write(folder.join("test_batch.bin"), &records).unwrap();
-}
-
 #[test]
 fn a_cifar_batch_made_from_the_samples_reads_back() {
     let dir = tempfile::tempdir().unwrap();
-    write_fake_cifar(&dir.path().join("cifar-10-batches-bin"));
-    let (_, labels) = sample_records();
+    common::write_fake_cifar(&dir.path().join("cifar-10-batches-bin"));
+    let (_, labels) = common::cifar_sample_records();
     let folder = ImageSet::load(
         &ImageDataset::Folder(samples_dir()),
         Path::new(""),
@@ -240,7 +213,7 @@ fn a_cifar_batch_made_from_the_samples_reads_back() {
 fn a_truncated_cifar_batch_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("cifar-10-batches-bin");
-    write_fake_cifar(&folder);
+    common::write_fake_cifar(&folder);
     let test_batch = folder.join("test_batch.bin");
     let bytes = std::fs::read(&test_batch).unwrap();
     std::fs::write(&test_batch, &bytes[..bytes.len() - 100]).unwrap();
@@ -534,7 +507,7 @@ fn a_missing_remote_file_is_a_clear_error() {
 #[test]
 fn a_cifar_archive_unpacks_where_the_loader_looks() {
     let source = tempfile::tempdir().unwrap();
-    write_fake_cifar(&source.path().join("cifar-10-batches-bin"));
+    common::write_fake_cifar(&source.path().join("cifar-10-batches-bin"));
     let archive = source.path().join("cifar-10-binary.tar.gz");
     let gz = flate2::write::GzEncoder::new(
         std::fs::File::create(&archive).unwrap(),

@@ -341,7 +341,12 @@ pub fn write_samples(
                 trained.title(),
                 weights.describe()
             );
-            write_grid(out, &samples, square_columns(count), &caption)
+            // A conditional run's sample i is of class i mod 10: one class per column.
+            let columns = match (trained.classes(), class) {
+                (0, _) | (_, Some(_)) => square_columns(count),
+                (classes, None) => (classes as usize).min(count),
+            };
+            write_grid(out, &samples, columns, &caption)
         }
         SampleFormat::PngFolder => write_image_files(out, &samples),
     }

@@ -122,7 +122,9 @@ fn draw_pictures(
 fn picture_of(path: &Path, snapshot: &Snapshot) -> Result<Option<(RgbImage, &'static str)>> {
     let (title, iteration) = (&snapshot.title, snapshot.iteration);
     if let Some(grid) = &snapshot.grid {
-        let columns = square_columns(grid.size()[0] as usize);
+        let columns = snapshot
+            .grid_columns
+            .unwrap_or_else(|| square_columns(grid.size()[0] as usize));
         let picture = captioned_grid(path, grid, columns, &grid_caption(title, iteration))?;
         return Ok(Some((picture, SAMPLES_TAG)));
     }

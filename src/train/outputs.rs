@@ -50,6 +50,9 @@ pub struct Snapshot {
     pub title: String,
     /// Image runs: the grid of the fixed noise, [n, C, H, W] in [−1, 1].
     pub grid: Option<Tensor>,
+    /// The grid's columns where they mean something (a conditional run: one row of 10 per
+    /// class); `None`: as square as the images allow.
+    pub grid_columns: Option<usize>,
     /// 2-D runs: L(x) over a square around the data, with real and generated points.
     pub landscape: Option<LandscapeSnapshot>,
 }
@@ -107,6 +110,7 @@ impl Snapshot {
             iteration: trainer.iteration,
             title: trainer.config.title(trainer.data.name()),
             grid,
+            grid_columns: (trainer.classes > 0).then_some(GRID_IMAGES_PER_CLASS),
             landscape,
         })
     }

@@ -238,6 +238,38 @@ pub fn cifar_record(png: &Path) -> (u8, Vec<u8>) {
     (label, record)
 }
 
+/// The CIFAR-10 sample PNGs of ../shared/data in name order as binary batch records (see
+/// [`cifar_record`]), and their labels.
+pub fn cifar_sample_records() -> (Vec<u8>, Vec<i64>) {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cifar10-samples");
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(samples)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    paths.sort();
+    let mut records = Vec::new();
+    let mut labels = Vec::new();
+    for path in paths {
+        let (label, record) = cifar_record(&path);
+        records.extend(record);
+        labels.push(i64::from(label));
+    }
+    (records, labels)
+}
+
+/// A CIFAR-10 folder made of the samples: 4 images in each train batch, all 20 in the test.
+pub fn write_fake_cifar(folder: &Path) {
+    let (records, _) = cifar_sample_records();
+    std::fs::create_dir_all(folder).unwrap();
+    for (index, chunk) in records
+        .chunks(4 * lsgan::data::images::cifar::RECORD_BYTES)
+        .enumerate()
+    {
+        std::fs::write(folder.join(format!("data_batch_{}.bin", index + 1)), chunk).unwrap();
+    }
+    std::fs::write(folder.join("test_batch.bin"), &records).unwrap();
+}
+
 /// `value` without what changes from one run to the next: timings and folder paths.
 pub fn without_timings_and_paths(value: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;

@@ -36,8 +36,8 @@ pub fn balanced_indices(set: &ImageSet, count: usize, seed: u64) -> Result<Vec<i
             .collect();
         if members.len() < per_class {
             return Err(Error::bad_input(format!(
-                "option --labels: {count} asks for {per_class} images of class {class}, but \
-                 {}'s training split holds {}",
+                "option --labels: {count} keeps {per_class} per class, but {}'s training split \
+                 holds {} images of class {class}",
                 set.name,
                 members.len()
             )));
