@@ -216,11 +216,11 @@ fn training_data(workload: Workload, config: &TrainConfig) -> Result<TrainingDat
         ),
         labels: None,
     };
-    Ok(TrainingData::Images(ImageData::in_memory(
+    Ok(TrainingData::Images(Box::new(ImageData::in_memory(
         set,
         config.optimiser.batch_size,
         config.runtime.seed,
-    )?))
+    )?)))
 }
 
 /// The `q` quantile of `values` (linear interpolation between order statistics, as

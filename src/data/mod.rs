@@ -60,7 +60,8 @@ impl SampleShape {
 #[derive(Debug)]
 pub enum TrainingData {
     Points(PointData),
-    Images(ImageData),
+    /// Boxed: an image set's loaders and tensors dwarf a point set's.
+    Images(Box<ImageData>),
 }
 
 impl TrainingData {
@@ -87,7 +88,7 @@ impl TrainingData {
                         first_batch,
                     )?);
                 }
-                Ok(TrainingData::Images(images))
+                Ok(TrainingData::Images(Box::new(images)))
             }
             source => {
                 let points = PointData::from_source(source, options.standardise)?;

@@ -135,7 +135,7 @@ mod tests {
     fn class_and_unlabelled_losses_by_hand() {
         // Logits (0, ln 3): softmax (1/4, 3/4); log Σ exp = ln 4.
         let logits = t(&[0.0, 3f32.ln()], &[1, 2]);
-        let of = |x: Tensor| f64::from(x.double_value(&[0]));
+        let of = |x: Tensor| x.double_value(&[0]);
         assert!((of(class_loss(&logits, &Tensor::from_slice(&[0i64]))) - 4f64.ln()).abs() < 1e-6);
         assert!(
             (of(class_loss(&logits, &Tensor::from_slice(&[1i64]))) - (4.0f64 / 3.0).ln()).abs()

@@ -1046,6 +1046,7 @@ mod tests {
                 "classifier_precision",
                 "classifier_recall",
                 "classifier_classes_covered",
+                "test_error",
             ]
         );
     }

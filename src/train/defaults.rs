@@ -487,6 +487,13 @@ mod tests {
     /// before the defaults moved into this table (from the five places that decided them
     /// then); a change to any resolved default fails here, naming the loss and the data and
     /// printing the whole TOML.
+    fn md5_hex(text: &str) -> String {
+        <md5::Md5 as md5::Digest>::digest(text.as_bytes())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
     #[test]
     fn every_resolved_default_is_as_recorded() {
         // Per loss, in the order of `DataKind::ALL`: the ring, the grid, a CSV file, MNIST,
@@ -495,61 +502,85 @@ mod tests {
             (
                 LossKind::Lsgan,
                 [
-                    "f39773d31da7f6b7f5aca57f90f35cfe",
-                    "93afd3bd9b0fea06953f70b6172a7212",
-                    "b711231a0c36fd3b3a733297d858fefb",
-                    "97c677aa8253fc7d64b7701839da94e6",
-                    "66d6695f608546fd78a172067d78d767",
-                    "8d275c73c5bc960ef0a3e39c2ede709b",
-                    "fcdfd7729e1e3cf2815e31916b8b7af9",
+                    "931c9e73544d078062ec83b545a3b885",
+                    "d95941e0d4767272243d454a82ddd7f4",
+                    "4afc83dc497482f965c9ede65b5346b5",
+                    "201dab85f44212c70754846e7652cbf5",
+                    "16edc45e792d6e5d881c5d29522f2821",
+                    "60deb5469abdbb328708a1296ec837d5",
+                    "037c0da048a5aba0efd945897b417d62",
                 ],
             ),
             (
                 LossKind::Glsgan,
                 [
-                    "5e0a34faaef72af4d8de7103134b2a61",
-                    "35221e9a14c7e952efc8e04156d68308",
-                    "7736289deeb52e1e057bae497e72b4d0",
-                    "0a75a8ca0c0929562da6a998d8e907cb",
-                    "983c0da28086af9335469784fe35d6aa",
-                    "678c433b46edab13aec53d0a68c4239c",
-                    "40c1fac76cb6f1ad8bd367111b686b64",
+                    "6054f8a401879fade1b21ad197362385",
+                    "ee8890ebec71708402c6588b1e318cff",
+                    "90e7c77fcb7bf7b865cd4497ee7d3c99",
+                    "a3907fe916121406a7618c68250dffeb",
+                    "dcf59095373f38bcb7483b6ea1fc327d",
+                    "f7b6df13c48f5bea9ada36915feb8c3e",
+                    "0253aa3caf24ef1a32baa7b9d796a982",
                 ],
             ),
             (
                 LossKind::Wgan,
                 [
-                    "1329d158e232fc74db098ac0b8c24890",
-                    "c50b6895c9f95824dfa70a1bbb78d6c8",
-                    "aec0f965c14f4057d36484b9f9dae1e1",
-                    "9af3936d829a298688d2285df2011a3d",
-                    "5e4bdb13a9d7b3dd5fee6ce2e38b3e23",
-                    "cb9fe4cb825f8a4a84281f67ad0cb8c0",
-                    "343d53e679e7c02d0f2839fdebac0199",
+                    "5a8c00aec99c6c0f3e1d29b26fc84d16",
+                    "6afea428491230f3623e78a608c1347e",
+                    "99ec72f52bcad17b0fee07af97c72133",
+                    "6ae950644793fb5bc27820aaf11ff0b8",
+                    "aa1ed0cfe70f6e79685aee55e4570b89",
+                    "7ead68fb9456946af643062e8f9e6307",
+                    "9056ace23e0c8b8a6b84ce173f2c955f",
                 ],
             ),
             (
                 LossKind::WganGp,
                 [
-                    "55727796c77e3291c024e28f59535848",
-                    "9b4d6e866add4130616246f9cd7bcb48",
-                    "159619585ab4a13357f573974d7d9203",
-                    "e88e294cfd9e6eec8a8c3a5be70e4530",
-                    "a7be0d0a9e39bd31712d81abc3975958",
-                    "f752f49fee8d7c26468e680d3a213b7c",
-                    "6351c185065291518e8c1b511e2e96a1",
+                    "cb93f2006d1fd7c42770a4f7de1dd302",
+                    "4cd1bd8930280957e606e14b29372d52",
+                    "43dcfaf2074a2b7d647f394cb393deea",
+                    "927b0ca430918366aa10d41773523a2c",
+                    "c88099e44130d24327b9cf10071142e0",
+                    "06c6f645982e0e41af4f901266a15aa6",
+                    "2b90f7de0560adb409c5b7bd088ea82f",
                 ],
             ),
             (
                 LossKind::Gan,
                 [
-                    "61ae900572a0f0085d40a2690b0e3cfc",
-                    "b35709d788968ac45f7c11bf49906203",
-                    "8a14106c25b3fa979a967eb785770bce",
-                    "2d814f6e6bdf446d9c0f24a04fcbde0d",
-                    "adf256a4d0783c824dbc020569ffc05b",
-                    "f8cf593f0940b2ba49d4f087e54b7ce0",
-                    "954a051dac4bb0ba5c90214d10d80110",
+                    "72c37cf693fcac94f1a6032c155f0c64",
+                    "3dcb544491d14f4770a627e0622f0264",
+                    "425a984c036370781337a42b415c6e6e",
+                    "dc58683423a58b31e807d99263198a85",
+                    "efc292422cb8d5a64e703b5e498f74c4",
+                    "6908b66fde82af26222d3eb2f4937402",
+                    "1b7ee512c68efef9f77b8354df5692e3",
+                ],
+            ),
+            (
+                LossKind::Clsgan,
+                [
+                    "eb61106693360535baa22f754be602a4",
+                    "04403f74339bf3cf03a330612f8f3426",
+                    "aa82cdba94d4726d98381983eec4f480",
+                    "87631b4ba271d371c57a1ace144cc7bf",
+                    "53bdc044f01415a08e3a060b11ff40fe",
+                    "c8087edc29ee19ba41b335b6d1331ca1",
+                    "4464307981899bf274be59ed154fc024",
+                ],
+            ),
+            (
+                LossKind::CwganGp,
+                [
+                    "32c079d2cb632b14ed28f49400b3eb27",
+                    "d04370da248cd19c85bb4c0c306bb526",
+                    "a6b3d8549d7e0e8a04980b9de1ecba1e",
+                    "4f639989144c23fea3dc7817ec90fc7a",
+                    "143afc0e01d4ff2744a18f678fcf20c4",
+                    "cc8e3805381255c56f1eb18f9379a2ee",
+                    "11fc29783280bae0b375107bb6ce185b",
                 ],
             ),
         ];
@@ -557,12 +588,21 @@ mod tests {
             for (kind, digest) in DataKind::ALL.into_iter().zip(digests) {
                 let data = data_of(kind);
                 let toml = TrainConfig::defaults(loss, &data).to_toml();
-                let hex: String = <md5::Md5 as md5::Digest>::digest(toml.as_bytes())
-                    .iter()
-                    .map(|byte| format!("{byte:02x}"))
-                    .collect();
+                let hex = md5_hex(&toml);
                 assert_eq!(hex, digest, "{} on {data}:\n{toml}", loss.name());
             }
+        }
+        // A CLS-GAN run that keeps 100 labels (semi-supervised) on each labelled data set.
+        let semi_supervised = [
+            (DataKind::Mnist, "f0c5a12d8d8a709253a5f96fa3694d9d"),
+            (DataKind::FashionMnist, "59fe304b78115b81ad175b6065071982"),
+            (DataKind::Cifar10, "13cb6e293c8c6f1c1f57be869890ed56"),
+        ];
+        for (kind, digest) in semi_supervised {
+            let data = data_of(kind);
+            let toml = TrainConfig::defaults_with_labels(LossKind::Clsgan, &data, 100).to_toml();
+            let hex = md5_hex(&toml);
+            assert_eq!(hex, digest, "CLS-GAN with 100 labels on {data}:\n{toml}");
         }
     }
 
