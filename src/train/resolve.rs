@@ -33,13 +33,12 @@ impl TrainConfig {
             Some(path) => read_toml_table(path)?,
             None => toml::Table::new(),
         };
+        // A key no flag or setting gave is the file's to fix, whether the file sets it or
+        // leaves it at its default (a check between keys: a file's conditional loss on the
+        // default data).
         let origin = |key: &str| -> String {
             match file {
-                Some(path)
-                    if from_file.contains_key(key)
-                        && !flags.has(key)
-                        && !settings.contains_key(key) =>
-                {
+                Some(path) if !flags.has(key) && !settings.contains_key(key) => {
                     format!("{}: key {}", path.display(), shown_key(key))
                 }
                 _ => format!("option --{}", key.replace('_', "-")),
@@ -338,6 +337,20 @@ mod tests {
             assert!(!message.contains('\n'), "{message}");
             assert!(message.contains(shown), "expected {shown} in {message}");
         }
+    }
+
+    #[test]
+    fn a_check_on_a_key_the_file_leaves_unset_names_the_file() {
+        // The file's conditional loss on the default data (the ring, which has no labels).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cls.toml");
+        std::fs::write(&path, "loss = \"clsgan\"\n").unwrap();
+        let message = TrainConfig::from_file(&path).unwrap_err().to_string();
+        assert!(
+            message.contains("cls.toml: key `data`: expected a data set with labels")
+                && message.ends_with("got \"ring\""),
+            "{message}"
+        );
     }
 
     #[test]

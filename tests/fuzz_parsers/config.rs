@@ -273,10 +273,26 @@ fn config_refusal(path: &Path, case: &Case, error: &Error) -> Result<(), String>
 }
 
 fn config_seeds() -> Vec<String> {
+    // Each loss on the ring, the conditional ones (which need labels) on MNIST.
     let mut seeds: Vec<String> = LossKind::ALL
         .iter()
-        .map(|&loss| TrainConfig::defaults(loss, &DataSource::parse("ring").unwrap()).to_toml())
+        .map(|&loss| {
+            let data = if loss.is_conditional() {
+                "mnist"
+            } else {
+                "ring"
+            };
+            TrainConfig::defaults(loss, &DataSource::parse(data).unwrap()).to_toml()
+        })
         .collect();
+    seeds.push(
+        TrainConfig::defaults_with_labels(
+            LossKind::Clsgan,
+            &DataSource::parse("mnist").unwrap(),
+            100,
+        )
+        .to_toml(),
+    );
     seeds.push(
         TrainConfig::defaults(LossKind::Lsgan, &DataSource::parse("mnist").unwrap()).to_toml(),
     );
