@@ -13,6 +13,9 @@
 #   mnist-compare  every loss on MNIST, seed 0, each at its default 3,000 iterations (about
 #                  an hour on 2 cores: WGAN and WGAN-GP take 5 critic steps a step):
 #                  mnist-compare-samples.png, report-mnist.png
+#   clsgan         CLS-GAN on MNIST, seed 0: every label kept (3,000 iterations, ~8 min) and
+#                  100 labels (1,000 iterations, ~5 min): mnist-clsgan-classes.png,
+#                  mnist-clsgan-100-confusion.png
 #   tensorboard    LS-GAN and WGAN-GP on the ring, seeds 0-1 (`lsgan compare --jobs`, ~1 min),
 #                  in TensorBoard (the project's Python environment: scripts/python-env.sh):
 #                  tensorboard-scalars.png, tensorboard-pictures.png
@@ -21,7 +24,7 @@
 # `lsgan download` when absent. JOBS (default 2) runs side by side, one thread each.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-sections=" ${*:-ring ring-1000 grid mnist mnist-compare tensorboard} "
+sections=" ${*:-ring ring-1000 grid mnist mnist-compare clsgan tensorboard} "
 runs="${PICTURES_RUNS:-runs/docs}"
 jobs="${JOBS:-2}"
 wants() { [[ "$sections" == *" $1 "* ]]; }
@@ -124,6 +127,23 @@ print("%.1f" % next(x["fid"] for x in m if x["feature"] == "classifier"))' "$run
   } >"$page"
   screenshot "$page" docs/mnist-compare-samples.png 330
   cat "$runs/mnist-compare/summary.md"
+fi
+
+if wants clsgan; then
+  say "mnist: CLS-GAN, every label and 100 labels, seed 0"
+  classifier mnist
+  dir="$(data_dir mnist)"
+  [ -f "$runs/mnist-clsgan/final_metrics.json" ] ||
+    "$lsgan" train --data mnist --data-dir "$dir" --loss clsgan --threads 2 --quiet --force \
+      --out "$runs/mnist-clsgan"
+  # Sample i is of class i mod 10: ten columns, a digit each.
+  "$lsgan" sample "$runs/mnist-clsgan" -n 100 --out docs/mnist-clsgan-classes.png
+  "$lsgan" evaluate "$runs/mnist-clsgan" --features classifier
+  [ -f "$runs/mnist-clsgan-100/final_metrics.json" ] ||
+    "$lsgan" train --data mnist --data-dir "$dir" --loss clsgan --labels 100 --threads 2 --quiet \
+      --force --out "$runs/mnist-clsgan-100"
+  "$lsgan" evaluate "$runs/mnist-clsgan-100" --features classifier
+  cp "$runs/mnist-clsgan-100/confusion.png" docs/mnist-clsgan-100-confusion.png
 fi
 if wants tensorboard; then
   say "tensorboard: LS-GAN and WGAN-GP on the ring, seeds 0-1"

@@ -10,50 +10,13 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::lsgan_output as lsgan;
 use common::succeeded as ok;
 
-fn data_dir() -> String {
-    format!("{}/../shared/data", env!("CARGO_MANIFEST_DIR"))
-}
-
 fn tiny(iters: &str) -> Vec<String> {
-    [
-        "--data",
-        "mnist",
-        "--data-dir",
-        &data_dir(),
-        "--labels",
-        "20",
-        "--iters",
-        iters,
-        "--log-every",
-        "3",
-        "--sample-every",
-        "3",
-        "--checkpoint-every",
-        "3",
-        "--gen-width",
-        "8",
-        "--critic-width",
-        "8",
-        "--batch-size",
-        "16",
-        "--eval-samples",
-        "100",
-        "--threads",
-        "1",
-        "--quiet",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
-}
-
-fn lsgan(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lsgan"))
-        .args(args)
-        .output()
-        .expect("the lsgan binary runs")
+    let mut args = common::tiny_mnist_run(iters, "100");
+    args.extend(["--labels".to_string(), "20".into()]);
+    args
 }
 
 /// A tiny run of CLS-GAN (or of the `--loss` in `extra`) into `out`.
@@ -73,7 +36,7 @@ fn path(p: &Path) -> String {
 
 /// The MNIST training labels, from the shared files.
 fn training_labels() -> Vec<i64> {
-    let dir = Path::new(&data_dir()).join("mnist");
+    let dir = Path::new(&common::shared_data_dir()).join("mnist");
     let file = ["train-labels-idx1-ubyte", "train-labels-idx1-ubyte.gz"]
         .iter()
         .map(|name| dir.join(name))
@@ -97,7 +60,7 @@ fn assert_refused(output: Output, what: &[&str]) {
 fn a_clsgan_run_records_its_labels_logs_its_test_error_and_resumes_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole");
-    ok(train(&whole, "6", &[]));
+    let trained = ok(train(&whole, "6", &[]));
 
     // Some labels kept: the semi-supervised defaults (no conditional hinge, feature matching).
     let config = std::fs::read_to_string(whole.join("config.toml")).unwrap();
@@ -146,26 +109,23 @@ fn a_clsgan_run_records_its_labels_logs_its_test_error_and_resumes_exactly() {
         let per_class = classification["per_class_error"].as_array().unwrap();
         assert_eq!(per_class.len(), 10);
     }
-
-    // The grid: one row of ten per class (10 × 10 cells of 28 + 2 pixels at scale 2, and
-    // the caption).
-    let grid = image::open(whole.join("samples.png")).unwrap();
-    assert_eq!(
-        (grid.width(), grid.height()),
-        (2 * (10 * 30 + 2), 2 * (10 * 30 + 2) + 30)
+    // The run's last printed line gives the last logged test error, and where the samples are.
+    let stdout = String::from_utf8_lossy(&trained.stdout);
+    let last_error = lines[1]["classification"]["test_error"].as_f64().unwrap();
+    let result = stdout.lines().next().unwrap_or_default();
+    assert!(
+        result.contains(&format!("test error {:.2}%;", 100.0 * last_error))
+            && result.contains("samples.png"),
+        "{stdout}"
     );
+
+    // The grid: one row of ten per class.
+    common::assert_mnist_grid(&whole, 10);
 
     // The same run in two parts: 3 iterations, then resumed to 6.
     let parts = dir.path().join("parts");
     ok(train(&parts, "3", &[]));
-    ok(lsgan(&[
-        "resume".into(),
-        path(&parts),
-        "--iters".into(),
-        "6".into(),
-        "--quiet".into(),
-    ]));
-    assert_eq!(common::metrics_log(&parts), common::metrics_log(&whole));
+    common::assert_resumes_to(&parts, "6", &whole);
     common::assert_same_files(
         &parts,
         &whole,
@@ -258,7 +218,7 @@ fn evaluate_writes_the_confusion_matrix_and_each_class_agreement() {
         "--data",
         "mnist",
         "--data-dir",
-        &data_dir(),
+        &common::shared_data_dir(),
         "--epochs",
         "1",
     ]));
@@ -307,7 +267,7 @@ fn bad_combinations_of_loss_data_and_labels_are_one_line_errors() {
         run(&["--loss", "clsgan", "--out", &out("a")]),
         &["option --data", "--loss clsgan, cwgan-gp"],
     );
-    let folder = format!("{}/cifar10-samples", data_dir());
+    let folder = format!("{}/cifar10-samples", common::shared_data_dir());
     if Path::new(&folder).is_dir() {
         assert_refused(
             run(&["--loss", "clsgan", "--data", &folder, "--out", &out("b")]),
@@ -325,7 +285,7 @@ fn bad_combinations_of_loss_data_and_labels_are_one_line_errors() {
         "--data",
         "mnist",
         "--data-dir",
-        &data_dir(),
+        &common::shared_data_dir(),
         "--loss",
         "clsgan",
     ];

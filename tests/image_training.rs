@@ -7,49 +7,12 @@ mod common;
 
 use std::path::Path;
 
+use common::lsgan_output as lsgan;
 use common::succeeded as ok;
-use std::process::{Command, Output};
-
-fn data_dir() -> String {
-    format!("{}/../shared/data", env!("CARGO_MANIFEST_DIR"))
-}
+use std::process::Output;
 
 fn tiny(iters: &str) -> Vec<String> {
-    [
-        "--data",
-        "mnist",
-        "--data-dir",
-        &data_dir(),
-        "--iters",
-        iters,
-        "--log-every",
-        "3",
-        "--sample-every",
-        "3",
-        "--checkpoint-every",
-        "3",
-        "--gen-width",
-        "8",
-        "--critic-width",
-        "8",
-        "--batch-size",
-        "16",
-        "--eval-samples",
-        "64",
-        "--threads",
-        "1",
-        "--quiet",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
-}
-
-fn lsgan(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lsgan"))
-        .args(args)
-        .output()
-        .expect("the lsgan binary runs")
+    common::tiny_mnist_run(iters, "64")
 }
 
 fn train(out: &Path, iters: &str, extra: &[&str]) -> Output {
@@ -85,25 +48,12 @@ fn an_mnist_run_writes_grids_checkpoints_and_resumes_exactly() {
     }
     let config = std::fs::read_to_string(whole.join("config.toml")).unwrap();
     assert!(config.contains("image_size = 28") && config.contains("image_channels = 1"));
-    let grid = image::open(whole.join("samples.png")).unwrap();
-    // 8×8 images of 28 pixels with 2-pixel gaps, each pixel drawn 2×2 under a 30-pixel
-    // caption.
-    assert_eq!(
-        (grid.width(), grid.height()),
-        (2 * (8 * 30 + 2), 2 * (8 * 30 + 2) + 30)
-    );
+    common::assert_mnist_grid(&whole, 8);
 
     // The same run in two parts: 3 iterations, then resumed to 6.
     let parts = dir.path().join("parts");
     ok(train(&parts, "3", &[]));
-    ok(lsgan(&[
-        "resume".into(),
-        path(&parts),
-        "--iters".into(),
-        "6".into(),
-        "--quiet".into(),
-    ]));
-    assert_eq!(common::metrics_log(&parts), common::metrics_log(&whole));
+    common::assert_resumes_to(&parts, "6", &whole);
     common::assert_same_files(
         &parts,
         &whole,

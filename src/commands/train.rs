@@ -336,16 +336,20 @@ pub fn resume_command(args: ResumeArgs) -> Result<()> {
 /// Prints the run's result in one line (for an image run, where its samples are and how to
 /// measure them) and where the run folder is.
 fn print_result(summary: &RunSummary, out: &Path) {
-    let metrics = summary.metrics.summary();
-    let result = if metrics.is_empty() {
-        format!(
+    let mut result = summary.metrics.summary();
+    // An image run measured by nothing but (CLS-GAN's) test error also says where its
+    // samples are and how to measure them.
+    if summary.metrics.toy.is_none() && summary.metrics.images.is_empty() {
+        let samples = format!(
             " samples in {} (FID, KID, precision/recall: `lsgan evaluate {}`)",
             out.join(files::SAMPLES_FILE).display(),
             out.display()
-        )
-    } else {
-        metrics
-    };
+        );
+        result = match result.is_empty() {
+            true => samples,
+            false => format!("{result};{samples}"),
+        };
+    }
     println!(
         "{} on {}:{result}; {} iterations in {:.1} s ({:.1} ms/iteration)",
         summary.loss,

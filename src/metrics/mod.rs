@@ -101,6 +101,9 @@ impl Evaluation {
             );
             line += &metrics.classes_text();
         }
+        if let Some(classification) = &self.classification {
+            line += &format!("  test error {:.2}%", 100.0 * classification.test_error);
+        }
         line
     }
 }

@@ -246,11 +246,20 @@ impl Objective {
             penalty: gamma,
         };
         let (objective, margin) = match self.loss {
-            Loss::Lsgan {
-                margin,
-                real_weight,
-                hinge_weight,
-            } => {
+            // Without classes (the diagnostics' view: `score` is the unlabelled loss L(x)),
+            // CLS-GAN is its unlabelled hinge: LS-GAN with weight μ and none on mean L(x).
+            Loss::Lsgan { margin, .. } | Loss::Clsgan { margin, .. } => {
+                let (real_weight, hinge_weight) = match self.loss {
+                    Loss::Lsgan {
+                        real_weight,
+                        hinge_weight,
+                        ..
+                    } => (real_weight, hinge_weight),
+                    Loss::Clsgan {
+                        unlabelled_weight, ..
+                    } => (0.0, unlabelled_weight),
+                    _ => unreachable!("matched as LS-GAN or CLS-GAN above"),
+                };
                 let delta = margin.between(&real, fake);
                 let objective = lsgan::lsgan_critic_objective(
                     &loss_real,
@@ -258,23 +267,6 @@ impl Objective {
                     &delta,
                     &penalty,
                     weights(real_weight, hinge_weight),
-                );
-                (objective, Some(delta))
-            }
-            // Without classes (the diagnostics' view: `score` is the unlabelled loss L(x)),
-            // CLS-GAN is its unlabelled hinge: LS-GAN with weight μ and none on mean L(x).
-            Loss::Clsgan {
-                margin,
-                unlabelled_weight,
-                ..
-            } => {
-                let delta = margin.between(&real, fake);
-                let objective = lsgan::lsgan_critic_objective(
-                    &loss_real,
-                    &loss_fake,
-                    &delta,
-                    &penalty,
-                    weights(0.0, unlabelled_weight),
                 );
                 (objective, Some(delta))
             }

@@ -134,6 +134,20 @@ pub fn in_private_namespace(script: &str) -> Command {
     command
 }
 
+/// Resumes the run in `parts` to `iters` iterations (`lsgan resume --quiet`) and asserts
+/// that it then logged exactly what the run in `whole`, trained in one go, did.
+pub fn assert_resumes_to(parts: &Path, iters: &str, whole: &Path) {
+    succeeded(
+        lsgan()
+            .arg("resume")
+            .arg(parts)
+            .args(["--iters", iters, "--quiet"])
+            .output()
+            .expect("the lsgan binary runs"),
+    );
+    assert_eq!(metrics_log(parts), metrics_log(whole));
+}
+
 /// Asserts that each of `files` has the same bytes in run folders `got` and `want`.
 pub fn assert_same_files(got: &Path, want: &Path, files: &[&str]) {
     for file in files {
@@ -301,4 +315,57 @@ pub fn folder_entries(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The folder of the shared test data (MNIST, Fashion-MNIST, CIFAR-10 samples).
+pub fn shared_data_dir() -> String {
+    format!("{}/../shared/data", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The options of a tiny MNIST run of `iters` iterations measured on `eval_samples` samples:
+/// 8-wide networks, batch 16, a log line, a sample grid and a checkpoint every 3 iterations,
+/// one thread, quiet.
+pub fn tiny_mnist_run(iters: &str, eval_samples: &str) -> Vec<String> {
+    let data_dir = shared_data_dir();
+    [
+        "--data",
+        "mnist",
+        "--data-dir",
+        &data_dir,
+        "--iters",
+        iters,
+        "--log-every",
+        "3",
+        "--sample-every",
+        "3",
+        "--checkpoint-every",
+        "3",
+        "--gen-width",
+        "8",
+        "--critic-width",
+        "8",
+        "--batch-size",
+        "16",
+        "--eval-samples",
+        eval_samples,
+        "--threads",
+        "1",
+        "--quiet",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// What the lsgan binary does with `args`.
+pub fn lsgan_output(args: &[String]) -> Output {
+    lsgan().args(args).output().expect("the lsgan binary runs")
+}
+
+/// Asserts that the sample grid of the MNIST run in `run` holds `cells` × `cells` images:
+/// 28 pixels each with 2-pixel gaps, every pixel drawn 2 × 2, under a 30-pixel caption.
+pub fn assert_mnist_grid(run: &Path, cells: u32) {
+    let grid = image::open(run.join("samples.png")).unwrap();
+    let side = 2 * (cells * 30 + 2);
+    assert_eq!((grid.width(), grid.height()), (side, side + 30));
 }
