@@ -338,6 +338,75 @@ fn the_conditional_wgan_gp_trains_on_the_labels_and_draws_a_chosen_class() {
 }
 
 #[test]
+fn compare_sets_clsgan_beside_the_conditional_wgan_gp_over_label_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    let mut args: Vec<String> = [
+        "compare",
+        "--losses",
+        "clsgan,cwgan-gp",
+        "--seeds",
+        "1",
+        "--vary",
+        "labels=20,40",
+        "--rank-by",
+        "test_error",
+        "--image-metrics",
+        "none",
+        "--out",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(path(&out));
+    // The tiny run's options but its own --labels (varied) and --quiet (compare's is quieter).
+    let tiny = tiny("3");
+    let labels = tiny.iter().position(|a| a == "--labels").unwrap();
+    args.extend(
+        tiny.iter()
+            .enumerate()
+            .filter(|&(i, _)| i != labels && i != labels + 1)
+            .map(|(_, a)| a.clone()),
+    );
+    ok(lsgan(&args));
+    let summary = common::read_json(&out.join("summary.json"));
+    assert_eq!(summary["runs"].as_array().unwrap().len(), 4);
+    for run in summary["runs"].as_array().unwrap() {
+        let folder = Path::new(run["run_dir"].as_str().unwrap());
+        let kept = common::read_json(&folder.join("labelled.json"))["count"].clone();
+        assert_eq!(format!("labels={kept}"), run["variant"], "{run}");
+    }
+    // Only CLS-GAN's critic is a classifier: the ranking by test error puts its variants
+    // first, each with its error, and the conditional WGAN-GP's after them with none.
+    let entries = summary["ranking"]["entries"].as_array().unwrap();
+    let ranked: Vec<(&str, usize)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["loss"].as_str().unwrap(),
+                e["values"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranked,
+        [
+            ("clsgan", 1),
+            ("clsgan", 1),
+            ("cwgan-gp", 0),
+            ("cwgan-gp", 0)
+        ]
+    );
+    let errors: Vec<f64> = entries[..2]
+        .iter()
+        .map(|e| e["values"][0]["mean"].as_f64().unwrap())
+        .collect();
+    assert!(errors[0] <= errors[1] && errors[1] <= 1.0, "{errors:?}");
+    let table = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(table.contains("test error (CLS-GAN critic)"), "{table}");
+}
+
+#[test]
 fn cifar10_trains_clsgan_at_32_by_32_in_colour() {
     // A CIFAR-10 folder of the 20 sample images (no 2s or 4s among them).
     let dir = tempfile::tempdir().unwrap();

@@ -300,22 +300,33 @@ fn check(comparison: &Comparison) -> Result<()> {
     if comparison.jobs == 0 {
         return Err(Error::bad_input("option --jobs: expected at least 1"));
     }
-    for varied in &comparison.vary {
-        for (text, value) in &varied.values {
-            let settings = toml::Table::from_iter([(varied.key.clone(), value.clone())]);
-            TrainConfig::resolve(
-                comparison.config_file.as_deref(),
-                &comparison.flags,
-                &settings,
-            )
-            .map_err(|e| {
-                // The value's own error, without the flag of the key it was given for.
-                let why = e.to_string();
-                let flag = format!("option --{}: ", varied.key.replace('_', "-"));
-                let why = why.strip_prefix(&flag).unwrap_or(&why);
-                Error::bad_input(format!("option --vary {}={text}: {why}", varied.key))
-            })?;
-        }
+    // Each value with each loss compared: a value may hold for some losses only (labels,
+    // the conditional losses'), and each run is one loss.
+    let checks = comparison.vary.iter().flat_map(|varied| {
+        varied.values.iter().flat_map(move |value| {
+            comparison
+                .losses
+                .iter()
+                .map(move |&loss| (varied, value, loss))
+        })
+    });
+    for (varied, (text, value), loss) in checks {
+        let settings = toml::Table::from_iter([
+            (varied.key.clone(), value.clone()),
+            ("loss".to_string(), toml::Value::String(loss.name().into())),
+        ]);
+        TrainConfig::resolve(
+            comparison.config_file.as_deref(),
+            &comparison.flags,
+            &settings,
+        )
+        .map_err(|e| {
+            // The value's own error, without the flag of the key it was given for.
+            let why = e.to_string();
+            let flag = format!("option --{}: ", varied.key.replace('_', "-"));
+            let why = why.strip_prefix(&flag).unwrap_or(&why);
+            Error::bad_input(format!("option --vary {}={text}: {why}", varied.key))
+        })?;
     }
     Ok(())
 }
