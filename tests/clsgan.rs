@@ -407,6 +407,52 @@ fn compare_sets_clsgan_beside_the_conditional_wgan_gp_over_label_counts() {
 }
 
 #[test]
+fn a_slurm_array_task_trains_the_semi_supervised_run_a_local_compare_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let compare = |out: &Path, extra: &[&str]| {
+        let mut args: Vec<String> = ["compare", "--losses", "clsgan", "--seeds", "1"]
+            .iter()
+            .chain(["--image-metrics", "none", "--out"].iter())
+            .map(|s| s.to_string())
+            .collect();
+        args.push(path(out));
+        args.extend(tiny("3"));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        ok(lsgan(&args))
+    };
+    let array = dir.path().join("array");
+    compare(&array, &["--slurm"]);
+    // Task 0 as Slurm would run it: from the run's config.toml alone.
+    let task = Command::new("bash")
+        .arg(array.join("slurm/array-1.sh"))
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    ok(task);
+    let local = dir.path().join("local");
+    compare(&local, &[]);
+    let run = "runs/clsgan-seed0";
+    let config = std::fs::read_to_string(array.join(run).join("config.toml")).unwrap();
+    for line in [
+        "labels = 20",
+        "hinge_weight = 0.0",
+        "feature_matching = 1.0",
+    ] {
+        assert!(config.lines().any(|l| l == line), "{line} not in {config}");
+    }
+    assert_eq!(
+        common::metrics_log(&array.join(run)),
+        common::metrics_log(&local.join(run))
+    );
+    common::assert_same_files(
+        &array.join(run),
+        &local.join(run),
+        &["labelled.json", "critic.safetensors"],
+    );
+}
+
+#[test]
 fn cifar10_trains_clsgan_at_32_by_32_in_colour() {
     // A CIFAR-10 folder of the 20 sample images (no 2s or 4s among them).
     let dir = tempfile::tempdir().unwrap();
