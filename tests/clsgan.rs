@@ -359,15 +359,8 @@ fn compare_sets_clsgan_beside_the_conditional_wgan_gp_over_label_counts() {
     .map(|s| s.to_string())
     .collect();
     args.push(path(&out));
-    // The tiny run's options but its own --labels (varied) and --quiet (compare's is quieter).
-    let tiny = tiny("3");
-    let labels = tiny.iter().position(|a| a == "--labels").unwrap();
-    args.extend(
-        tiny.iter()
-            .enumerate()
-            .filter(|&(i, _)| i != labels && i != labels + 1)
-            .map(|(_, a)| a.clone()),
-    );
+    // The tiny run's options without its --labels, which the comparison varies.
+    args.extend(common::tiny_mnist_run("3", "100"));
     ok(lsgan(&args));
     let summary = common::read_json(&out.join("summary.json"));
     assert_eq!(summary["runs"].as_array().unwrap().len(), 4);

@@ -26,10 +26,6 @@ fn golden(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn shared_data() -> String {
-    format!("{}/../shared/data", env!("CARGO_MANIFEST_DIR"))
-}
-
 fn normalised_json(path: &Path) -> String {
     serde_json::to_string_pretty(&without_timings_and_paths(read_json(path))).unwrap() + "\n"
 }
@@ -104,7 +100,7 @@ fn a_ring_run_reproduces_its_recorded_outputs() {
 
 #[test]
 fn an_mnist_run_reproduces_its_recorded_outputs() {
-    check_run("mnist", &["--data-dir", &shared_data()]);
+    check_run("mnist", &["--data-dir", &common::shared_data_dir()]);
 }
 
 #[test]

@@ -245,31 +245,26 @@ impl Objective {
             hinge: hinge_weight,
             penalty: gamma,
         };
+        // LS-GAN's objective with `weights`, and its margin Δ.
+        let lsgan_form = |margin: &Margin, weights| {
+            let delta = margin.between(&real, fake);
+            let objective =
+                lsgan::lsgan_critic_objective(&loss_real, &loss_fake, &delta, &penalty, weights);
+            (objective, Some(delta))
+        };
         let (objective, margin) = match self.loss {
+            Loss::Lsgan {
+                margin,
+                real_weight,
+                hinge_weight,
+            } => lsgan_form(&margin, weights(real_weight, hinge_weight)),
             // Without classes (the diagnostics' view: `score` is the unlabelled loss L(x)),
             // CLS-GAN is its unlabelled hinge: LS-GAN with weight μ and none on mean L(x).
-            Loss::Lsgan { margin, .. } | Loss::Clsgan { margin, .. } => {
-                let (real_weight, hinge_weight) = match self.loss {
-                    Loss::Lsgan {
-                        real_weight,
-                        hinge_weight,
-                        ..
-                    } => (real_weight, hinge_weight),
-                    Loss::Clsgan {
-                        unlabelled_weight, ..
-                    } => (0.0, unlabelled_weight),
-                    _ => unreachable!("matched as LS-GAN or CLS-GAN above"),
-                };
-                let delta = margin.between(&real, fake);
-                let objective = lsgan::lsgan_critic_objective(
-                    &loss_real,
-                    &loss_fake,
-                    &delta,
-                    &penalty,
-                    weights(real_weight, hinge_weight),
-                );
-                (objective, Some(delta))
-            }
+            Loss::Clsgan {
+                margin,
+                unlabelled_weight,
+                ..
+            } => lsgan_form(&margin, weights(0.0, unlabelled_weight)),
             Loss::Glsgan {
                 margin,
                 real_weight,

@@ -490,10 +490,7 @@ mod tests {
         );
     }
 
-    /// The MD5 of the TOML that each loss's defaults on each kind of data write, recorded
-    /// before the defaults moved into this table (from the five places that decided them
-    /// then); a change to any resolved default fails here, naming the loss and the data and
-    /// printing the whole TOML.
+    /// `text`'s MD5 digest in lowercase hex.
     fn md5_hex(text: &str) -> String {
         <md5::Md5 as md5::Digest>::digest(text.as_bytes())
             .iter()
@@ -501,6 +498,10 @@ mod tests {
             .collect()
     }
 
+    /// The MD5 of the TOML that each loss's defaults on each kind of data write, recorded
+    /// before the defaults moved into this table (from the five places that decided them
+    /// then); a change to any resolved default fails here, naming the loss and the data and
+    /// printing the whole TOML.
     #[test]
     fn every_resolved_default_is_as_recorded() {
         // Per loss, in the order of `DataKind::ALL`: the ring, the grid, a CSV file, MNIST,
