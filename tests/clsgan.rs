@@ -271,7 +271,7 @@ fn bad_combinations_of_loss_data_and_labels_are_one_line_errors() {
     if Path::new(&folder).is_dir() {
         assert_refused(
             run(&["--loss", "clsgan", "--data", &folder, "--out", &out("b")]),
-            &["option --data", "a data set with labels"],
+            &["--data", "the images have no labels", "laid out by class"],
         );
     }
     assert_refused(

@@ -339,6 +339,7 @@ fn indexed_set(n: usize) -> ImageSet {
         name: "indexed".into(),
         images: Tensor::from_slice(&bytes).view([n as i64, 1, 1, 2]),
         labels: None,
+        class_names: Vec::new(),
     }
 }
 

@@ -215,6 +215,7 @@ fn training_data(workload: Workload, config: &TrainConfig) -> Result<TrainingDat
             (Kind::Uint8, Device::Cpu),
         ),
         labels: None,
+        class_names: Vec::new(),
     };
     Ok(TrainingData::Images(Box::new(ImageData::in_memory(
         set,

@@ -95,6 +95,15 @@ pub fn evaluate_classes(
         .labels
         .as_ref()
         .ok_or_else(|| Error::bad_input(format!("{}: the test split has no labels", test.name)))?;
+    if test.classes() != config.classes() {
+        return Err(Error::bad_input(format!(
+            "{}: the test images have {} classes ({}), the run trained {}",
+            test.name,
+            test.classes(),
+            test.class_names.join(", "),
+            config.classes()
+        )));
+    }
     let matrix = if config.objective.loss.classifies() {
         let critic = load_critic(run_dir, config, measurement.device)?;
         Some(confusion(

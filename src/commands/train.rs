@@ -32,14 +32,15 @@ pub enum ResumeFrom {
 }
 
 /// `labelled.json`: which training images a CLS-GAN run kept labelled (indices into the
-/// data set's training split, ascending; absent when every image kept its label), and the
-/// seed that chose them.
+/// data set's training split, ascending; absent when every image kept its label), the seed
+/// that chose them, and the names of the classes by number (a folder's subfolders).
 #[derive(serde::Serialize)]
 struct LabelledRecord<'a> {
     data: String,
     split: &'static str,
     count: usize,
     seed: u64,
+    classes: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     indices: Option<&'a [i64]>,
 }
@@ -68,12 +69,14 @@ pub fn train_announced(
     if let Some(standardisation) = trainer.data().points().and_then(PointData::standardisation) {
         run.write_json(files::STANDARDISATION_FILE, standardisation)?;
     }
-    if let Some(labelled) = trainer.data().images().and_then(|i| i.labelled.as_ref()) {
+    let images = trainer.data().images();
+    if let Some((images, labelled)) = images.and_then(|i| Some((i, i.labelled.as_ref()?))) {
         let record = LabelledRecord {
             data: config.data.data.to_string(),
             split: "train",
             count: labelled.indices.len(),
             seed: config.runtime.seed,
+            classes: &images.train.class_names,
             // Every image (`--labels 0`): no list to keep.
             indices: (config.data.labels != 0).then_some(&labelled.indices[..]),
         };

@@ -78,7 +78,8 @@ impl TrainingData {
     ) -> Result<Self> {
         match &options.data {
             DataSource::Images(dataset) => {
-                let mut images = ImageData::load(dataset, options, batch, seed, first_batch)?;
+                let mut images =
+                    ImageData::load(dataset, options, batch, seed, first_batch, labelled)?;
                 if labelled {
                     images.labelled = Some(LabelledImages::load(
                         &images.train,
@@ -107,7 +108,8 @@ impl TrainingData {
     }
 
     /// `options` with the data's own values filled in where they left them to the data (the
-    /// image size and channels), so that the written config.toml says what was trained.
+    /// image size and channels; a conditional run's classes), so that the written config.toml
+    /// says what was trained.
     pub fn complete(&self, mut options: DataOptions) -> DataOptions {
         match self.shape() {
             SampleShape::Image { channels, side } => {
@@ -115,6 +117,9 @@ impl TrainingData {
                 options.image_size = side as usize;
             }
             SampleShape::Point { dim } => options.point_dim = dim as usize,
+        }
+        if let Some(images) = self.images().filter(|images| images.labelled.is_some()) {
+            options.classes = images.train.classes() as usize;
         }
         options
     }
@@ -228,20 +233,21 @@ impl LabelledImages {
 
 impl ImageData {
     /// Loads `dataset` at the size and channels `options` ask for (0: the dataset's own),
-    /// batched as [`TrainingData::load`] says.
+    /// batched as [`TrainingData::load`] says; `labelled`: checked for a conditional run.
     pub fn load(
         dataset: &ImageDataset,
         options: &DataOptions,
         batch: usize,
         seed: u64,
         first_batch: u64,
+        labelled: bool,
     ) -> Result<Self> {
         // Empty means the per-user cache; the image layer resolves that itself.
         let data_dir = Path::new(&options.data_dir);
         let want = (options.image_channels as i64, options.image_size as i64);
         let train = ImageSet::load(dataset, data_dir, Split::Train, want)?;
         let reference = match dataset {
-            ImageDataset::Folder(_) => train.unlabelled_view(),
+            ImageDataset::Folder(_) if !dataset.has_test_split() => train.unlabelled_view(),
             _ => ImageSet::load(
                 dataset,
                 data_dir,
@@ -249,6 +255,9 @@ impl ImageData {
                 (train.channels(), train.height()),
             )?,
         };
+        if labelled {
+            ImageData::check_classes(dataset, &train, &reference, options.classes)?;
+        }
         let loader = BatchLoader::new(&train, batch, seed, first_batch)?;
         Ok(ImageData {
             dataset: dataset.clone(),
@@ -257,6 +266,51 @@ impl ImageData {
             loader,
             labelled: None,
         })
+    }
+
+    /// Checks that `train` can train a conditional run on `dataset`: labelled, with held-out
+    /// images (`reference`) of the same classes to measure its classifier on, and `classes`
+    /// of them when a run's configuration already says how many (0: any).
+    fn check_classes(
+        dataset: &ImageDataset,
+        train: &ImageSet,
+        reference: &ImageSet,
+        classes: usize,
+    ) -> Result<()> {
+        let name = &train.name;
+        let bad = |what: String| {
+            Err(crate::error::Error::bad_input(format!(
+                "--data {name}: {what}"
+            )))
+        };
+        if train.labels.is_none() {
+            return bad(format!(
+                "the images have no labels (the conditional losses need mnist, fashion-mnist, \
+                 cifar10 or a folder laid out by class, {name}/<class>/…)"
+            ));
+        }
+        if !dataset.has_test_split() {
+            return bad(format!(
+                "a conditional run measures its classifier on held-out images: put the \
+                 training images in {name}/train/<class>/… and the held-out ones in \
+                 {name}/test/<class>/… (or val/)"
+            ));
+        }
+        if reference.class_names != train.class_names {
+            return bad(format!(
+                "the held-out images' classes ({}) are not the training images' ({})",
+                reference.class_names.join(", "),
+                train.class_names.join(", ")
+            ));
+        }
+        if classes != 0 && classes as i64 != train.classes() {
+            return bad(format!(
+                "the run trained {classes} classes, the images have {} ({})",
+                train.classes(),
+                train.class_names.join(", ")
+            ));
+        }
+        Ok(())
     }
 
     /// Images already in memory, such as the benchmark's synthetic ones: `set` serves as both

@@ -71,10 +71,10 @@ impl TrainConfig {
 
     /// K, the classes of a conditional run (CLS-GAN on a labelled data set); 0 for others.
     pub fn classes(&self) -> i64 {
-        if self.objective.loss.is_conditional() {
-            crate::data::images::LABELLED_CLASSES
-        } else {
-            0
+        match (self.objective.loss.is_conditional(), self.data.classes) {
+            (false, _) => 0,
+            (true, 0) => crate::data::images::LABELLED_CLASSES,
+            (true, classes) => classes as i64,
         }
     }
 
@@ -114,15 +114,11 @@ impl TrainConfig {
     /// The checks between the loss and the data's labels: CLS-GAN needs a labelled data set,
     /// and `labels` is CLS-GAN's, a multiple of the classes.
     fn validate_labels(&self) -> std::result::Result<(), (&'static str, &'static str)> {
-        let labelled = matches!(
-            self.data.data.images(),
-            Some(ImageDataset::Mnist | ImageDataset::FashionMnist | ImageDataset::Cifar10)
-        );
-        if self.objective.loss.is_conditional() && !labelled {
+        if self.objective.loss.is_conditional() && !self.data.data.is_images() {
             return Err((
                 "data",
-                "a data set with labels (mnist, fashion-mnist or cifar10) for the conditional \
-                 losses (--loss clsgan, cwgan-gp)",
+                "a data set with labels (mnist, fashion-mnist, cifar10 or a folder laid out by \
+                 class) for the conditional losses (--loss clsgan, cwgan-gp)",
             ));
         }
         if self.data.labels != 0 && !self.objective.loss.is_conditional() {
@@ -131,7 +127,8 @@ impl TrainConfig {
                 "0 unless --loss clsgan or cwgan-gp (only the conditional losses train on labels)",
             ));
         }
-        if self.data.labels as i64 % crate::data::images::LABELLED_CLASSES != 0 {
+        let builtin = !matches!(self.data.data.images(), Some(ImageDataset::Folder(_)));
+        if builtin && self.data.labels as i64 % crate::data::images::LABELLED_CLASSES != 0 {
             return Err((
                 "labels",
                 "a multiple of the 10 classes (the same number of each), or 0 for every label",

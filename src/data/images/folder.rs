@@ -2,6 +2,12 @@
 //! symbolic links to files are followed, to folders not, so a link cycle cannot loop),
 //! taken in sorted path order so that a folder always gives the same set.
 //!
+//! A folder laid out by class — no image directly in it, and images in two or more of its
+//! subfolders (`DIR/cat/…`, `DIR/dog/…`, as torchvision's `ImageFolder` reads) — also gives
+//! each image its class: the subfolder it lies in, classes numbered in the sorted order of
+//! their names. A folder with `train/` and `test/` (or `val/`) subfolders is split in two
+//! ([`split_folder`]).
+//!
 //! Each image is resized so that its shorter side is the wanted side (triangle filter,
 //! which averages when shrinking) and centre-cropped to a square, and converted to grayscale or
 //! RGB by the channel count (an alpha channel is dropped).
@@ -17,6 +23,7 @@ use image::io::{Limits, Reader as ImageReader};
 use image::{DynamicImage, ImageError};
 use tch::Tensor;
 
+use super::Split;
 use crate::error::{Error, Result};
 
 /// File extensions read, compared without case.
@@ -26,8 +33,42 @@ pub const MAX_IMAGE_SIDE: u32 = 16_384;
 /// The most bytes of pixels one image may decode to (256 MiB: an 85-megapixel RGB photo).
 pub const MAX_IMAGE_BYTES: u64 = 256 << 20;
 
+/// The images of a folder and, for a folder laid out by class, their classes.
+#[derive(Debug)]
+pub struct FolderImages {
+    /// u8 `[N, channels, side, side]`, in sorted path order.
+    pub images: Tensor,
+    /// The class of each image, i64 `[N]`, for a folder laid out by class.
+    pub labels: Option<Tensor>,
+    /// The names of the classes (their subfolders), sorted; empty without classes.
+    pub class_names: Vec<String>,
+}
+
+/// The subfolder that holds `split` of a split folder — `train/` for training, `test/` (or,
+/// without one, `val/`) for testing — when `root` has both; `None` for any other folder.
+pub fn split_folder(root: &Path, split: Split) -> Option<PathBuf> {
+    let train = root.join("train");
+    let test = ["test", "val"]
+        .into_iter()
+        .map(|name| root.join(name))
+        .find(|dir| dir.is_dir())?;
+    if !train.is_dir() {
+        return None;
+    }
+    Some(match split {
+        Split::Train => train,
+        Split::Test => test,
+    })
+}
+
 /// Reads every image under `root` as u8 `[N, channels, side, side]`; `channels` is 1 or 3.
 pub fn read_folder(root: &Path, channels: i64, side: i64) -> Result<Tensor> {
+    Ok(read_folder_with_classes(root, channels, side)?.images)
+}
+
+/// Reads every image under `root` as [`read_folder`] does, with its class where the folder
+/// is laid out by class (see the module documentation).
+pub fn read_folder_with_classes(root: &Path, channels: i64, side: i64) -> Result<FolderImages> {
     if !matches!(channels, 1 | 3) || side < 1 {
         return Err(Error::bad_input(format!(
             "images of {channels} channels and side {side}: expected 1 or 3 channels and a \
@@ -59,10 +100,39 @@ pub fn read_folder(root: &Path, channels: i64, side: i64) -> Result<Tensor> {
         }
     }
     let count = paths.len() as i64;
-    Ok(Tensor::from_slice(&pixels)
+    let images = Tensor::from_slice(&pixels)
         .view([count, side, side, channels])
         .permute([0, 3, 1, 2])
-        .contiguous())
+        .contiguous();
+    let (labels, class_names) = match classes_of(root, &paths) {
+        Some((labels, names)) => (Some(Tensor::from_slice(&labels)), names),
+        None => (None, Vec::new()),
+    };
+    Ok(FolderImages {
+        images,
+        labels,
+        class_names,
+    })
+}
+
+/// The class of each of `paths` (sorted, under `root`) and the classes' names, when the folder
+/// is laid out by class: every image in a subfolder, and two or more subfolders.
+fn classes_of(root: &Path, paths: &[PathBuf]) -> Option<(Vec<i64>, Vec<String>)> {
+    let mut names: Vec<String> = Vec::new();
+    let mut labels = Vec::with_capacity(paths.len());
+    for path in paths {
+        let relative = path.strip_prefix(root).ok()?;
+        let mut components = relative.components();
+        let first = components.next()?;
+        components.next()?; // An image directly in the folder: no classes.
+        let name = first.as_os_str().to_string_lossy().into_owned();
+        // Sorted paths come grouped by their first folder, in order.
+        if names.last() != Some(&name) {
+            names.push(name);
+        }
+        labels.push(names.len() as i64 - 1);
+    }
+    (names.len() >= 2).then_some((labels, names))
 }
 
 /// Decodes the image file `path` within the limits.

@@ -5,7 +5,7 @@
 use tch::Tensor;
 
 use super::loader::keyed_permutation;
-use super::{ImageSet, LABELLED_CLASSES};
+use super::ImageSet;
 use crate::error::{Error, Result};
 
 /// The stream of the run's seed that picks the labelled images.
@@ -13,8 +13,8 @@ const PURPOSE: &[u8; 16] = b"lsgan labelled  ";
 
 /// The indices (ascending) of `count` images of `set`, `count / classes` of each class, picked
 /// by `seed`: for each class, the first of its images in a permutation keyed by the seed and
-/// the class. 0 keeps every image. The count must be a multiple of the classes (the
-/// configuration checks that) and each class must hold enough images.
+/// the class. 0 keeps every image. The count must be a multiple of the classes and each
+/// class must hold enough images.
 pub fn balanced_indices(set: &ImageSet, count: usize, seed: u64) -> Result<Vec<i64>> {
     let labels = labels_of(set)?;
     if count == 0 {
@@ -28,9 +28,17 @@ pub fn balanced_indices(set: &ImageSet, count: usize, seed: u64) -> Result<Vec<i
             labels.len()
         )));
     }
-    let per_class = count / LABELLED_CLASSES as usize;
+    let classes = set.classes() as usize;
+    if !count.is_multiple_of(classes) {
+        return Err(Error::bad_input(format!(
+            "option --labels: {count} is not a multiple of the {classes} classes of {} (the \
+             same number of each is kept), or 0 for every label",
+            set.name
+        )));
+    }
+    let per_class = count / classes;
     let mut chosen = Vec::with_capacity(count);
-    for class in 0..LABELLED_CLASSES {
+    for class in 0..classes as i64 {
         let members: Vec<i64> = (0..labels.len() as i64)
             .filter(|&i| labels[i as usize] == class)
             .collect();
@@ -61,6 +69,7 @@ pub fn subset(set: &ImageSet, indices: &[i64]) -> Result<ImageSet> {
         name: set.name.clone(),
         images: set.images.index_select(0, &index),
         labels: Some(labels),
+        class_names: set.class_names.clone(),
     })
 }
 
@@ -72,7 +81,8 @@ fn labels_of(set: &ImageSet) -> Result<Vec<i64>> {
 
 fn no_labels(set: &ImageSet) -> Error {
     Error::bad_input(format!(
-        "--data {}: the images have no labels (CLS-GAN needs mnist, fashion-mnist or cifar10)",
+        "--data {}: the images have no labels (the conditional losses need mnist, \
+         fashion-mnist, cifar10 or a folder laid out by class, DIR/<class>/…)",
         set.name
     ))
 }
@@ -90,6 +100,7 @@ mod tests {
                 (Kind::Uint8, tch::Device::Cpu),
             ),
             labels: Some(Tensor::from_slice(labels)),
+            class_names: (0..10).map(|k| k.to_string()).collect(),
         }
     }
 

@@ -44,7 +44,8 @@ impl BatchLoader {
         let count = set.len();
         if batch == 0 || batch > count {
             return Err(Error::bad_input(format!(
-                "batch size {batch}: expected 1 to {count}, the number of images in {}",
+                "option --batch-size: {batch} images a batch from {}, which holds {count}; \
+                 expected 1 to {count}",
                 set.name
             )));
         }

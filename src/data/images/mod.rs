@@ -4,7 +4,11 @@
 //!
 //! One job per file: [`idx`] and [`cifar`] read the two file formats, [`folder`] decodes an
 //! image folder, [`resize`] brings images to the channels and side the networks want,
-//! [`loader`] serves batches, [`labelled`] picks a semi-supervised run's labelled images, [`download`] fetches and verifies the public files.
+//! [`loader`] serves batches, [`labelled`] picks a semi-supervised run's labelled images,
+//! [`download`] fetches and verifies the public files.
+//!
+//! A folder's images have classes when it is laid out by class (`DIR/<class>/…`), and a
+//! split when it has `train/` and `test/` (or `val/`) subfolders: see [`folder`].
 //!
 //! # Where the files are looked for
 //!
@@ -61,7 +65,7 @@ pub fn load_labelled(name: &str, data_dir: &Path, split: Split) -> Result<(Tenso
     Ok((to_unit_range(&set.images), labels))
 }
 
-/// The classes of every labelled data set lsgan reads (MNIST, Fashion-MNIST, CIFAR-10).
+/// The classes of the built-in labelled data sets (MNIST, Fashion-MNIST, CIFAR-10).
 pub const LABELLED_CLASSES: i64 = 10;
 
 /// The side folders are resized to when no size is asked for.
@@ -110,6 +114,15 @@ impl ImageDataset {
         }
     }
 
+    /// Whether the dataset has images held out from training: the built-in data sets' test
+    /// splits, a folder's `test/` (or `val/`) beside its `train/`.
+    pub fn has_test_split(&self) -> bool {
+        match self {
+            ImageDataset::Folder(root) => folder::split_folder(root, Split::Test).is_some(),
+            _ => true,
+        }
+    }
+
     /// The folders searched for the dataset's files under the data folder `data_dir` (empty:
     /// [`default_data_dir`]), in order; see the module documentation. Empty for folders.
     pub fn search_dirs(&self, data_dir: &Path) -> Vec<PathBuf> {
@@ -139,7 +152,8 @@ impl ImageDataset {
     }
 }
 
-/// Which part of a dataset to read. Folders have no split: both read every image.
+/// Which part of a dataset to read. A folder with `train/` and `test/` (or `val/`)
+/// subfolders reads them; any other folder has no split: both read every image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Split {
     Train,
@@ -153,8 +167,12 @@ pub struct ImageSet {
     pub name: String,
     /// Every image, u8 `[N, C, H, W]` on the CPU, values 0..=255.
     pub images: Tensor,
-    /// The class of each image, i64 `[N]`, where the dataset has classes (not folders).
+    /// The class of each image, i64 `[N]`, where the dataset has classes (a folder laid out
+    /// by class has them too).
     pub labels: Option<Tensor>,
+    /// The names of the classes, in the order of their numbers (`0` … `9` for the built-in
+    /// data sets, the subfolders' names for a folder); empty without labels.
+    pub class_names: Vec<String>,
 }
 
 impl ImageSet {
@@ -185,16 +203,17 @@ impl ImageSet {
                  dataset's own"
             )));
         }
-        let (images, labels) = match dataset {
+        let digits = || (0..LABELLED_CLASSES).map(|k| k.to_string()).collect();
+        let (images, labels, class_names) = match dataset {
             ImageDataset::Mnist | ImageDataset::FashionMnist => {
                 let paths = find_files(dataset, data_dir, &idx::file_names(split))?;
                 let (images, labels) = idx::read_pair(&paths[0], &paths[1])?;
-                (images, Some(labels))
+                (images, Some(labels), digits())
             }
             ImageDataset::Cifar10 => {
                 let paths = find_files(dataset, data_dir, &cifar::file_names(split))?;
                 let (images, labels) = cifar::read_batches(&paths)?;
-                (images, Some(labels))
+                (images, Some(labels), digits())
             }
             ImageDataset::Folder(root) => {
                 let channels = if channels == 0 {
@@ -203,7 +222,9 @@ impl ImageSet {
                     channels
                 };
                 let side = if side == 0 { DEFAULT_FOLDER_SIZE } else { side };
-                (folder::read_folder(root, channels, side)?, None)
+                let read_from = folder::split_folder(root, split).unwrap_or(root.clone());
+                let folder = folder::read_folder_with_classes(&read_from, channels, side)?;
+                (folder.images, folder.labels, folder.class_names)
             }
         };
         let images = resize::adapt(images, channels, side)?;
@@ -211,6 +232,7 @@ impl ImageSet {
             name: dataset.name(),
             images,
             labels,
+            class_names,
         })
     }
 
@@ -221,7 +243,13 @@ impl ImageSet {
             name: self.name.clone(),
             images: self.images.shallow_clone(),
             labels: None,
+            class_names: Vec::new(),
         }
+    }
+
+    /// K, the number of classes (0 without labels).
+    pub fn classes(&self) -> i64 {
+        self.class_names.len() as i64
     }
 
     /// Number of images.
