@@ -10,6 +10,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
+use common::assert_refused;
 use common::lsgan_output as lsgan;
 use common::succeeded as ok;
 use lsgan::data::images::{load_labelled, ImageDataset, ImageSet, Split};
@@ -63,17 +64,6 @@ fn train(data: &Path, out: &Path, extra: &[&str]) -> Output {
 
 fn path(p: &Path) -> String {
     p.to_string_lossy().into_owned()
-}
-
-/// Exit 2 and a one-line error naming each of `what`.
-fn assert_refused(output: Output, what: &[&str]) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    let error = stderr.trim().lines().last().unwrap_or_default();
-    assert!(error.starts_with("error: "), "{stderr}");
-    for part in what {
-        assert!(error.contains(part), "{part:?} not in {stderr}");
-    }
 }
 
 #[test]
@@ -159,17 +149,30 @@ fn clsgan_trains_on_a_class_folder_evaluates_on_its_test_images_and_draws_a_clas
     let full = dir.path().join("full");
     ok(train(&data, &full, &["--loss", "cwgan-gp"]));
     let samples = dir.path().join("sevens.png");
-    ok(lsgan(&[
-        "sample".into(),
-        path(&full),
-        "--class".into(),
-        "1".into(),
-        "--count".into(),
-        "4".into(),
-        "--out".into(),
-        path(&samples),
-    ]));
-    assert!(samples.is_file());
+    let draw = |class: &str, out: &Path| {
+        lsgan(&[
+            "sample".into(),
+            path(&full),
+            "--class".into(),
+            class.into(),
+            "--count".into(),
+            "4".into(),
+            "--out".into(),
+            path(out),
+        ])
+    };
+    ok(draw("1", &samples));
+    // By name: "seven" is class 1, the same samples.
+    let by_name = dir.path().join("sevens-by-name.png");
+    ok(draw("seven", &by_name));
+    assert_eq!(
+        std::fs::read(&samples).unwrap(),
+        std::fs::read(&by_name).unwrap()
+    );
+    assert_refused(
+        draw("eight", &dir.path().join("none.png")),
+        &["option --class", "\"eight\"", "one, seven, zero"],
+    );
     assert_refused(
         lsgan(&[
             "sample".into(),

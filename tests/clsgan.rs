@@ -10,6 +10,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::assert_refused;
 use common::lsgan_output as lsgan;
 use common::succeeded as ok;
 
@@ -43,17 +44,6 @@ fn training_labels() -> Vec<i64> {
         .find(|p| p.is_file())
         .expect("the MNIST training labels in ../shared/data/mnist");
     Vec::<i64>::try_from(lsgan::data::images::idx::read_labels(&file).unwrap()).unwrap()
-}
-
-/// Exit 2 and a one-line error (the last line of standard error) naming `what`.
-fn assert_refused(output: Output, what: &[&str]) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    let error = stderr.trim().lines().last().unwrap_or_default();
-    assert!(error.starts_with("error: "), "{stderr}");
-    for part in what {
-        assert!(error.contains(part), "{part:?} not in {stderr}");
-    }
 }
 
 #[test]

@@ -14,6 +14,7 @@ use tch::nn;
 use tch::{Device, Kind, Tensor};
 
 use crate::data::csv::read_points;
+use crate::data::images::LABELLED_CLASSES;
 use crate::data::options::DataSource;
 use crate::data::standardise::Standardisation;
 use crate::data::SampleShape;
@@ -23,7 +24,9 @@ use crate::nets::{conditional_input, Generator};
 use crate::objectives::options::LossKind;
 use crate::report::grid::{square_columns, write_grid, write_image_files};
 use crate::report::summary::counted;
-use crate::storage::files::{EMA_GENERATOR_FILE, GENERATOR_FILE, STANDARDISATION_FILE};
+use crate::storage::files::{
+    EMA_GENERATOR_FILE, GENERATOR_FILE, LABELLED_FILE, STANDARDISATION_FILE,
+};
 use crate::storage::{write_atomically, RunDir};
 use crate::train::config::TrainConfig;
 use crate::train::options::DeviceChoice;
@@ -244,6 +247,31 @@ impl TrainedGenerator {
         }
     }
 
+    /// The class `text` names: a number, or a class's name as the run's labelled.json lists
+    /// them (a class folder's subfolders); checked as [`TrainedGenerator::check_class`] does.
+    pub fn class_named(&self, text: &str, run_dir: &Path) -> Result<i64> {
+        let class = match text.parse::<i64>() {
+            Ok(number) => number,
+            Err(_) => {
+                // An unconditional run, or one whose generator ignores its class, says so first.
+                self.check_class(0, run_dir)?;
+                let names = class_names(run_dir);
+                let found = names.iter().position(|name| name == text);
+                found.ok_or_else(|| {
+                    Error::bad_input(format!(
+                        "option --class: {text:?} is not a class of {}; expected a number from \
+                         0 to {} or one of {}",
+                        run_dir.display(),
+                        self.classes() - 1,
+                        names.join(", ")
+                    ))
+                })? as i64
+            }
+        };
+        self.check_class(class, run_dir)?;
+        Ok(class)
+    }
+
     /// Whether the generator was trained to draw the class it is given: a conditional run
     /// whose generator objective has a class term (CLS-GAN with λ > 0, the conditional
     /// WGAN-GP).
@@ -285,13 +313,23 @@ impl TrainedGenerator {
     }
 }
 
+/// The names of a conditional run's classes by number, from its labelled.json (`0` … `9`
+/// for a run written before the file listed them).
+fn class_names(run_dir: &Path) -> Vec<String> {
+    let listed = std::fs::read(run_dir.join(LABELLED_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|record| serde_json::from_value(record["classes"].clone()).ok());
+    listed.unwrap_or_else(|| (0..LABELLED_CLASSES).map(|k| k.to_string()).collect())
+}
+
 /// Writes `count` samples of the run in `run_dir` to `out`, drawing noise with `seed`.
 pub fn write_samples(
     run_dir: &Path,
     count: usize,
     out: &Path,
     seed: u64,
-    class: Option<i64>,
+    class: Option<&str>,
     generator: &GeneratorFlags,
 ) -> Result<()> {
     let format = match out.extension().and_then(|e| e.to_str()) {
@@ -327,9 +365,9 @@ pub fn write_samples(
         }
         _ => {}
     }
-    if let Some(class) = class {
-        trained.check_class(class, run_dir)?;
-    }
+    let class = class
+        .map(|text| trained.class_named(text, run_dir))
+        .transpose()?;
     let samples = trained.samples_of(count, seed, class);
     match format {
         SampleFormat::Csv => write_csv(out, &samples),
@@ -503,10 +541,11 @@ pub struct SampleArgs {
     /// Seed for the generator's noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// A conditional (CLS-GAN) run: draw every sample of this class (0 to 9); without it,
-    /// sample i is of class i mod 10.
-    #[arg(long, value_name = "K", allow_negative_numbers = true)]
-    pub class: Option<i64>,
+    /// A conditional run (CLS-GAN, the conditional WGAN-GP): draw every sample of this
+    /// class, by number (0 to K − 1) or by name (a class folder's subfolder, as the run's
+    /// labelled.json lists them); without it, sample i is of class i mod K.
+    #[arg(long, value_name = "K|NAME", allow_negative_numbers = true)]
+    pub class: Option<String>,
     #[command(flatten)]
     pub generator: GeneratorFlags,
 }
@@ -538,7 +577,7 @@ pub fn sample_command(args: SampleArgs) -> Result<()> {
         args.count,
         &args.out,
         args.seed,
-        args.class,
+        args.class.as_deref(),
         &args.generator,
     )?;
     let of_class = args

@@ -357,6 +357,18 @@ pub fn tiny_mnist_run(iters: &str, eval_samples: &str) -> Vec<String> {
     .collect()
 }
 
+/// Asserts exit 2 and a one-line error (the last line of standard error) naming each of
+/// `what`.
+pub fn assert_refused(output: Output, what: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let error = stderr.trim().lines().last().unwrap_or_default();
+    assert!(error.starts_with("error: "), "{stderr}");
+    for part in what {
+        assert!(error.contains(part), "{part:?} not in {stderr}");
+    }
+}
+
 /// What the lsgan binary does with `args`.
 pub fn lsgan_output(args: &[String]) -> Output {
     lsgan().args(args).output().expect("the lsgan binary runs")
