@@ -49,10 +49,16 @@ fn digit_folder(root: &Path) {
     write_digits(&root.join("test"), Split::Test, 10);
 }
 
-/// A tiny 28×28 grayscale run on the folder `data` into `out`, with `extra` options.
+/// A tiny 28×28 grayscale run of 4 iterations on the folder `data` into `out`, with `extra`
+/// options.
 fn train(data: &Path, out: &Path, extra: &[&str]) -> Output {
+    train_for("4", data, out, extra)
+}
+
+/// [`train`] for `iters` iterations.
+fn train_for(iters: &str, data: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["train".to_string(), "--out".into(), path(out)];
-    let tiny = common::tiny_mnist_run("4", "30");
+    let tiny = common::tiny_mnist_run(iters, "30");
     args.extend(tiny.into_iter().map(|arg| match arg.as_str() {
         "mnist" => path(data),
         _ => arg,
@@ -124,6 +130,15 @@ fn clsgan_trains_on_a_class_folder_evaluates_on_its_test_images_and_draws_a_clas
         let of_class = indices.iter().filter(|&&i| i / 20 == class).count();
         assert_eq!(of_class, 2, "{indices:?}");
     }
+    // Trained in two parts, the run is the same: the classes come back from config.toml.
+    let parts = dir.path().join("parts");
+    ok(train_for(
+        "3",
+        &data,
+        &parts,
+        &["--loss", "clsgan", "--labels", "6"],
+    ));
+    common::assert_resumes_to(&parts, "4", &run);
     let log = common::metrics_log(&run);
     let line: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
     assert_eq!(line["classification"]["images"], 30, "{line}");

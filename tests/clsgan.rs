@@ -234,6 +234,29 @@ fn evaluate_writes_the_confusion_matrix_and_each_class_agreement() {
     let diagonal: u64 = (0..10).map(|c| confusion[c][c]).sum();
     let error = classes["classification"]["test_error"].as_f64().unwrap();
     assert!((error - (1.0 - diagonal as f64 / 10_000.0)).abs() < 1e-12);
+    // The averaged critic classifies, as for the run's last logged line; `--final` takes the
+    // last weights, which differ from the average.
+    assert_eq!(classes["critic"], "ema");
+    let log = common::metrics_log(&run);
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["classification"]["test_error"].as_f64(), Some(error));
+    let weights = |file: &str| std::fs::read(run.join(file)).unwrap();
+    assert_ne!(
+        weights("critic_ema.safetensors"),
+        weights("critic.safetensors")
+    );
+    ok(with_cache(&[
+        "evaluate",
+        &path(&run),
+        "--features",
+        "classifier",
+        "-n",
+        "50",
+        "-q",
+        "--final",
+    ]));
+    let last_weights = common::read_json(&run.join("classes.json"));
+    assert_eq!(last_weights["critic"], "final");
     let generation = &classes["generation"];
     assert_eq!(generation["per_class"], 50);
     for key in ["agreement", "fid"] {

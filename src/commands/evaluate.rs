@@ -356,8 +356,9 @@ fn print_classes(classes: &ClassEvaluation) {
             .join(" ")
     };
     if let Some(classification) = &classes.classification {
+        let critic = classes.critic.unwrap_or(Weights::Final).describe();
         println!(
-            "critic as classifier ({} test images): error {:.2}%; per class (%): {}",
+            "{critic} critic as classifier ({} test images): error {:.2}%; per class (%): {}",
             classification.images,
             100.0 * classification.test_error,
             percent(&classification.per_class_error)

@@ -21,13 +21,17 @@ use crate::metrics::fid::frechet_distance_of_features;
 use crate::metrics::FeatureExtractor;
 use crate::nets::Critic;
 use crate::report::confusion::draw_confusion;
-use crate::storage::files::{CLASSES_FILE, CONFUSION_FILE, CRITIC_FILE};
+use crate::storage::files::{CLASSES_FILE, CONFUSION_FILE, CRITIC_FILE, EMA_CRITIC_FILE};
 use crate::storage::RunDir;
 use crate::train::config::TrainConfig;
 
 /// What `classes.json` holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClassEvaluation {
+    /// Which critic classified: the moving average of its weights (`ema`) where the run has
+    /// one and the generator measured is the averaged one too, else the final weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critic: Option<Weights>,
     /// The critic as a classifier of the test split (CLS-GAN).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classification: Option<ClassificationMetrics>,
@@ -104,8 +108,13 @@ pub fn evaluate_classes(
             config.classes()
         )));
     }
-    let matrix = if config.objective.loss.classifies() {
-        let critic = load_critic(run_dir, config, measurement.device)?;
+    let critic_weights = match (measurement.weights, run_dir.join(EMA_CRITIC_FILE).is_file()) {
+        (Weights::Averaged, true) => Weights::Averaged,
+        _ => Weights::Final,
+    };
+    let classifies = config.objective.loss.classifies();
+    let matrix = if classifies {
+        let critic = load_critic(run_dir, config, critic_weights, measurement.device)?;
         Some(confusion(
             &|x| critic.logits(x),
             &test.images,
@@ -132,6 +141,7 @@ pub fn evaluate_classes(
         None
     };
     let evaluation = ClassEvaluation {
+        critic: classifies.then_some(critic_weights),
         classification: matrix.as_ref().map(|m| m.metrics()),
         confusion: matrix.map(|m| m.counts),
         generation,
@@ -149,8 +159,13 @@ pub fn evaluate_classes(
     Ok(evaluation)
 }
 
-/// The run's final critic on `device`.
-fn load_critic(run_dir: &Path, config: &TrainConfig, device: Device) -> Result<Critic> {
+/// The run's final or averaged critic (`weights`) on `device`.
+fn load_critic(
+    run_dir: &Path,
+    config: &TrainConfig,
+    weights: Weights,
+    device: Device,
+) -> Result<Critic> {
     let mut store = nn::VarStore::new(device);
     let critic = Critic::build(
         &store.root(),
@@ -158,7 +173,10 @@ fn load_critic(run_dir: &Path, config: &TrainConfig, device: Device) -> Result<C
         SampleShape::of(&config.data),
         config.classes(),
     )?;
-    let path = run_dir.join(CRITIC_FILE);
+    let path = run_dir.join(match weights {
+        Weights::Final => CRITIC_FILE,
+        Weights::Averaged => EMA_CRITIC_FILE,
+    });
     store.load(&path).map_err(|e| {
         Error::bad_input(format!(
             "{}: cannot load the critic ({e}); is the run finished?",

@@ -62,6 +62,9 @@ impl Outputs for RunFolderOutputs {
         if let Some(averaged) = trainer.averaged_generator_store() {
             run.save_weights(averaged, files::EMA_GENERATOR_FILE)?;
         }
+        if let Some(averaged) = trainer.averaged_critic_store() {
+            run.save_weights(averaged, files::EMA_CRITIC_FILE)?;
+        }
         let snapshot = &results.snapshot;
         draw_pictures(run, results.history, results.diagnosis, snapshot)?;
         let path = run.file(match snapshot.grid {

@@ -7,6 +7,7 @@
 //! | `final_metrics.json` | the last evaluation, timing and the run's identity; its presence marks the run finished |
 //! | `generator.safetensors`, `critic.safetensors` | final weights (`lsgan sample` reads them) |
 //! | `generator_ema.safetensors` | final averaged generator weights, when `ema_decay` > 0 |
+//! | `critic_ema.safetensors` | a conditional run's final averaged critic weights, when `ema_decay` > 0 |
 //! | `checkpoint.safetensors` | everything `lsgan resume` needs |
 //! | `checkpoint.previous.safetensors` | the checkpoint before it (`resume --previous-checkpoint`) |
 //! | `checkpoint.damaged.safetensors` | a latest checkpoint set aside by `resume --previous-checkpoint` |
@@ -25,6 +26,8 @@ pub const FINAL_METRICS_FILE: &str = "final_metrics.json";
 pub const GENERATOR_FILE: &str = "generator.safetensors";
 pub const CRITIC_FILE: &str = "critic.safetensors";
 pub const EMA_GENERATOR_FILE: &str = "generator_ema.safetensors";
+/// A conditional run's averaged critic, which `lsgan evaluate` classifies with.
+pub const EMA_CRITIC_FILE: &str = "critic_ema.safetensors";
 /// The latest checkpoint.
 pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
 /// The checkpoint before the latest, kept when a new one replaces it.

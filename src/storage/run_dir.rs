@@ -18,17 +18,18 @@ use crate::storage::atomic::{replace_atomically, write_atomically};
 use crate::storage::claim::{Claim, ClaimRules};
 use crate::storage::event_file::event_files;
 use crate::storage::files::{
-    CHECKPOINT_FILE, CONFIG_FILE, EMA_GENERATOR_FILE, FINAL_METRICS_FILE, GENERATOR_FILE,
-    METRICS_LOG_FILE, PREVIOUS_CHECKPOINT_FILE, SET_ASIDE_CHECKPOINT_FILE,
+    CHECKPOINT_FILE, CONFIG_FILE, EMA_CRITIC_FILE, EMA_GENERATOR_FILE, FINAL_METRICS_FILE,
+    GENERATOR_FILE, METRICS_LOG_FILE, PREVIOUS_CHECKPOINT_FILE, SET_ASIDE_CHECKPOINT_FILE,
 };
 use crate::storage::json_lines::{json_lines_text, read_json_lines, JsonLines};
 
 /// Files of an earlier run that `--force` removes, so they cannot be mistaken for this run's.
-const STALE_ON_FORCE: [&str; 5] = [
+const STALE_ON_FORCE: [&str; 6] = [
     CHECKPOINT_FILE,
     PREVIOUS_CHECKPOINT_FILE,
     SET_ASIDE_CHECKPOINT_FILE,
     EMA_GENERATOR_FILE,
+    EMA_CRITIC_FILE,
     FINAL_METRICS_FILE,
 ];
 

@@ -1,5 +1,6 @@
 //! Checkpoints: everything a run needs to continue as if it had never stopped — generator,
-//! critic and averaged-generator weights (batch-norm statistics included), both optimisers'
+//! critic, averaged-generator and (conditional runs) averaged-critic weights (batch-norm
+//! statistics included), both optimisers'
 //! moments and step counts, and the iteration — in one safetensors file.
 //!
 //! Nothing else is needed: libtorch's generator is reseeded from (seed, iteration) at every
@@ -37,6 +38,8 @@ const ITERATION: &str = "iteration";
 const SECONDS: &str = "seconds";
 const STEP_SECONDS: &str = "step_seconds";
 const INTERVAL: &str = "interval";
+/// The prefix of a conditional run's averaged critic in a checkpoint.
+const CRITIC_EMA: &str = "critic_ema";
 
 /// What a checkpoint holds besides the trainer's tensors: the progress of the run.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -97,6 +100,9 @@ fn trainer_tensors(trainer: &Trainer, progress: &Progress) -> Vec<(String, Tenso
     store_tensors("critic", &trainer.critic_store, &mut tensors);
     if let Some(ema) = &trainer.ema {
         store_tensors("ema", &ema.store, &mut tensors);
+    }
+    if let Some(critic_ema) = &trainer.critic_ema {
+        store_tensors(CRITIC_EMA, &critic_ema.store, &mut tensors);
     }
     tensors.extend(trainer.generator_optimizer.state("generator_optimizer"));
     tensors.extend(trainer.critic_optimizer.state("critic_optimizer"));
@@ -280,6 +286,15 @@ impl Checkpoint {
         if let Some(ema) = &trainer.ema {
             self.load_store("ema", &ema.store)?;
         }
+        if let Some(critic_ema) = &trainer.critic_ema {
+            // A checkpoint written before 2026-12-07 has no averaged critic: the average
+            // starts again from the critic it holds.
+            let source = match self.has_store(CRITIC_EMA) {
+                true => CRITIC_EMA,
+                false => "critic",
+            };
+            self.load_store(source, &critic_ema.store)?;
+        }
         let lookup = |name: &str| self.tensors.get(name).map(Tensor::shallow_clone);
         for (prefix, optimizer) in [
             ("generator_optimizer", &mut trainer.generator_optimizer),
@@ -343,6 +358,12 @@ impl Checkpoint {
                 margin_satisfaction: (!row[5].is_nan()).then_some(row[5]),
             })
             .collect())
+    }
+
+    /// Whether the checkpoint holds a store saved under `prefix`.
+    fn has_store(&self, prefix: &str) -> bool {
+        let start = format!("{prefix}.");
+        self.tensors.keys().any(|name| name.starts_with(&start))
     }
 
     fn load_store(&self, prefix: &str, store: &VarStore) -> Result<()> {

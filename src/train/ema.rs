@@ -1,27 +1,32 @@
-//! The exponential moving average of the generator's weights (Yazıcı et al. 2019): after
-//! each generator step, θ̄ ← d·θ̄ + (1 − d)·θ. Samples and metrics may use the averaged
-//! generator, which is usually smoother than the last iterate. Batch-norm running statistics
-//! are copied, not averaged.
+//! Exponential moving averages of network weights (Yazıcı et al. 2019): after each
+//! iteration, θ̄ ← d·θ̄ + (1 − d)·θ. Samples and metrics use the averaged generator, which is
+//! usually smoother than the last iterate; a conditional run's test error uses the averaged
+//! critic, whose class boundaries swing less than the trained critic's (EXPERIMENTS.md,
+//! "The averaged critic"). Neither average feeds back into training. Batch-norm running
+//! statistics are copied, not averaged.
 //!
 //! The decay warms up as in TensorFlow's `ExponentialMovingAverage(num_updates)`:
 //! d_t = min(d, (1 + t) / (10 + t)) at update t, so that early in a run the average follows
-//! the generator instead of lingering for ~1/(1 − d) steps near its random initialisation.
+//! the network instead of lingering for ~1/(1 − d) steps near its random initialisation.
 
-use tch::nn::VarStore;
+use tch::nn::{self, VarStore};
 
 use crate::data::SampleShape;
 use crate::error::Result;
 use crate::nets::options::NetworkOptions;
-use crate::nets::Generator;
+use crate::nets::{Critic, Generator};
 
-/// A generator whose weights trail the trained one's.
-pub struct Ema {
+/// A network whose weights trail a trained one's.
+pub struct Averaged<N> {
     pub store: VarStore,
-    pub generator: Generator,
+    pub net: N,
     decay: f64,
 }
 
-impl Ema {
+/// The averaged generator.
+pub type Ema = Averaged<Generator>;
+
+impl Averaged<Generator> {
     /// Starts as a copy of the generator in `source`.
     pub fn new(
         source: &VarStore,
@@ -30,15 +35,39 @@ impl Ema {
         classes: i64,
         decay: f64,
     ) -> Result<Self> {
+        Averaged::copying(source, decay, |path| {
+            Generator::build(path, networks, shape, classes)
+        })
+    }
+}
+
+impl Averaged<Critic> {
+    /// Starts as a copy of the critic in `source`.
+    pub fn of_critic(
+        source: &VarStore,
+        networks: &NetworkOptions,
+        shape: SampleShape,
+        classes: i64,
+        decay: f64,
+    ) -> Result<Self> {
+        Averaged::copying(source, decay, |path| {
+            Critic::build(path, networks, shape, classes)
+        })
+    }
+}
+
+impl<N> Averaged<N> {
+    /// A network built by `build` with the weights of `source`, averaged with `decay`.
+    fn copying(
+        source: &VarStore,
+        decay: f64,
+        build: impl FnOnce(&nn::Path) -> Result<N>,
+    ) -> Result<Self> {
         let mut store = VarStore::new(source.device());
-        let generator = Generator::build(&store.root(), networks, shape, classes)?;
+        let net = build(&store.root())?;
         store.copy(source)?;
         store.freeze();
-        Ok(Ema {
-            store,
-            generator,
-            decay,
-        })
+        Ok(Averaged { store, net, decay })
     }
 
     /// The decay used at update `t` (counted from 0).

@@ -88,7 +88,8 @@ pub struct OptimiserOptions {
     #[arg(long, allow_negative_numbers = true)]
     pub weight_decay: f64,
     /// Decay of the exponential moving average of the generator's weights (e.g. 0.999), used
-    /// for samples and metrics; 0 turns it off.
+    /// for samples and metrics, and of a conditional run's critic, used to classify; 0 turns
+    /// them off.
     #[arg(long, allow_negative_numbers = true)]
     pub ema_decay: f64,
 }

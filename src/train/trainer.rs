@@ -20,7 +20,7 @@ use crate::nets::options::NoiseKind;
 use crate::nets::{conditional_input, Critic, Generator};
 use crate::objectives::Objective;
 use crate::train::config::TrainConfig;
-use crate::train::ema::Ema;
+use crate::train::ema::{Averaged, Ema};
 use crate::train::logged_image_metrics::LoggedImageMetrics;
 use crate::train::options::{DeviceChoice, LrSchedule};
 use crate::train::precision::forward_in;
@@ -55,6 +55,9 @@ pub struct Trainer {
     pub(super) critic: Critic,
     /// The moving average of the generator's weights, when `ema_decay` > 0.
     pub(super) ema: Option<Ema>,
+    /// The moving average of a conditional run's critic, which classifies, when
+    /// `ema_decay` > 0.
+    pub(super) critic_ema: Option<Averaged<Critic>>,
     pub(super) generator_optimizer: Optimizer,
     pub(super) critic_optimizer: Optimizer,
     pub(super) objective: Objective,
@@ -91,6 +94,17 @@ impl Trainer {
             .then(|| {
                 Ema::new(
                     &generator_store,
+                    &config.networks,
+                    shape,
+                    classes,
+                    config.optimiser.ema_decay,
+                )
+            })
+            .transpose()?;
+        let critic_ema = (classes > 0 && config.optimiser.ema_decay > 0.0)
+            .then(|| {
+                Averaged::of_critic(
+                    &critic_store,
                     &config.networks,
                     shape,
                     classes,
@@ -139,6 +153,7 @@ impl Trainer {
             generator,
             critic,
             ema,
+            critic_ema,
             generator_optimizer,
             critic_optimizer,
             objective,
@@ -183,6 +198,11 @@ impl Trainer {
     /// The moving average of the generator's weights, when `ema_decay` > 0.
     pub fn averaged_generator_store(&self) -> Option<&nn::VarStore> {
         self.ema.as_ref().map(|ema| &ema.store)
+    }
+
+    /// The moving average of a conditional run's critic, when `ema_decay` > 0.
+    pub fn averaged_critic_store(&self) -> Option<&nn::VarStore> {
+        self.critic_ema.as_ref().map(|ema| &ema.store)
     }
 
     /// One generator step, preceded by `critic_steps` critic steps.
@@ -246,6 +266,9 @@ impl Trainer {
             }
         }
 
+        if let Some(critic_ema) = &mut self.critic_ema {
+            critic_ema.update(&self.critic_store, self.iteration);
+        }
         self.iteration += 1;
         self.check_finite(&losses)?;
         Ok(losses)
@@ -274,6 +297,9 @@ impl Trainer {
         ];
         if let Some(ema) = &self.ema {
             stores.push(("averaged generator", &ema.store));
+        }
+        if let Some(critic_ema) = &self.critic_ema {
+            stores.push(("averaged critic", &critic_ema.store));
         }
         for (network, store) in stores {
             let mut variables: Vec<(String, Tensor)> = store.variables().into_iter().collect();
@@ -324,9 +350,7 @@ impl Trainer {
 
     /// The generator samples and metrics come from: the moving average when there is one.
     pub fn sampling_generator(&self) -> &Generator {
-        self.ema
-            .as_ref()
-            .map_or(&self.generator, |ema| &ema.generator)
+        self.ema.as_ref().map_or(&self.generator, |ema| &ema.net)
     }
 
     /// G(z) on the fixed evaluation noise (batch norm in evaluation mode), on the CPU.
@@ -383,7 +407,8 @@ impl Trainer {
         Ok(self.confusion()?.map(|matrix| matrix.metrics()))
     }
 
-    /// A conditional run's confusion matrix on the test split; `None` for other runs.
+    /// A conditional run's confusion matrix on the test split, of the averaged critic when
+    /// there is one; `None` for other runs.
     pub fn confusion(&self) -> Result<Option<ConfusionMatrix>> {
         let labels = self
             .data
@@ -393,7 +418,10 @@ impl Trainer {
         else {
             return Ok(None);
         };
-        let critic = &self.critic;
+        let critic = self
+            .critic_ema
+            .as_ref()
+            .map_or(&self.critic, |ema| &ema.net);
         Ok(Some(confusion(
             &|x| critic.logits(x),
             &images.reference.images,
