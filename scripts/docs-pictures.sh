@@ -14,7 +14,7 @@
 #                  an hour on 2 cores: WGAN and WGAN-GP take 5 critic steps a step):
 #                  mnist-compare-samples.png, report-mnist.png
 #   clsgan         CLS-GAN on MNIST, seed 0: every label kept (3,000 iterations, ~8 min) and
-#                  100 labels (3,000 iterations, ~9 min): mnist-clsgan-classes.png,
+#                  100 labels (3,000 iterations, ~10 min): mnist-clsgan-classes.png,
 #                  mnist-clsgan-100-confusion.png
 #   tensorboard    LS-GAN and WGAN-GP on the ring, seeds 0-1 (`lsgan compare --jobs`, ~1 min),
 #                  in TensorBoard (the project's Python environment: scripts/python-env.sh):

@@ -212,15 +212,21 @@ fn evaluate_writes_the_confusion_matrix_and_each_class_agreement() {
         "--epochs",
         "1",
     ]));
-    let output = ok(with_cache(&[
-        "evaluate",
-        &path(&run),
-        "--features",
-        "classifier",
-        "-n",
-        "50",
-        "-q",
-    ]));
+    let evaluate = |extra: &[&str]| {
+        let run = path(&run);
+        let mut args = vec![
+            "evaluate",
+            &run,
+            "--features",
+            "classifier",
+            "-n",
+            "50",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        ok(with_cache(&args))
+    };
+    let output = evaluate(&[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains("critic as classifier (10000 test images): error"),
@@ -245,16 +251,7 @@ fn evaluate_writes_the_confusion_matrix_and_each_class_agreement() {
         weights("critic_ema.safetensors"),
         weights("critic.safetensors")
     );
-    ok(with_cache(&[
-        "evaluate",
-        &path(&run),
-        "--features",
-        "classifier",
-        "-n",
-        "50",
-        "-q",
-        "--final",
-    ]));
+    evaluate(&["--final"]);
     let last_weights = common::read_json(&run.join("classes.json"));
     assert_eq!(last_weights["critic"], "final");
     let generation = &classes["generation"];

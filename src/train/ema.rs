@@ -11,10 +11,8 @@
 
 use tch::nn::{self, VarStore};
 
-use crate::data::SampleShape;
 use crate::error::Result;
-use crate::nets::options::NetworkOptions;
-use crate::nets::{Critic, Generator};
+use crate::nets::Generator;
 
 /// A network whose weights trail a trained one's.
 pub struct Averaged<N> {
@@ -26,39 +24,10 @@ pub struct Averaged<N> {
 /// The averaged generator.
 pub type Ema = Averaged<Generator>;
 
-impl Averaged<Generator> {
-    /// Starts as a copy of the generator in `source`.
-    pub fn new(
-        source: &VarStore,
-        networks: &NetworkOptions,
-        shape: SampleShape,
-        classes: i64,
-        decay: f64,
-    ) -> Result<Self> {
-        Averaged::copying(source, decay, |path| {
-            Generator::build(path, networks, shape, classes)
-        })
-    }
-}
-
-impl Averaged<Critic> {
-    /// Starts as a copy of the critic in `source`.
-    pub fn of_critic(
-        source: &VarStore,
-        networks: &NetworkOptions,
-        shape: SampleShape,
-        classes: i64,
-        decay: f64,
-    ) -> Result<Self> {
-        Averaged::copying(source, decay, |path| {
-            Critic::build(path, networks, shape, classes)
-        })
-    }
-}
-
 impl<N> Averaged<N> {
-    /// A network built by `build` with the weights of `source`, averaged with `decay`.
-    fn copying(
+    /// Starts as a copy of the network in `source`, built again by `build` (the same
+    /// network's constructor), averaged with `decay`.
+    pub fn new(
         source: &VarStore,
         decay: f64,
         build: impl FnOnce(&nn::Path) -> Result<N>,
@@ -98,6 +67,7 @@ impl<N> Averaged<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::SampleShape;
     use crate::process::seeded;
     use crate::train::config::TrainConfig;
 
@@ -109,7 +79,10 @@ mod tests {
         let shape = SampleShape::Point { dim: 2 };
         let source = VarStore::new(tch::Device::Cpu);
         let _generator = Generator::build(&source.root(), &config.networks, shape, 0).unwrap();
-        let mut ema = Ema::new(&source, &config.networks, shape, 0, 0.99).unwrap();
+        let mut ema = Ema::new(&source, 0.99, |path| {
+            Generator::build(path, &config.networks, shape, 0)
+        })
+        .unwrap();
         assert!((ema.decay_at(0) - 0.1).abs() < 1e-12);
         assert!((ema.decay_at(1000) - 0.99).abs() < 1e-12);
 

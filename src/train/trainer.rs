@@ -92,24 +92,16 @@ impl Trainer {
         let critic = Critic::build(&critic_store.root(), &config.networks, shape, classes)?;
         let ema = (config.optimiser.ema_decay > 0.0)
             .then(|| {
-                Ema::new(
-                    &generator_store,
-                    &config.networks,
-                    shape,
-                    classes,
-                    config.optimiser.ema_decay,
-                )
+                Ema::new(&generator_store, config.optimiser.ema_decay, |path| {
+                    Generator::build(path, &config.networks, shape, classes)
+                })
             })
             .transpose()?;
         let critic_ema = (classes > 0 && config.optimiser.ema_decay > 0.0)
             .then(|| {
-                Averaged::of_critic(
-                    &critic_store,
-                    &config.networks,
-                    shape,
-                    classes,
-                    config.optimiser.ema_decay,
-                )
+                Averaged::new(&critic_store, config.optimiser.ema_decay, |path| {
+                    Critic::build(path, &config.networks, shape, classes)
+                })
             })
             .transpose()?;
         let betas = (config.optimiser.beta1, config.optimiser.beta2);
