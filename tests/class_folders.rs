@@ -239,9 +239,27 @@ fn what_a_class_folder_cannot_train_is_a_one_line_error() {
             "(one, seven, zero)",
         ],
     );
-    for name in ["a", "b", "c", "d"] {
+    std::fs::rename(data.join("test/eight"), data.join("test/seven")).unwrap();
+    assert_refused(
+        train(&data, &out("e"), &["--loss", "clsgan", "--classes", "4"]),
+        &["option --classes: 4", "has 3 classes (one, seven, zero)"],
+    );
+    assert_refused(
+        train(&data, &out("f"), &["--classes", "3"]),
+        &[
+            "option --classes",
+            "only the conditional losses have classes",
+        ],
+    );
+    for name in ["a", "b", "c", "d", "e", "f"] {
         assert!(!out(name).exists(), "{name}: nothing written");
     }
-    // An unconditional run trains on train/ and measures against test/ as before.
+    // An unconditional run trains on train/ and measures against test/; `--classes` is a
+    // check a conditional run passes.
     ok(train(&data, &out("lsgan"), &[]));
+    ok(train(
+        &data,
+        &out("cls"),
+        &["--loss", "clsgan", "--classes", "3"],
+    ));
 }

@@ -304,11 +304,12 @@ impl ImageData {
             ));
         }
         if classes != 0 && classes as i64 != train.classes() {
-            return bad(format!(
-                "the run trained {classes} classes, the images have {} ({})",
+            return Err(crate::error::Error::bad_input(format!(
+                "option --classes: {classes}, but {name} has {} classes ({}); 0 takes the \
+                 data's own",
                 train.classes(),
                 train.class_names.join(", ")
-            ));
+            )));
         }
         Ok(())
     }

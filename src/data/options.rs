@@ -129,10 +129,10 @@ pub struct DataOptions {
     // Run folders written before the option lack the key: every label, as they trained.
     #[serde(default)]
     pub labels: usize,
-    /// The classes of a conditional run: written by lsgan when the run starts (10 for
-    /// mnist, fashion-mnist and cifar10, the class subfolders of a folder), so that the
-    /// run's networks can be rebuilt without the data; 0: the data's own.
-    #[arg(skip)]
+    /// The classes of a conditional run (10 for mnist, fashion-mnist and cifar10, the class
+    /// subfolders of a folder): a check on the data; 0: the data's own, written into the
+    /// run's config.toml so that `sample` and `evaluate` rebuild its networks without the data.
+    #[arg(long)]
     // Run folders written before the key lack it: the built-in data sets' 10.
     #[serde(default)]
     pub classes: usize,

@@ -121,6 +121,12 @@ impl TrainConfig {
                  class) for the conditional losses (--loss clsgan, cwgan-gp)",
             ));
         }
+        if self.data.classes != 0 && !self.objective.loss.is_conditional() {
+            return Err((
+                "classes",
+                "0 unless --loss clsgan or cwgan-gp (only the conditional losses have classes)",
+            ));
+        }
         if self.data.labels != 0 && !self.objective.loss.is_conditional() {
             return Err((
                 "labels",
