@@ -12,6 +12,7 @@ use std::process::Output;
 
 use common::assert_refused;
 use common::lsgan_output as lsgan;
+use common::path_text as path;
 use common::succeeded as ok;
 use lsgan::data::images::{load_labelled, ImageDataset, ImageSet, Split};
 
@@ -66,10 +67,6 @@ fn train_for(iters: &str, data: &Path, out: &Path, extra: &[&str]) -> Output {
     args.extend(["--image-size", "28", "--image-channels", "1"].map(String::from));
     args.extend(extra.iter().map(|s| s.to_string()));
     lsgan(&args)
-}
-
-fn path(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
 }
 
 #[test]

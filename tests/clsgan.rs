@@ -12,6 +12,7 @@ use std::process::{Command, Output};
 
 use common::assert_refused;
 use common::lsgan_output as lsgan;
+use common::path_text as path;
 use common::succeeded as ok;
 
 fn tiny(iters: &str) -> Vec<String> {
@@ -29,10 +30,6 @@ fn train(out: &Path, iters: &str, extra: &[&str]) -> Output {
     args.extend(tiny(iters));
     args.extend(extra.iter().map(|s| s.to_string()));
     lsgan(&args)
-}
-
-fn path(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
 }
 
 /// The MNIST training labels, from the shared files.

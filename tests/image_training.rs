@@ -8,6 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::lsgan_output as lsgan;
+use common::path_text as path;
 use common::succeeded as ok;
 use std::process::Output;
 
@@ -20,10 +21,6 @@ fn train(out: &Path, iters: &str, extra: &[&str]) -> Output {
     args.extend(tiny(iters));
     args.extend(extra.iter().map(|s| s.to_string()));
     lsgan(&args)
-}
-
-fn path(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
 }
 
 #[test]

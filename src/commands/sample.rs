@@ -14,7 +14,7 @@ use tch::nn;
 use tch::{Device, Kind, Tensor};
 
 use crate::data::csv::read_points;
-use crate::data::images::LABELLED_CLASSES;
+use crate::data::images::builtin_class_names;
 use crate::data::options::DataSource;
 use crate::data::standardise::Standardisation;
 use crate::data::SampleShape;
@@ -320,7 +320,7 @@ fn class_names(run_dir: &Path) -> Vec<String> {
         .ok()
         .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
         .and_then(|record| serde_json::from_value(record["classes"].clone()).ok());
-    listed.unwrap_or_else(|| (0..LABELLED_CLASSES).map(|k| k.to_string()).collect())
+    listed.unwrap_or_else(builtin_class_names)
 }
 
 /// Writes `count` samples of the run in `run_dir` to `out`, drawing noise with `seed`.

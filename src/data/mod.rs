@@ -284,10 +284,7 @@ impl ImageData {
             )))
         };
         if train.labels.is_none() {
-            return bad(format!(
-                "the images have no labels (the conditional losses need mnist, fashion-mnist, \
-                 cifar10 or a folder laid out by class, {name}/<class>/…)"
-            ));
+            return Err(images::labelled::no_labels(train));
         }
         if !dataset.has_test_split() {
             return bad(format!(

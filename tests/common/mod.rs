@@ -369,6 +369,11 @@ pub fn assert_refused(output: Output, what: &[&str]) {
     }
 }
 
+/// `p` as a command-line argument.
+pub fn path_text(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
 /// What the lsgan binary does with `args`.
 pub fn lsgan_output(args: &[String]) -> Output {
     lsgan().args(args).output().expect("the lsgan binary runs")

@@ -79,7 +79,8 @@ fn labels_of(set: &ImageSet) -> Result<Vec<i64>> {
     Ok(Vec::<i64>::try_from(labels)?)
 }
 
-fn no_labels(set: &ImageSet) -> Error {
+/// The error for a set without labels where a conditional run needs them.
+pub fn no_labels(set: &ImageSet) -> Error {
     Error::bad_input(format!(
         "--data {}: the images have no labels (the conditional losses need mnist, \
          fashion-mnist, cifar10 or a folder laid out by class, DIR/<class>/…)",
@@ -100,7 +101,7 @@ mod tests {
                 (Kind::Uint8, tch::Device::Cpu),
             ),
             labels: Some(Tensor::from_slice(labels)),
-            class_names: (0..10).map(|k| k.to_string()).collect(),
+            class_names: crate::data::images::builtin_class_names(),
         }
     }
 

@@ -68,6 +68,11 @@ pub fn load_labelled(name: &str, data_dir: &Path, split: Split) -> Result<(Tenso
 /// The classes of the built-in labelled data sets (MNIST, Fashion-MNIST, CIFAR-10).
 pub const LABELLED_CLASSES: i64 = 10;
 
+/// The names of the built-in data sets' classes: their numbers, `0` … `9`.
+pub fn builtin_class_names() -> Vec<String> {
+    (0..LABELLED_CLASSES).map(|k| k.to_string()).collect()
+}
+
 /// The side folders are resized to when no size is asked for.
 pub const DEFAULT_FOLDER_SIZE: i64 = 64;
 /// The channels folders are read with when none are asked for.
@@ -203,17 +208,16 @@ impl ImageSet {
                  dataset's own"
             )));
         }
-        let digits = || (0..LABELLED_CLASSES).map(|k| k.to_string()).collect();
         let (images, labels, class_names) = match dataset {
             ImageDataset::Mnist | ImageDataset::FashionMnist => {
                 let paths = find_files(dataset, data_dir, &idx::file_names(split))?;
                 let (images, labels) = idx::read_pair(&paths[0], &paths[1])?;
-                (images, Some(labels), digits())
+                (images, Some(labels), builtin_class_names())
             }
             ImageDataset::Cifar10 => {
                 let paths = find_files(dataset, data_dir, &cifar::file_names(split))?;
                 let (images, labels) = cifar::read_batches(&paths)?;
-                (images, Some(labels), digits())
+                (images, Some(labels), builtin_class_names())
             }
             ImageDataset::Folder(root) => {
                 let channels = if channels == 0 {
